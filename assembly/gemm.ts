@@ -1,0 +1,187 @@
+// f32x4 GEMM: one 4x8 register-tile microkernel (XNNPACK's 4x8 wasmsimd shape with
+// load32_splat broadcasts) plus the packing routines that feed it, and a scalar reference twin.
+//
+// C (M x N, row stride ldc) = alpha * A (M x K) * B (K x N) [+ bias (N)]
+//   A is read through strides: A(i, k) at a + 4 * (i * rsa + k * csa), so the same kernel
+//   takes A or A^T without a copy. B is packed: 8-column panels, panel p holds
+//   B(k, 8p + j) at bp + 4 * (p * K * 8 + k * 8 + j), zero beyond column N.
+// Rows past M are aliased to row M-1 so the k-loop never branches; columns past N are
+// computed in the zero padding and dropped at the store.
+// Summation order over k is fixed, so results do not depend on M or on the tile position.
+
+// Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T).
+export function packTransposed(bp: usize, w: usize, N: i32, K: i32): void {
+  for (let j0 = 0; j0 < N; j0 += 8) {
+    const panel = bp + (<usize>j0 * K << 2);
+    const cols = min(8, N - j0);
+    for (let k = 0; k < K; k++) {
+      const dst = panel + (<usize>k << 5);
+      v128.store(dst, f32x4.splat(0));
+      v128.store(dst, f32x4.splat(0), 16);
+      for (let j = 0; j < cols; j++) {
+        store<f32>(dst + (<usize>j << 2), load<f32>(w + ((<usize>(j0 + j) * K + k) << 2)));
+      }
+    }
+  }
+}
+
+// Packs B (K x N) row-major with row stride ldb (delta: B = W; gradient: B = A_prev).
+export function packRows(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  for (let j0 = 0; j0 < N; j0 += 8) {
+    const panel = bp + (<usize>j0 * K << 2);
+    const cols = N - j0;
+    if (cols >= 8) {
+      for (let k = 0; k < K; k++) {
+        const src = b + ((<usize>k * ldb + j0) << 2);
+        const dst = panel + (<usize>k << 5);
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        const src = b + ((<usize>k * ldb + j0) << 2);
+        const dst = panel + (<usize>k << 5);
+        v128.store(dst, f32x4.splat(0));
+        v128.store(dst, f32x4.splat(0), 16);
+        for (let j = 0; j < cols; j++) {
+          store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+        }
+      }
+    }
+  }
+}
+
+// Floats a packed B (K x N) occupies.
+export function packedSize(K: i32, N: i32): i32 {
+  return K * ((N + 7) & ~7);
+}
+
+// The microkernel driver. bias = 0 for none. tile: 32 floats of scratch for partial stores.
+export function gemm(
+  M: i32, N: i32, K: i32,
+  a: usize, rsa: i32, csa: i32,
+  bp: usize,
+  c: usize, ldc: i32,
+  bias: usize, alpha: f32,
+  tile: usize,
+): void {
+  const valpha = f32x4.splat(alpha);
+  const astep = <usize>csa << 2;
+  for (let j0 = 0; j0 < N; j0 += 8) {
+    const panel = bp + (<usize>j0 * K << 2);
+    let vb0 = f32x4.splat(0);
+    let vb1 = f32x4.splat(0);
+    const fullCols = N - j0 >= 8;
+    if (bias != 0 && fullCols) {
+      vb0 = v128.load(bias + (<usize>j0 << 2));
+      vb1 = v128.load(bias + (<usize>j0 << 2), 16);
+    }
+    for (let i0 = 0; i0 < M; i0 += 4) {
+      const last = M - 1;
+      let a0 = a + ((<usize>i0 * rsa) << 2);
+      let a1 = a + ((<usize>min(i0 + 1, last) * rsa) << 2);
+      let a2 = a + ((<usize>min(i0 + 2, last) * rsa) << 2);
+      let a3 = a + ((<usize>min(i0 + 3, last) * rsa) << 2);
+      let pb = panel;
+      let vacc0x0123 = f32x4.splat(0);
+      let vacc0x4567 = f32x4.splat(0);
+      let vacc1x0123 = f32x4.splat(0);
+      let vacc1x4567 = f32x4.splat(0);
+      let vacc2x0123 = f32x4.splat(0);
+      let vacc2x4567 = f32x4.splat(0);
+      let vacc3x0123 = f32x4.splat(0);
+      let vacc3x4567 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const vb0123 = v128.load(pb);
+        const vb4567 = v128.load(pb, 16);
+        const va0 = v128.load32_splat(a0);
+        const va1 = v128.load32_splat(a1);
+        const va2 = v128.load32_splat(a2);
+        const va3 = v128.load32_splat(a3);
+        vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
+        vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+        vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
+        vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+        vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va2, vb0123));
+        vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va2, vb4567));
+        vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
+        vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
+        pb += 32;
+        a0 += astep;
+        a1 += astep;
+        a2 += astep;
+        a3 += astep;
+      }
+      // Epilogue: scale, then bias (scaling comes first: alpha applies to the product only).
+      vacc0x0123 = f32x4.add(f32x4.mul(vacc0x0123, valpha), vb0);
+      vacc0x4567 = f32x4.add(f32x4.mul(vacc0x4567, valpha), vb1);
+      vacc1x0123 = f32x4.add(f32x4.mul(vacc1x0123, valpha), vb0);
+      vacc1x4567 = f32x4.add(f32x4.mul(vacc1x4567, valpha), vb1);
+      vacc2x0123 = f32x4.add(f32x4.mul(vacc2x0123, valpha), vb0);
+      vacc2x4567 = f32x4.add(f32x4.mul(vacc2x4567, valpha), vb1);
+      vacc3x0123 = f32x4.add(f32x4.mul(vacc3x0123, valpha), vb0);
+      vacc3x4567 = f32x4.add(f32x4.mul(vacc3x4567, valpha), vb1);
+      const rows = min(4, M - i0);
+      const c0 = c + ((<usize>i0 * ldc + j0) << 2);
+      const rowBytes = <usize>ldc << 2;
+      if (fullCols) {
+        v128.store(c0, vacc0x0123);
+        v128.store(c0, vacc0x4567, 16);
+        if (rows > 1) {
+          v128.store(c0 + rowBytes, vacc1x0123);
+          v128.store(c0 + rowBytes, vacc1x4567, 16);
+        }
+        if (rows > 2) {
+          v128.store(c0 + 2 * rowBytes, vacc2x0123);
+          v128.store(c0 + 2 * rowBytes, vacc2x4567, 16);
+        }
+        if (rows > 3) {
+          v128.store(c0 + 3 * rowBytes, vacc3x0123);
+          v128.store(c0 + 3 * rowBytes, vacc3x4567, 16);
+        }
+      } else {
+        // Column tail: spill the tile, copy the valid columns, add their bias in scalar.
+        v128.store(tile, vacc0x0123);
+        v128.store(tile, vacc0x4567, 16);
+        v128.store(tile, vacc1x0123, 32);
+        v128.store(tile, vacc1x4567, 48);
+        v128.store(tile, vacc2x0123, 64);
+        v128.store(tile, vacc2x4567, 80);
+        v128.store(tile, vacc3x0123, 96);
+        v128.store(tile, vacc3x4567, 112);
+        const cols = N - j0;
+        for (let r = 0; r < rows; r++) {
+          const dst = c0 + <usize>r * rowBytes;
+          const src = tile + (<usize>r << 5);
+          for (let j = 0; j < cols; j++) {
+            let v = load<f32>(src + (<usize>j << 2));
+            if (bias != 0) v += load<f32>(bias + (<usize>(j0 + j) << 2));
+            store<f32>(dst + (<usize>j << 2), v);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Scalar reference twin of gemm on unpacked B (K x N, row stride ldb), same k order.
+export function gemmReference(
+  M: i32, N: i32, K: i32,
+  a: usize, rsa: i32, csa: i32,
+  b: usize, ldb: i32,
+  c: usize, ldc: i32,
+  bias: usize, alpha: f32,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let acc: f32 = 0;
+      for (let k = 0; k < K; k++) {
+        acc += load<f32>(a + ((<usize>i * rsa + <usize>k * csa) << 2)) *
+          load<f32>(b + ((<usize>k * ldb + j) << 2));
+      }
+      let v = acc * alpha;
+      if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
+      store<f32>(c + ((<usize>i * ldc + j) << 2), v);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// The training step and forward pass over the layer table of a network descriptor (layout in
+// src/abi.ts). Everything lives at addresses TS planned; nothing here allocates or keeps state
+// outside the descriptor, so many networks and many instances can share one memory.
+
+import {
+  NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_WEIGHT_COUNT, NET_PARAMS,
+  NET_GRADS, NET_STATE1, NET_STATE2, NET_X, NET_Y, NET_PACK, NET_STEP, NET_NESTEROV,
+  NET_F_LR, NET_F_MOMENTUM, NET_F_BETA1, NET_F_BETA2, NET_F_RHO, NET_F_EPSILON,
+  NET_F_WEIGHT_DECAY, NET_DATA_X, NET_DATA_Y, NET_TILE, NET_RESULT, NET_HEADER_WORDS,
+  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WORDS,
+  OPT_SGD, OPT_ADAM,
+} from '../src/abi';
+import { gemm, packTransposed, packRows } from './gemm';
+import { activationForward, activationBackward } from './activations';
+import { outputLossAndDelta, correctCount } from './losses';
+import { sgdUpdate, adamUpdate, rmspropUpdate } from './optimizers';
+
+// @ts-ignore: decorator
+@inline function field(net: usize, i: i32): i32 {
+  return load<i32>(net + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function ffield(net: usize, i: i32): f32 {
+  return load<f32>(net + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function ptr(net: usize, i: i32): usize {
+  return <usize>load<u32>(net + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function layerField(net: usize, l: i32, i: i32): i32 {
+  return load<i32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + i) << 2));
+}
+// @ts-ignore: decorator
+@inline function layerPtr(net: usize, l: i32, i: i32): usize {
+  return <usize>load<u32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + i) << 2));
+}
+
+// Activations feeding layer l: the batch input for l = 0, else layer l-1's a.
+// @ts-ignore: decorator
+@inline function layerInput(net: usize, l: i32): usize {
+  return l == 0 ? ptr(net, NET_X) : layerPtr(net, l - 1, LAYER_A);
+}
+
+// Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
+export function forward(net: usize, m: i32): void {
+  const L = field(net, NET_LAYERS);
+  const params = ptr(net, NET_PARAMS);
+  const pack = ptr(net, NET_PACK);
+  const tile = ptr(net, NET_TILE);
+  for (let l = 0; l < L; l++) {
+    const nin = layerField(net, l, LAYER_IN);
+    const nout = layerField(net, l, LAYER_OUT);
+    const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
+    const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
+    const z = layerPtr(net, l, LAYER_Z);
+    packTransposed(pack, w, nout, nin);
+    gemm(m, nout, nin, layerInput(net, l), nin, 1, pack, z, nout, b, 1, tile);
+    activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), m, nout);
+  }
+}
+
+// Forward, loss and backward for the m rows in the input/target regions. Leaves the batch-
+// averaged gradients in the gradient block and returns the summed loss (not averaged).
+// Seeds: delta^L from the loss (losses.ts); delta^l = (delta^{l+1} W^{l+1}) * g'(z^l);
+// dC/dW_l = (1/m) Delta_l^T A_{l-1}; dC/db_l = (1/m) sum over rows of Delta_l.
+export function backprop(net: usize, m: i32): f64 {
+  forward(net, m);
+  const L = field(net, NET_LAYERS);
+  const params = ptr(net, NET_PARAMS);
+  const grads = ptr(net, NET_GRADS);
+  const pack = ptr(net, NET_PACK);
+  const tile = ptr(net, NET_TILE);
+  const last = L - 1;
+  const loss = outputLossAndDelta(
+    field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
+    layerPtr(net, last, LAYER_Z), layerPtr(net, last, LAYER_A), ptr(net, NET_Y),
+    layerPtr(net, last, LAYER_DELTA), m, layerField(net, last, LAYER_OUT),
+  );
+  const invm: f32 = <f32>1 / <f32>m;
+  for (let l = last; l >= 0; l--) {
+    const nin = layerField(net, l, LAYER_IN);
+    const nout = layerField(net, l, LAYER_OUT);
+    const delta = layerPtr(net, l, LAYER_DELTA);
+    const ain = layerInput(net, l);
+    // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
+    packRows(pack, ain, m, nin, nin);
+    gemm(nout, nin, m, delta, 1, nout, pack, grads + (<usize>layerField(net, l, LAYER_W) << 2), nin, 0, invm, tile);
+    biasGradient(grads + (<usize>layerField(net, l, LAYER_B) << 2), delta, m, nout, invm);
+    if (l > 0) {
+      // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
+      const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
+      const dprev = layerPtr(net, l - 1, LAYER_DELTA);
+      packRows(pack, w, nout, nin, nin);
+      gemm(m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1, tile);
+      activationBackward(
+        layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
+        layerPtr(net, l - 1, LAYER_A), dprev, m, nin,
+      );
+    }
+  }
+  return loss;
+}
+
+// db (n) = scale * column sums of d (m x n), rows summed in order.
+function biasGradient(db: usize, d: usize, m: i32, n: i32, scale: f32): void {
+  for (let j = 0; j < n; j++) {
+    let s: f32 = 0;
+    for (let i = 0; i < m; i++) s += load<f32>(d + ((<usize>i * n + j) << 2));
+    store<f32>(db + (<usize>j << 2), s * scale);
+  }
+}
+
+// One optimizer step over the whole parameter block, from the gradient block.
+export function optimizerStep(net: usize): void {
+  const p = ptr(net, NET_PARAMS);
+  const g = ptr(net, NET_GRADS);
+  const s1 = ptr(net, NET_STATE1);
+  const s2 = ptr(net, NET_STATE2);
+  const count = field(net, NET_PARAM_COUNT);
+  const nw = field(net, NET_WEIGHT_COUNT);
+  const lr = ffield(net, NET_F_LR);
+  const wd = ffield(net, NET_F_WEIGHT_DECAY);
+  const eps = ffield(net, NET_F_EPSILON);
+  const kind = field(net, NET_OPT);
+  if (kind == OPT_SGD) {
+    const mom = ffield(net, NET_F_MOMENTUM);
+    const nesterov = field(net, NET_NESTEROV) != 0;
+    sgdUpdate(p, g, s1, 0, nw, lr, mom, nesterov, wd);
+    sgdUpdate(p, g, s1, nw, count, lr, mom, nesterov, 0);
+  } else if (kind == OPT_ADAM) {
+    const t = field(net, NET_STEP) + 1;
+    store<i32>(net + (<usize>NET_STEP << 2), t);
+    const b1 = ffield(net, NET_F_BETA1);
+    const b2 = ffield(net, NET_F_BETA2);
+    adamUpdate(p, g, s1, s2, 0, nw, lr, b1, b2, eps, wd, t);
+    adamUpdate(p, g, s1, s2, nw, count, lr, b1, b2, eps, 0, t);
+  } else {
+    const rho = ffield(net, NET_F_RHO);
+    rmspropUpdate(p, g, s1, 0, nw, lr, rho, eps, wd);
+    rmspropUpdate(p, g, s1, nw, count, lr, rho, eps, 0);
+  }
+}
+
+// Copies the rows order[start .. start + m) of the training set into the batch regions.
+function gather(net: usize, order: usize, start: i32, m: i32): void {
+  const nin = field(net, NET_INPUT);
+  const nout = layerField(net, field(net, NET_LAYERS) - 1, LAYER_OUT);
+  const dx = ptr(net, NET_DATA_X);
+  const dy = ptr(net, NET_DATA_Y);
+  const x = ptr(net, NET_X);
+  const y = ptr(net, NET_Y);
+  const xrow = <usize>nin << 2;
+  const yrow = <usize>nout << 2;
+  for (let i = 0; i < m; i++) {
+    const s = <usize>load<u32>(order + (<usize>(start + i) << 2));
+    memory.copy(x + <usize>i * xrow, dx + s * xrow, xrow);
+    memory.copy(y + <usize>i * yrow, dy + s * yrow, yrow);
+  }
+}
+
+// Trains batches [first, first + count) of an epoch over a training set of n rows (see the
+// Engine contract in src/engine.ts). losses/corrects: f64 per batch. Returns the index of the
+// first batch whose loss is not finite (its update skipped), or first + count.
+export function trainBatches(
+  net: usize, order: usize, n: i32, batchSize: i32, first: i32, count: i32,
+  losses: usize, corrects: usize,
+): i32 {
+  const last = field(net, NET_LAYERS) - 1;
+  const lossKind = field(net, NET_LOSS);
+  const nout = layerField(net, last, LAYER_OUT);
+  for (let b = first; b < first + count; b++) {
+    const start = b * batchSize;
+    const m = min(batchSize, n - start);
+    gather(net, order, start, m);
+    const loss = backprop(net, m) / <f64>m;
+    store<f64>(losses + (<usize>b << 3), loss);
+    store<f64>(corrects + (<usize>b << 3), correctCount(lossKind, layerPtr(net, last, LAYER_A), ptr(net, NET_Y), m, nout));
+    if (!isFinite(loss)) return b;
+    optimizerStep(net);
+  }
+  return first + count;
+}
+
+// Loss (summed) and correct count of the m rows in the input/target regions, written to the
+// descriptor's result slot as two f64.
+export function evaluate(net: usize, m: i32): void {
+  forward(net, m);
+  const L = field(net, NET_LAYERS);
+  const last = L - 1;
+  const nout = layerField(net, last, LAYER_OUT);
+  const a = layerPtr(net, last, LAYER_A);
+  const y = ptr(net, NET_Y);
+  // The delta region is scratch here: outputLossAndDelta writes it, nothing reads it.
+  const loss = outputLossAndDelta(
+    field(net, NET_LOSS), layerField(net, last, LAYER_ACT), layerPtr(net, last, LAYER_Z), a, y,
+    layerPtr(net, last, LAYER_DELTA), m, nout,
+  );
+  const result = net + (<usize>NET_RESULT << 2);
+  store<f64>(result, loss);
+  store<f64>(result, correctCount(field(net, NET_LOSS), a, y, m, nout), 8);
+}

@@ -1,0 +1,70 @@
+// The binary interface between src/ (TypeScript) and assembly/ (AssemblyScript), defined once.
+// assembly/ imports this very file, so it holds only plain integer constants that are valid
+// in both languages. Changing a value here changes both sides.
+
+// Activation codes (order of ACTIVATIONS in src/enums.ts; a test checks they agree).
+export const ACT_LINEAR = 0;
+export const ACT_SIGMOID = 1;
+export const ACT_TANH = 2;
+export const ACT_RELU = 3;
+export const ACT_LEAKY_RELU = 4;
+export const ACT_ELU = 5;
+export const ACT_SOFTPLUS = 6;
+export const ACT_SOFTMAX = 7;
+
+// Loss codes (order of LOSSES).
+export const LOSS_MSE = 0;
+export const LOSS_BCE = 1;
+export const LOSS_CCE = 2;
+
+// Optimizer codes (order of OPTIMIZERS).
+export const OPT_SGD = 0;
+export const OPT_ADAM = 1;
+export const OPT_RMSPROP = 2;
+
+// Network descriptor: a block of 32-bit words in linear memory written by src/backends/wasm.ts
+// and read by assembly/network.ts. Pointers are byte addresses; "F_" fields are f32, the rest
+// i32. The layer table follows the header: NET_HEADER_WORDS + l * LAYER_WORDS.
+export const NET_LAYERS = 0; // number of layers L
+export const NET_INPUT = 1; // input size
+export const NET_LOSS = 2; // LOSS_* code
+export const NET_OPT = 3; // OPT_* code
+export const NET_PARAM_COUNT = 4; // floats in the parameter block
+export const NET_WEIGHT_COUNT = 5; // leading floats of the block that are weights (decayed)
+export const NET_PARAMS = 6; // parameter block [W_1..W_L | b_1..b_L]
+export const NET_GRADS = 7; // gradient block, same layout
+export const NET_STATE1 = 8; // optimizer state 1 (sgd momentum buffer, adam m, rmsprop v)
+export const NET_STATE2 = 9; // optimizer state 2 (adam v)
+export const NET_CAPACITY = 10; // rows of every activation region
+export const NET_X = 11; // batch input rows (capacity x input)
+export const NET_Y = 12; // batch target rows (capacity x outputs)
+export const NET_PACK = 13; // packing scratch for GEMM B operands
+export const NET_STEP = 14; // optimizer step count t (written by wasm)
+export const NET_NESTEROV = 15; // 1 for Nesterov momentum
+export const NET_F_LR = 16;
+export const NET_F_MOMENTUM = 17;
+export const NET_F_BETA1 = 18;
+export const NET_F_BETA2 = 19;
+export const NET_F_RHO = 20;
+export const NET_F_EPSILON = 21;
+export const NET_F_WEIGHT_DECAY = 22;
+export const NET_DATA_X = 23; // training set inputs (n x input), for trainBatches
+export const NET_DATA_Y = 24; // training set targets (n x outputs)
+export const NET_DATA_N = 25; // training set size n
+export const NET_TILE = 26; // 4 x 8 f32 scratch for partial GEMM tiles
+export const NET_RESULT = 28; // 2 f64 (8-aligned): [loss, correct] of the last evaluate
+export const NET_HEADER_WORDS = 32;
+
+// Per-layer entries of the layer table.
+export const LAYER_IN = 0; // units of the previous layer
+export const LAYER_OUT = 1; // units of this layer
+export const LAYER_ACT = 2; // ACT_* code
+export const LAYER_W = 3; // float offset of W_l in the parameter block
+export const LAYER_B = 4; // float offset of b_l in the parameter block
+export const LAYER_Z = 5; // pre-activations (capacity x out)
+export const LAYER_A = 6; // activations (capacity x out)
+export const LAYER_DELTA = 7; // deltas dC/dz (capacity x out)
+export const LAYER_WORDS = 8;
+
+// Status codes returned by exported functions.
+export const OK = 0;

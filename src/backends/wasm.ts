@@ -1,0 +1,276 @@
+// The wasm backend: plans a network's regions in linear memory, writes its descriptor (layout
+// in src/abi.ts) and drives the core with pointers and sizes. One call per batch or per epoch.
+
+import * as abi from '../abi.js';
+import { activationCode, lossCode, optimizerCode } from '../enums.js';
+import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
+import type { Runtime } from '../wasm.js';
+
+/** Rows processed per call by predict/evaluate, and the smallest activation capacity. */
+const CHUNK_ROWS = 256;
+
+export class WasmEngine implements Engine {
+  readonly layout: ParamLayout;
+  private readonly net: number;
+  /** Every region this network holds: pointer -> bytes. */
+  private readonly regions = new Map<number, number>();
+  private capacity = 0;
+  private activationRegions: number[] = [];
+  private data: { x: number; y: number; order: number; losses: number; corrects: number; n: number } | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly rt: Runtime,
+    readonly spec: ModelSpec,
+  ) {
+    this.layout = paramLayout(spec);
+    const L = spec.layers.length;
+    const words = abi.NET_HEADER_WORDS + L * abi.LAYER_WORDS;
+    this.net = this.alloc(words * 4);
+    this.u32.fill(0, this.net >> 2, (this.net >> 2) + words);
+    const count = this.layout.count;
+    const params = this.alloc(count * 4);
+    const grads = this.alloc(count * 4);
+    const s1 = this.alloc(count * 4);
+    const s2 = this.alloc(count * 4);
+    this.f32.fill(0, params >> 2, (params >> 2) + count);
+    this.f32.fill(0, grads >> 2, (grads >> 2) + count);
+    const tile = this.alloc(32 * 4);
+    const w = this.u32;
+    const base = this.net >> 2;
+    w[base + abi.NET_LAYERS] = L;
+    w[base + abi.NET_INPUT] = spec.inputSize;
+    w[base + abi.NET_LOSS] = lossCode(spec.loss);
+    w[base + abi.NET_PARAM_COUNT] = count;
+    w[base + abi.NET_WEIGHT_COUNT] = this.layout.weightCount;
+    w[base + abi.NET_PARAMS] = params;
+    w[base + abi.NET_GRADS] = grads;
+    w[base + abi.NET_STATE1] = s1;
+    w[base + abi.NET_STATE2] = s2;
+    w[base + abi.NET_TILE] = tile;
+    let prev = spec.inputSize;
+    spec.layers.forEach((layer, l) => {
+      const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
+      w[e + abi.LAYER_IN] = prev;
+      w[e + abi.LAYER_OUT] = layer.units;
+      w[e + abi.LAYER_ACT] = activationCode(layer.activation);
+      w[e + abi.LAYER_W] = this.layout.weightOffset[l];
+      w[e + abi.LAYER_B] = this.layout.biasOffset[l];
+      prev = layer.units;
+    });
+    this.ensureCapacity(CHUNK_ROWS);
+  }
+
+  /** Bytes of wasm memory this network holds now (parameters, state, activations, data). */
+  get memoryBytes(): number {
+    let total = 0;
+    for (const bytes of this.regions.values()) total += bytes;
+    return total;
+  }
+
+  private get f32(): Float32Array {
+    return new Float32Array(this.rt.memory.buffer);
+  }
+  private get u32(): Uint32Array {
+    return new Uint32Array(this.rt.memory.buffer);
+  }
+  private get f64(): Float64Array {
+    return new Float64Array(this.rt.memory.buffer);
+  }
+
+  private alloc(bytes: number): number {
+    const ptr = this.rt.arena.alloc(bytes);
+    this.regions.set(ptr, bytes);
+    return ptr;
+  }
+
+  private freeRegion(ptr: number): void {
+    this.rt.arena.free(ptr);
+    this.regions.delete(ptr);
+  }
+
+  private field(i: number): number {
+    return this.u32[(this.net >> 2) + i];
+  }
+
+  /**
+   * (Re)plans the per-row regions for `rows` rows: batch input/targets, per-layer Z, A, Delta,
+   * and the packing scratch, whose size is the largest B operand of the three products.
+   */
+  private ensureCapacity(rows: number): void {
+    if (rows <= this.capacity) return;
+    const spec = this.spec;
+    const outputs = spec.layers[spec.layers.length - 1].units;
+    const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+    let pack = 0;
+    let prev = spec.inputSize;
+    for (const layer of spec.layers) {
+      pack = Math.max(pack, prev * pad8(layer.units), layer.units * pad8(prev), rows * pad8(prev));
+      prev = layer.units;
+    }
+    const sizes = [rows * spec.inputSize, rows * outputs, pack];
+    for (const layer of spec.layers) sizes.push(rows * layer.units, rows * layer.units, rows * layer.units);
+    // Allocate the new regions before freeing the old ones: on OUT_OF_MEMORY nothing changed.
+    const fresh: number[] = [];
+    try {
+      for (const s of sizes) fresh.push(this.rt.arena.alloc(s * 4));
+    } catch (e) {
+      for (const p of fresh) this.rt.arena.free(p);
+      throw e;
+    }
+    this.activationRegions.forEach((p) => this.freeRegion(p));
+    fresh.forEach((p, i) => this.regions.set(p, sizes[i] * 4));
+    this.activationRegions = fresh;
+    this.capacity = rows;
+    const w = this.u32;
+    const base = this.net >> 2;
+    w[base + abi.NET_CAPACITY] = rows;
+    w[base + abi.NET_X] = fresh[0];
+    w[base + abi.NET_Y] = fresh[1];
+    w[base + abi.NET_PACK] = fresh[2];
+    spec.layers.forEach((_, l) => {
+      const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
+      w[e + abi.LAYER_Z] = fresh[3 + 3 * l];
+      w[e + abi.LAYER_A] = fresh[4 + 3 * l];
+      w[e + abi.LAYER_DELTA] = fresh[5 + 3 * l];
+    });
+  }
+
+  readParams(out: Float32Array): void {
+    const p = this.field(abi.NET_PARAMS) >> 2;
+    out.set(this.f32.subarray(p, p + this.layout.count));
+  }
+
+  writeParams(params: Float32Array): void {
+    this.f32.set(params.subarray(0, this.layout.count), this.field(abi.NET_PARAMS) >> 2);
+  }
+
+  setOptimizer(opt: OptimizerSpec): void {
+    const base = this.net >> 2;
+    const w = this.u32;
+    const f = this.f32;
+    w[base + abi.NET_OPT] = optimizerCode(opt.kind);
+    w[base + abi.NET_NESTEROV] = opt.nesterov ? 1 : 0;
+    w[base + abi.NET_STEP] = 0;
+    f[base + abi.NET_F_LR] = opt.learningRate;
+    f[base + abi.NET_F_MOMENTUM] = opt.momentum;
+    f[base + abi.NET_F_BETA1] = opt.beta1;
+    f[base + abi.NET_F_BETA2] = opt.beta2;
+    f[base + abi.NET_F_RHO] = opt.rho;
+    f[base + abi.NET_F_EPSILON] = opt.epsilon;
+    f[base + abi.NET_F_WEIGHT_DECAY] = opt.weightDecay;
+    const count = this.layout.count;
+    for (const s of [abi.NET_STATE1, abi.NET_STATE2]) {
+      const p = w[base + s] >> 2;
+      f.fill(0, p, p + count);
+    }
+  }
+
+  private get outputs(): number {
+    return this.spec.layers[this.spec.layers.length - 1].units;
+  }
+
+  private lastActivations(): number {
+    const l = this.spec.layers.length - 1;
+    return this.field(abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS + abi.LAYER_A);
+  }
+
+  predict(x: Float32Array, m: number, out: Float32Array): void {
+    const nin = this.spec.inputSize;
+    const nout = this.outputs;
+    this.ensureCapacity(Math.min(m, CHUNK_ROWS));
+    for (let r = 0; r < m; r += this.capacity) {
+      const rows = Math.min(this.capacity, m - r);
+      this.f32.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >> 2);
+      this.rt.core.forward(this.net, rows);
+      const a = this.lastActivations() >> 2;
+      out.set(this.f32.subarray(a, a + rows * nout), r * nout);
+    }
+  }
+
+  evaluate(x: Float32Array, y: Float32Array, m: number): { loss: number; correct: number } {
+    const nin = this.spec.inputSize;
+    const nout = this.outputs;
+    this.ensureCapacity(Math.min(m, CHUNK_ROWS));
+    let loss = 0;
+    let correct = 0;
+    for (let r = 0; r < m; r += this.capacity) {
+      const rows = Math.min(this.capacity, m - r);
+      const f = this.f32;
+      f.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >> 2);
+      f.set(y.subarray(r * nout, (r + rows) * nout), this.field(abi.NET_Y) >> 2);
+      this.rt.core.evaluate(this.net, rows);
+      const res = (this.net >> 3) + abi.NET_RESULT / 2;
+      loss += this.f64[res];
+      correct += this.f64[res + 1];
+    }
+    return { loss: loss / m, correct };
+  }
+
+  gradients(x: Float32Array, y: Float32Array, m: number, out: Float32Array): number {
+    this.ensureCapacity(m);
+    const f = this.f32;
+    f.set(x.subarray(0, m * this.spec.inputSize), this.field(abi.NET_X) >> 2);
+    f.set(y.subarray(0, m * this.outputs), this.field(abi.NET_Y) >> 2);
+    const loss = this.rt.core.backprop(this.net, m) / m;
+    const g = this.field(abi.NET_GRADS) >> 2;
+    out.set(this.f32.subarray(g, g + this.layout.count));
+    return loss;
+  }
+
+  loadTrainingSet(x: Float32Array, y: Float32Array, n: number): void {
+    this.releaseTrainingSet();
+    const nin = this.spec.inputSize;
+    const nout = this.outputs;
+    const ptrs: number[] = [];
+    try {
+      for (const bytes of [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8]) ptrs.push(this.alloc(bytes));
+    } catch (e) {
+      ptrs.forEach((p) => this.freeRegion(p));
+      throw e;
+    }
+    const [px, py, order, losses, corrects] = ptrs;
+    const f = this.f32;
+    f.set(x.subarray(0, n * nin), px >> 2);
+    f.set(y.subarray(0, n * nout), py >> 2);
+    const w = this.u32;
+    const base = this.net >> 2;
+    w[base + abi.NET_DATA_X] = px;
+    w[base + abi.NET_DATA_Y] = py;
+    w[base + abi.NET_DATA_N] = n;
+    this.data = { x: px, y: py, order, losses, corrects, n };
+  }
+
+  trainBatches(
+    order: Uint32Array, batchSize: number, firstBatch: number, count: number,
+    losses: Float64Array, corrects: Float64Array,
+  ): number {
+    const d = this.data;
+    if (!d) throw new Error('trainBatches before loadTrainingSet');
+    this.ensureCapacity(Math.min(batchSize, d.n));
+    const lo = firstBatch * batchSize;
+    const hi = Math.min(d.n, (firstBatch + count) * batchSize);
+    this.u32.set(order.subarray(lo, hi), (d.order >> 2) + lo);
+    const end = this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects);
+    const f = this.f64;
+    const upTo = Math.min(end + 1, firstBatch + count); // the failing batch's loss is reported too
+    losses.set(f.subarray((d.losses >> 3) + firstBatch, (d.losses >> 3) + upTo), firstBatch);
+    corrects.set(f.subarray((d.corrects >> 3) + firstBatch, (d.corrects >> 3) + upTo), firstBatch);
+    return end;
+  }
+
+  releaseTrainingSet(): void {
+    const d = this.data;
+    if (!d) return;
+    for (const p of [d.x, d.y, d.order, d.losses, d.corrects]) this.freeRegion(p);
+    this.data = null;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.regions.keys()) this.rt.arena.free(p);
+    this.regions.clear();
+    this.data = null;
+  }
+}

@@ -1,0 +1,313 @@
+// Option types, defaults and validation. Everything the user passes is checked here, before
+// any memory is planned or any wasm runs; errors name the option, what was expected, what was
+// given and the valid choices.
+
+import { ACTIVATIONS, LOSSES, OPTIMIZERS, type Activation, type Loss, type OptimizerKind } from './enums.js';
+import type { LayerSpec, ModelSpec, OptimizerSpec } from './engine.js';
+import { WasmMlpError, describe } from './errors.js';
+
+export type Backend = 'wasm' | 'js';
+export const BACKENDS = ['wasm', 'js'] as const;
+
+export const INITIALIZERS = ['auto', 'he', 'he-normal', 'xavier', 'xavier-normal'] as const;
+/**
+ * Weight initialisation. 'he' = He/Kaiming uniform, bound sqrt(6 / fanIn); 'xavier' =
+ * Glorot uniform, bound sqrt(6 / (fanIn + fanOut)); '-normal' variants draw N(0, 2/fanIn) and
+ * N(0, 2/(fanIn+fanOut)). 'auto' (default): 'he' for relu-family layers, 'xavier' otherwise.
+ * Biases start at 0.
+ */
+export type Initializer = (typeof INITIALIZERS)[number];
+
+export interface LayerOptions {
+  units: number;
+  activation?: Activation;
+}
+
+export interface OptimizerOptions {
+  kind: OptimizerKind;
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  rho?: number;
+  epsilon?: number;
+  weightDecay?: number;
+}
+
+export interface NetworkOptions {
+  /** Features per input sample. */
+  inputSize: number;
+  /** Hidden and output layers, in order. The last one is the output layer. */
+  layers: LayerOptions[];
+  /** Default: 'categorical-cross-entropy' for a softmax output, else 'mse'. */
+  loss?: Loss;
+  /** Default { kind: 'adam', learningRate: 0.001 }. */
+  optimizer?: OptimizerOptions | OptimizerKind;
+  /** Seed of the PRNG for initialisation and shuffling. Default 42. */
+  seed?: number;
+  /** Default 'wasm'. */
+  backend?: Backend;
+  /** Default 'auto'. */
+  init?: Initializer;
+}
+
+export interface ResolvedOptions {
+  spec: ModelSpec;
+  optimizer: OptimizerSpec;
+  seed: number;
+  backend: Backend;
+  init: Initializer;
+}
+
+/** Largest layer width accepted; keeps a hostile or mistyped size from planning gigabytes. */
+export const MAX_UNITS = 1 << 20;
+/** Largest number of layers accepted. */
+export const MAX_LAYERS = 1024;
+/**
+ * Largest parameter count: parameters, gradients and two optimizer states (16 bytes per
+ * parameter) must fit in the 4 GiB of wasm32 memory with room for activations.
+ */
+export const MAX_PARAMETERS = 2 ** 27;
+
+const DEFAULT_LEARNING_RATE: Record<OptimizerKind, number> = { sgd: 0.01, adam: 0.001, rmsprop: 0.01 };
+
+export function invalidOption(name: string, expected: string, value: unknown): WasmMlpError {
+  return new WasmMlpError('INVALID_OPTION', `${name}: expected ${expected}, got ${describe(value)}`);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+    throw invalidOption(name, range, value);
+  }
+  return value;
+}
+
+export function checkNumber(name: string, value: unknown, min: number, max: number, minOpen = false, maxOpen = false): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (minOpen ? value > min : value >= min) &&
+    (maxOpen ? value < max : value <= max);
+  if (!ok) {
+    const lo = `${minOpen ? '(' : '['}${min}`;
+    const hi = `${max}${maxOpen ? ')' : ']'}`;
+    throw invalidOption(name, `a finite number in ${lo}, ${hi}`, value);
+  }
+  return value as number;
+}
+
+export function checkChoice<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw invalidOption(name, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+export function checkKeys(name: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      throw new WasmMlpError(
+        'INVALID_OPTION',
+        `${name}: unknown option '${key}'; valid options are ${allowed.map((k) => `'${k}'`).join(', ')}`,
+      );
+    }
+  }
+}
+
+export function resolveOptimizer(value: unknown, name = 'optimizer'): OptimizerSpec {
+  const obj: Record<string, unknown> =
+    value === undefined ? { kind: 'adam' } : typeof value === 'string' ? { kind: value } : (value as Record<string, unknown>);
+  if (!isPlainObject(obj)) throw invalidOption(name, "an object like { kind: 'adam', learningRate: 0.001 } or a kind name", value);
+  checkKeys(name, obj, ['kind', 'learningRate', 'momentum', 'nesterov', 'beta1', 'beta2', 'rho', 'epsilon', 'weightDecay']);
+  const kind = checkChoice(`${name}.kind`, obj.kind, OPTIMIZERS);
+  const num = (key: string, dflt: number, min: number, max: number, minOpen: boolean, maxOpen: boolean): number =>
+    obj[key] === undefined ? dflt : checkNumber(`${name}.${key}`, obj[key], min, max, minOpen, maxOpen);
+  const spec: OptimizerSpec = {
+    kind,
+    learningRate: num('learningRate', DEFAULT_LEARNING_RATE[kind], 0, Infinity, true, true),
+    momentum: num('momentum', 0, 0, 1, false, true),
+    nesterov: false,
+    beta1: num('beta1', 0.9, 0, 1, false, true),
+    beta2: num('beta2', 0.999, 0, 1, false, true),
+    rho: num('rho', 0.99, 0, 1, false, true),
+    epsilon: num('epsilon', 1e-8, 0, Infinity, true, true),
+    weightDecay: num('weightDecay', 0, 0, Infinity, false, true),
+  };
+  if (obj.nesterov !== undefined) {
+    if (typeof obj.nesterov !== 'boolean') throw invalidOption(`${name}.nesterov`, 'a boolean', obj.nesterov);
+    spec.nesterov = obj.nesterov;
+  }
+  // Options that belong to another optimizer are a mistake worth reporting, not ignoring.
+  const own: Record<OptimizerKind, string[]> = {
+    sgd: ['momentum', 'nesterov'],
+    adam: ['beta1', 'beta2', 'epsilon'],
+    rmsprop: ['rho', 'epsilon'],
+  };
+  for (const key of ['momentum', 'nesterov', 'beta1', 'beta2', 'rho', 'epsilon']) {
+    if (obj[key] !== undefined && !own[kind].includes(key)) {
+      throw new WasmMlpError(
+        'INVALID_OPTION',
+        `${name}.${key}: not an option of '${kind}'; '${kind}' takes learningRate, weightDecay, ${own[kind].join(', ')}`,
+      );
+    }
+  }
+  if (spec.nesterov && spec.momentum === 0) {
+    throw new WasmMlpError('INVALID_OPTION', `${name}.nesterov: Nesterov momentum needs momentum > 0, got momentum 0`);
+  }
+  return spec;
+}
+
+export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown): ModelSpec {
+  const nin = checkInteger('inputSize', inputSize, 1, MAX_UNITS);
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw invalidOption('layers', 'a non-empty array of { units, activation }', layers);
+  }
+  if (layers.length > MAX_LAYERS) throw invalidOption('layers', `at most ${MAX_LAYERS} layers`, layers);
+  const specs: LayerSpec[] = layers.map((layer: unknown, i: number) => {
+    const name = `layers[${i}]`;
+    if (!isPlainObject(layer)) throw invalidOption(name, 'an object { units, activation }', layer);
+    checkKeys(name, layer, ['units', 'activation']);
+    const units = checkInteger(`${name}.units`, layer.units, 1, MAX_UNITS);
+    const activation =
+      layer.activation === undefined ? 'linear' : checkChoice(`${name}.activation`, layer.activation, ACTIVATIONS);
+    if (activation === 'softmax' && i !== layers.length - 1) {
+      throw new WasmMlpError('INVALID_OPTION', `${name}.activation: 'softmax' is only allowed on the output layer (layer ${layers.length - 1})`);
+    }
+    return { units, activation };
+  });
+  let count = 0;
+  let prev = nin;
+  for (const layer of specs) {
+    count += (prev + 1) * layer.units;
+    prev = layer.units;
+  }
+  if (count > MAX_PARAMETERS) {
+    throw new WasmMlpError(
+      'OUT_OF_MEMORY',
+      `layers: the network would have ${count} parameters, needing ${count * 16} bytes for parameters, gradients and optimizer state; the maximum is ${MAX_PARAMETERS} parameters (${MAX_PARAMETERS * 16} bytes)`,
+    );
+  }
+  const out = specs[specs.length - 1];
+  const resolvedLoss: Loss =
+    loss === undefined ? (out.activation === 'softmax' ? 'categorical-cross-entropy' : 'mse') : checkChoice('loss', loss, LOSSES);
+  if (resolvedLoss === 'categorical-cross-entropy' && out.activation !== 'softmax') {
+    throw new WasmMlpError(
+      'INVALID_OPTION',
+      `loss: 'categorical-cross-entropy' needs a 'softmax' output layer, got '${out.activation}' (use 'binary-cross-entropy' with 'sigmoid' or 'mse')`,
+    );
+  }
+  if (resolvedLoss === 'binary-cross-entropy' && out.activation !== 'sigmoid' && out.activation !== 'softmax') {
+    throw new WasmMlpError(
+      'INVALID_OPTION',
+      `loss: 'binary-cross-entropy' needs outputs in (0, 1): a 'sigmoid' (or 'softmax') output layer, got '${out.activation}'`,
+    );
+  }
+  return { inputSize: nin, layers: specs, loss: resolvedLoss };
+}
+
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (!isPlainObject(options)) throw invalidOption('options', 'an object { inputSize, layers, ... }', options);
+  checkKeys('options', options, ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'backend', 'init']);
+  const spec = resolveModel(options.inputSize, options.layers, options.loss);
+  const optimizer = resolveOptimizer(options.optimizer);
+  const seed = options.seed === undefined ? 42 : checkInteger('seed', options.seed, 0, 2 ** 32 - 1);
+  const backend = options.backend === undefined ? 'wasm' : checkChoice('backend', options.backend, BACKENDS);
+  const init = options.init === undefined ? 'auto' : checkChoice('init', options.init, INITIALIZERS);
+  return { spec, optimizer, seed, backend, init };
+}
+
+export interface EpochStats {
+  /** 0-based epoch index. */
+  epoch: number;
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  samplesPerSecond: number;
+  seconds: number;
+}
+
+export interface BatchStats {
+  epoch: number;
+  /** 0-based batch index within the epoch. */
+  batch: number;
+  /** Samples in this batch. */
+  size: number;
+  loss: number;
+  accuracy?: number;
+  samplesPerSecond: number;
+}
+
+export type Matrix = Float32Array | Float64Array | number[][];
+export type Targets = Matrix | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | number[];
+
+export interface FitOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Default 32 (clamped to the number of samples). */
+  batchSize?: number;
+  /** Shuffle the sample order each epoch with the network's seeded PRNG. Default true. */
+  shuffle?: boolean;
+  /** Held-out data evaluated after each epoch. */
+  validationData?: [Matrix, Targets];
+  /** Fraction in (0, 1) of the samples, taken from the end before shuffling, held out. */
+  validationSplit?: number;
+  /** Return false to stop after this epoch. */
+  onEpochEnd?: (stats: EpochStats) => void | boolean | Promise<void | boolean>;
+  /** Return false to stop after this batch. Makes fit run one wasm call per batch. */
+  onBatchEnd?: (stats: BatchStats) => void | boolean;
+  /** Aborting stops training cleanly after the current batch (or epoch). */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedFit {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  validationData?: [Matrix, Targets];
+  validationSplit: number;
+  onEpochEnd?: FitOptions['onEpochEnd'];
+  onBatchEnd?: FitOptions['onBatchEnd'];
+  signal?: AbortSignal;
+}
+
+export function resolveFit(options: unknown): ResolvedFit {
+  const o = options === undefined ? {} : options;
+  if (!isPlainObject(o)) throw invalidOption('fitOptions', 'an object { epochs, batchSize, ... }', options);
+  checkKeys('fitOptions', o, ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'onEpochEnd', 'onBatchEnd', 'signal']);
+  const epochs = o.epochs === undefined ? 1 : checkInteger('fitOptions.epochs', o.epochs, 1, 1e9);
+  const batchSize = o.batchSize === undefined ? 32 : checkInteger('fitOptions.batchSize', o.batchSize, 1, 1 << 24);
+  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw invalidOption('fitOptions.shuffle', 'a boolean', o.shuffle);
+  const validationSplit = o.validationSplit === undefined ? 0 : checkNumber('fitOptions.validationSplit', o.validationSplit, 0, 1, true, true);
+  if (o.validationData !== undefined) {
+    if (!Array.isArray(o.validationData) || o.validationData.length !== 2) {
+      throw invalidOption('fitOptions.validationData', 'a pair [x, y]', o.validationData);
+    }
+    if (o.validationSplit !== undefined) {
+      throw new WasmMlpError('INVALID_OPTION', 'fitOptions: give validationData or validationSplit, not both');
+    }
+  }
+  for (const key of ['onEpochEnd', 'onBatchEnd'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'function') throw invalidOption(`fitOptions.${key}`, 'a function', o[key]);
+  }
+  const signal = o.signal as AbortSignal | undefined;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean')) {
+    throw invalidOption('fitOptions.signal', 'an AbortSignal', signal);
+  }
+  return {
+    epochs,
+    batchSize,
+    shuffle: o.shuffle === undefined ? true : (o.shuffle as boolean),
+    validationData: o.validationData as [Matrix, Targets] | undefined,
+    validationSplit,
+    onEpochEnd: o.onEpochEnd as FitOptions['onEpochEnd'],
+    onBatchEnd: o.onBatchEnd as FitOptions['onBatchEnd'],
+    signal,
+  };
+}

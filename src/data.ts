@@ -1,0 +1,105 @@
+// Conversion and validation of user data into packed row-major Float32Arrays. The caller's
+// arrays are only read, never written; every value is checked finite before it can reach a
+// backend.
+
+import { WasmMlpError, describe } from './errors.js';
+import type { Matrix, Targets } from './config.js';
+
+export interface Packed {
+  data: Float32Array;
+  rows: number;
+}
+
+const INT_ARRAYS = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array];
+
+/** A (rows x cols) matrix from a flat Float32Array/Float64Array or number[][]. */
+export function toMatrix(value: unknown, cols: number, name: string): Packed {
+  if (value instanceof Float32Array || value instanceof Float64Array) {
+    if (value.length === 0 || value.length % cols !== 0) {
+      throw new WasmMlpError(
+        'SHAPE_MISMATCH',
+        `${name}: expected a flat array of rows x ${cols} values (a positive multiple of ${cols}), got ${describe(value)}`,
+      );
+    }
+    const data = value instanceof Float32Array ? value : Float32Array.from(value);
+    checkFinite(data, cols, name);
+    return { data, rows: value.length / cols };
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new WasmMlpError('SHAPE_MISMATCH', `${name}: expected at least one row, got an empty array`);
+    const rows = value.length;
+    const data = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const row: unknown = value[i];
+      if (!Array.isArray(row) && !(row instanceof Float32Array) && !(row instanceof Float64Array)) {
+        throw new WasmMlpError('INVALID_DATA', `${name}[${i}]: expected a row of ${cols} numbers, got ${describe(row)}`);
+      }
+      if (row.length !== cols) {
+        throw new WasmMlpError('SHAPE_MISMATCH', `${name}[${i}]: expected ${cols} values, got ${row.length}`);
+      }
+      for (let j = 0; j < cols; j++) {
+        const v: unknown = row[j];
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          throw new WasmMlpError('INVALID_DATA', `${name}[${i}][${j}]: expected a finite number, got ${describe(v)}`);
+        }
+        data[i * cols + j] = v;
+      }
+    }
+    checkFinite(data, cols, name); // numbers beyond float32 range become Infinity
+    return { data, rows };
+  }
+  throw new WasmMlpError(
+    'INVALID_DATA',
+    `${name}: expected a flat Float32Array (row-major, ${cols} values per row) or number[][], got ${describe(value)}`,
+  );
+}
+
+function checkFinite(data: Float32Array, cols: number, name: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      const r = Math.floor(i / cols);
+      throw new WasmMlpError(
+        'INVALID_DATA',
+        `${name}: expected finite float32 values, got ${data[i]} at row ${r}, column ${i - r * cols}`,
+      );
+    }
+  }
+}
+
+/**
+ * Dense targets (rows x outputs). Integer class labels (an integer typed array, or a flat
+ * number[]) are accepted for categorical cross-entropy and turned into one-hot rows.
+ */
+export function toTargets(value: unknown, rows: number, outputs: number, allowLabels: boolean, name: string): Float32Array {
+  const isIntArray = INT_ARRAYS.some((C) => value instanceof C);
+  const isFlatNumbers = Array.isArray(value) && value.length > 0 && !Array.isArray(value[0]) && !ArrayBuffer.isView(value[0]);
+  if (isIntArray || isFlatNumbers) {
+    if (!allowLabels) {
+      throw new WasmMlpError(
+        'INVALID_DATA',
+        `${name}: class labels need loss 'categorical-cross-entropy'; give targets as a flat Float32Array (rows x ${outputs}) or number[][]`,
+      );
+    }
+    const labels = value as ArrayLike<unknown>;
+    if (labels.length !== rows) {
+      throw new WasmMlpError('SHAPE_MISMATCH', `${name}: expected ${rows} class labels (one per sample), got ${labels.length}`);
+    }
+    const out = new Float32Array(rows * outputs);
+    for (let i = 0; i < rows; i++) {
+      const c = labels[i];
+      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= outputs) {
+        throw new WasmMlpError('INVALID_DATA', `${name}[${i}]: expected a class label, an integer in [0, ${outputs - 1}], got ${describe(c)}`);
+      }
+      out[i * outputs + c] = 1;
+    }
+    return out;
+  }
+  const packed = toMatrix(value, outputs, name);
+  if (packed.rows !== rows) {
+    throw new WasmMlpError(
+      'SHAPE_MISMATCH',
+      `${name}: expected ${rows} target rows (one per input sample) of ${outputs} values, got ${packed.rows} rows`,
+    );
+  }
+  return packed.data;
+}

@@ -1,0 +1,130 @@
+// The contract between class Network (validation, batching policy, formats) and a compute
+// backend (wasm or pure JS). Backends receive only validated, packed Float32Array data.
+//
+// Parameter block layout, shared by parameters, gradients and optimizer state:
+//   [ W_1 | W_2 | ... | W_L | b_1 | b_2 | ... | b_L ]
+// W_l is row-major (units_l x units_{l-1}), "out x in" like torch.nn.Linear.weight; b_l has
+// units_l entries. All weights come first so L2 weight decay is one loop over the first
+// `weightCount` entries and the optimizer update is one flat pass.
+
+import type { Activation, Loss, OptimizerKind } from './enums.js';
+
+export interface LayerSpec {
+  units: number;
+  activation: Activation;
+}
+
+export interface ModelSpec {
+  inputSize: number;
+  layers: LayerSpec[];
+  loss: Loss;
+}
+
+/** Optimizer hyper-parameters with every default resolved (torch.optim semantics). */
+export interface OptimizerSpec {
+  kind: OptimizerKind;
+  learningRate: number;
+  /** sgd: momentum factor (0 = plain SGD). */
+  momentum: number;
+  /** sgd: Nesterov momentum (needs momentum > 0). */
+  nesterov: boolean;
+  /** adam: beta1, beta2. */
+  beta1: number;
+  beta2: number;
+  /** rmsprop: smoothing constant (torch's alpha). */
+  rho: number;
+  /** adam / rmsprop: added after the square root. */
+  epsilon: number;
+  /** L2 penalty: adds weightDecay * W to the gradient of weights only (never biases). */
+  weightDecay: number;
+}
+
+/** Offsets and sizes of each layer inside the parameter block. */
+export interface ParamLayout {
+  /** Total number of parameters. */
+  count: number;
+  /** Number of weight entries (W_1..W_L), the decayed prefix of the block. */
+  weightCount: number;
+  /** weightOffset[l], biasOffset[l]: start of W_l and b_l in the block (in floats). */
+  weightOffset: number[];
+  biasOffset: number[];
+}
+
+export function paramLayout(spec: ModelSpec): ParamLayout {
+  const weightOffset: number[] = [];
+  const biasOffset: number[] = [];
+  let off = 0;
+  let prev = spec.inputSize;
+  for (const layer of spec.layers) {
+    weightOffset.push(off);
+    off += layer.units * prev;
+    prev = layer.units;
+  }
+  const weightCount = off;
+  for (const layer of spec.layers) {
+    biasOffset.push(off);
+    off += layer.units;
+  }
+  return { count: off, weightCount, weightOffset, biasOffset };
+}
+
+/**
+ * Accuracy rule, per sample (sum of these / samples = accuracy):
+ * - categorical-cross-entropy (or several outputs under mse): 1 if argmax(a) == argmax(y)
+ *   (first maximum wins on ties), else 0;
+ * - binary-cross-entropy: the fraction of outputs k with (a_k >= 0.5) == (y_k >= 0.5);
+ * - mse with one output: (a >= 0.5) == (y >= 0.5).
+ */
+export interface Engine {
+  readonly spec: ModelSpec;
+  readonly layout: ParamLayout;
+
+  /** Copy the parameter block into `out` (length layout.count). */
+  readParams(out: Float32Array): void;
+  /** Copy `p` (length layout.count) into the parameter block. Optimizer state is untouched. */
+  writeParams(p: Float32Array): void;
+
+  /** Install optimizer hyper-parameters and reset its state (moments, step count) to zero. */
+  setOptimizer(opt: OptimizerSpec): void;
+
+  /** out (m x outputs) = network(x), x is (m x inputSize) row-major. */
+  predict(x: Float32Array, m: number, out: Float32Array): void;
+
+  /**
+   * Batch-averaged loss and summed per-sample accuracy (see the rule above) of x against
+   * dense targets y (m x outputs). No parameter changes.
+   */
+  evaluate(x: Float32Array, y: Float32Array, m: number): { loss: number; correct: number };
+
+  /**
+   * dC/dW and dC/db averaged over the m samples, written into `out` in the parameter-block
+   * layout (no weight decay included). Returns the batch-averaged loss. No parameter changes.
+   */
+  gradients(x: Float32Array, y: Float32Array, m: number, out: Float32Array): number;
+
+  /** Copy a training set (x: n x inputSize, y: n x outputs dense) into the backend for fit. */
+  loadTrainingSet(x: Float32Array, y: Float32Array, n: number): void;
+
+  /**
+   * Train on batches [firstBatch, firstBatch + count) of one epoch. Batch b holds the samples
+   * order[b*batchSize .. min(n, (b+1)*batchSize)) of the loaded training set (the last batch
+   * may be smaller). For each batch: forward, loss, backward, one optimizer step.
+   * losses[b] receives the batch-averaged loss (before the step) and corrects[b] the summed
+   * per-sample accuracy. If a batch's loss is not finite, stops before its update and returns
+   * that batch's index; otherwise returns firstBatch + count.
+   */
+  trainBatches(
+    order: Uint32Array,
+    batchSize: number,
+    firstBatch: number,
+    count: number,
+    losses: Float64Array,
+    corrects: Float64Array,
+  ): number;
+
+  /** Free the training set loaded by loadTrainingSet. */
+  releaseTrainingSet(): void;
+
+  /** Free everything; the engine must not be used afterwards. */
+  dispose(): void;
+}

@@ -1,0 +1,192 @@
+// Model formats. Both are untrusted input when loaded: every size is checked against the
+// actual payload before anything is allocated, and the architecture goes through the same
+// validation as Network.create (same defaults in constructor and loader).
+//
+// Binary (little-endian):
+//   0  "WMLP" magic            4  u32 version (1)
+//   8  u32 header bytes H      12 u32 parameter count P
+//   16 header: UTF-8 JSON { inputSize, layers, loss, optimizer, seed }, space-padded to 4
+//   16 + pad4(H): P float32 parameters, block layout of src/engine.ts
+//   end - 4: u32 CRC-32 (IEEE) of every byte before it
+
+import { checkInteger, resolveModel, resolveOptimizer } from './config.js';
+import { paramLayout, type ModelSpec, type OptimizerSpec } from './engine.js';
+import type { Activation, Loss } from './enums.js';
+import { WasmMlpError, describe } from './errors.js';
+
+export const FORMAT_VERSION = 1;
+const MAGIC = [0x57, 0x4d, 0x4c, 0x50]; // "WMLP"
+const FIXED = 16;
+const MAX_HEADER = 1 << 20;
+
+export interface ModelJson {
+  format: 'wasm-mlp';
+  version: number;
+  inputSize: number;
+  layers: { units: number; activation: Activation }[];
+  loss: Loss;
+  optimizer: OptimizerSpec;
+  seed: number;
+  weights: number[][];
+  biases: number[][];
+}
+
+export interface DecodedModel {
+  spec: ModelSpec;
+  optimizer: OptimizerSpec;
+  seed: number;
+  params: Float32Array;
+}
+
+function invalid(message: string): WasmMlpError {
+  return new WasmMlpError('INVALID_MODEL', message);
+}
+
+/** Re-validates the architecture part of a model file; option errors become INVALID_MODEL. */
+function decodeHeader(h: Record<string, unknown>, where: string): { spec: ModelSpec; optimizer: OptimizerSpec; seed: number } {
+  try {
+    const spec = resolveModel(h.inputSize, h.layers, h.loss);
+    const optimizer = resolveOptimizer(h.optimizer);
+    const seed = checkInteger('seed', h.seed, 0, 2 ** 32 - 1);
+    return { spec, optimizer, seed };
+  } catch (e) {
+    if (e instanceof WasmMlpError) throw invalid(`${where}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function decodeJson(json: unknown): DecodedModel {
+  const obj = typeof json === 'string' ? parseJson(json, 'Network.fromJSON') : json;
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw invalid(`Network.fromJSON: expected a model object (from net.toJSON()), got ${describe(obj)}`);
+  }
+  const o = obj as Record<string, unknown>;
+  if (o.format !== 'wasm-mlp') throw invalid(`Network.fromJSON: expected format 'wasm-mlp', got ${describe(o.format)}`);
+  if (o.version !== FORMAT_VERSION) {
+    throw invalid(`Network.fromJSON: unsupported version ${describe(o.version)}; this library reads version ${FORMAT_VERSION}`);
+  }
+  const { spec, optimizer, seed } = decodeHeader(o, 'Network.fromJSON');
+  const layout = paramLayout(spec);
+  const params = new Float32Array(layout.count);
+  const L = spec.layers.length;
+  if (!Array.isArray(o.weights) || !Array.isArray(o.biases) || o.weights.length !== L || o.biases.length !== L) {
+    throw invalid(`Network.fromJSON: expected ${L} weight and ${L} bias arrays`);
+  }
+  let prev = spec.inputSize;
+  spec.layers.forEach((layer, l) => {
+    const parts: [unknown, number, number, string][] = [
+      [(o.weights as unknown[])[l], layout.weightOffset[l], layer.units * prev, `weights[${l}]`],
+      [(o.biases as unknown[])[l], layout.biasOffset[l], layer.units, `biases[${l}]`],
+    ];
+    for (const [arr, off, len, name] of parts) {
+      if (!Array.isArray(arr) || arr.length !== len) {
+        throw invalid(`Network.fromJSON: ${name} must be an array of ${len} numbers, got ${describe(arr)}`);
+      }
+      for (let i = 0; i < len; i++) {
+        const v: unknown = arr[i];
+        if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+          throw invalid(`Network.fromJSON: ${name}[${i}] must be a finite float32 number, got ${describe(v)}`);
+        }
+        params[off + i] = v;
+      }
+    }
+    prev = layer.units;
+  });
+  return { spec, optimizer, seed, params };
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw invalid(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function encodeBinary(spec: ModelSpec, optimizer: OptimizerSpec, seed: number, params: Float32Array): Uint8Array {
+  const header = new TextEncoder().encode(
+    JSON.stringify({ inputSize: spec.inputSize, layers: spec.layers, loss: spec.loss, optimizer, seed }),
+  );
+  const hpad = pad4(header.length);
+  const total = FIXED + hpad + params.length * 4 + 4;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(8, header.length, true);
+  view.setUint32(12, params.length, true);
+  bytes.fill(0x20, FIXED, FIXED + hpad);
+  bytes.set(header, FIXED);
+  for (let i = 0; i < params.length; i++) view.setFloat32(FIXED + hpad + 4 * i, params[i], true);
+  view.setUint32(total - 4, crc32(bytes, 0, total - 4), true);
+  return bytes;
+}
+
+export function decodeBinary(input: unknown): DecodedModel {
+  let bytes: Uint8Array;
+  if (input instanceof Uint8Array) bytes = input;
+  else if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
+  else throw invalid(`Network.load: expected a Uint8Array or ArrayBuffer (from net.save()), got ${describe(input)}`);
+  if (bytes.length < FIXED + 4) throw invalid(`Network.load: file too short (${bytes.length} bytes); truncated?`);
+  for (let i = 0; i < 4; i++) {
+    if (bytes[i] !== MAGIC[i]) throw invalid('Network.load: not a wasm-mlp model file (bad magic number)');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(4, true);
+  if (version !== FORMAT_VERSION) {
+    throw invalid(`Network.load: unsupported version ${version}; this library reads version ${FORMAT_VERSION}`);
+  }
+  const hlen = view.getUint32(8, true);
+  const count = view.getUint32(12, true);
+  if (hlen > MAX_HEADER) throw invalid(`Network.load: header length ${hlen} exceeds ${MAX_HEADER} bytes`);
+  const expected = FIXED + pad4(hlen) + count * 4 + 4;
+  if (bytes.length !== expected) {
+    throw invalid(
+      `Network.load: file is ${bytes.length} bytes but its header declares ${expected} (header ${hlen} bytes, ${count} parameters); truncated or corrupt`,
+    );
+  }
+  const stored = view.getUint32(bytes.length - 4, true);
+  const actual = crc32(bytes, 0, bytes.length - 4);
+  if (stored !== actual) throw invalid('Network.load: checksum mismatch; the file is corrupt');
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(FIXED, FIXED + hlen)));
+  } catch (e) {
+    throw invalid(`Network.load: header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw invalid('Network.load: header is not an object');
+  const { spec, optimizer, seed } = decodeHeader(header as Record<string, unknown>, 'Network.load');
+  const layout = paramLayout(spec);
+  if (layout.count !== count) {
+    throw invalid(`Network.load: the architecture has ${layout.count} parameters but the file holds ${count}`);
+  }
+  const params = new Float32Array(count);
+  const base = FIXED + pad4(hlen);
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat32(base + 4 * i, true);
+    if (!Number.isFinite(v)) throw invalid(`Network.load: parameter ${i} is ${v}`);
+    params[i] = v;
+  }
+  return { spec, optimizer, seed, params };
+}
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+let crcTable: Uint32Array | null = null;
+
+/** CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of bytes[start, end). */
+export function crc32(bytes: Uint8Array, start: number, end: number): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}

@@ -1,0 +1,15 @@
+// Public exports only.
+export { Network } from './network.js';
+export type { Weights, Gradients, Evaluation, History, LoadOptions } from './network.js';
+export { WasmMlpError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { init } from './wasm.js';
+export type { WasmSource } from './wasm.js';
+export { ACTIVATIONS, LOSSES, OPTIMIZERS } from './enums.js';
+export type { Activation, Loss, OptimizerKind } from './enums.js';
+export type {
+  NetworkOptions, LayerOptions, OptimizerOptions, FitOptions, EpochStats, BatchStats, Matrix, Targets,
+  Backend, Initializer,
+} from './config.js';
+export type { OptimizerSpec, ModelSpec, LayerSpec } from './engine.js';
+export type { ModelJson } from './format.js';

@@ -1,0 +1,109 @@
+// Loading and instantiating the wasm core in any runtime, and the memory it runs on.
+// No Node-only import at the top level: `node:fs` is imported dynamically, only for file: URLs.
+
+import { instantiate } from '@assemblyscript/loader';
+import { Arena } from './arena.js';
+import { WasmMlpError } from './errors.js';
+
+/** Where the wasm module comes from: a compiled module, its bytes, a fetch Response or a URL. */
+export type WasmSource =
+  | WebAssembly.Module
+  | ArrayBuffer
+  | ArrayBufferView
+  | Response
+  | PromiseLike<Response>
+  | URL
+  | string;
+
+/** The raw exports of assembly/index.ts (pointers and sizes only). */
+export interface CoreExports {
+  forward(net: number, m: number): void;
+  backprop(net: number, m: number): number;
+  optimizerStep(net: number): void;
+  trainBatches(
+    net: number, order: number, n: number, batchSize: number, first: number, count: number,
+    losses: number, corrects: number,
+  ): number;
+  evaluate(net: number, m: number): void;
+  gemm(
+    M: number, N: number, K: number, a: number, rsa: number, csa: number, bp: number,
+    c: number, ldc: number, bias: number, alpha: number, tile: number,
+  ): void;
+  gemmReference(
+    M: number, N: number, K: number, a: number, rsa: number, csa: number, b: number, ldb: number,
+    c: number, ldc: number, bias: number, alpha: number,
+  ): void;
+  packTransposed(bp: number, w: number, N: number, K: number): void;
+  packRows(bp: number, b: number, K: number, N: number, ldb: number): void;
+  packedSize(K: number, N: number): number;
+}
+
+/** One module instance, its memory and the allocator that plans it. */
+export interface Runtime {
+  readonly memory: WebAssembly.Memory;
+  readonly core: CoreExports;
+  readonly arena: Arena;
+}
+
+const PAGE = 65536;
+/** The first page holds the module's static data; regions start above it. */
+const STATIC_BYTES = PAGE;
+const INITIAL_PAGES = 256; // 16 MiB: sized up front so typical networks never grow memory
+const MAXIMUM_PAGES = 65536; // 4 GiB, the wasm32 limit
+
+let runtime: Promise<Runtime> | null = null;
+
+function defaultUrl(): URL {
+  return new URL('../build/wasm-mlp.wasm', import.meta.url);
+}
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = source instanceof URL ? source : new URL(source, defaultUrl());
+    if (url.protocol === 'file:') {
+      const fs = await import('node:fs/promises');
+      return WebAssembly.compile(await fs.readFile(url));
+    }
+    return compile(fetch(url));
+  }
+  const response = await source;
+  if (!response.ok) throw new Error(`fetching the wasm module: HTTP ${response.status}`);
+  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type') === 'application/wasm') {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+async function create(source: WasmSource): Promise<Runtime> {
+  let module: WebAssembly.Module;
+  try {
+    module = await compile(source);
+  } catch (e) {
+    throw new WasmMlpError(
+      'WASM_UNAVAILABLE',
+      `could not load the wasm module (${(e as Error).message}); pass a WebAssembly.Module, bytes or a URL to init(), or use backend: 'js'`,
+    );
+  }
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
+  const result = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  const core = result.instance.exports as unknown as CoreExports;
+  return { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
+}
+
+/**
+ * Load the wasm core once, from `source` or by default from build/wasm-mlp.wasm next to this
+ * package (fs in Node/Deno/Bun, fetch in browsers). Edge runtimes that forbid runtime
+ * compilation pass their precompiled WebAssembly.Module. Calling it again returns the same
+ * instance.
+ */
+export function init(source?: WasmSource): Promise<Runtime> {
+  if (!runtime) {
+    runtime = create(source ?? defaultUrl());
+    runtime.catch(() => {
+      runtime = null; // a failed load can be retried, e.g. with another source
+    });
+  }
+  return runtime;
+}
