@@ -163,6 +163,15 @@ export function resolveOptimizer(value: unknown, name = 'optimizer'): OptimizerS
   return spec;
 }
 
+/** The options object that recreates `spec` (only the fields its kind takes). */
+export function optimizerOptions(spec: OptimizerSpec): OptimizerOptions {
+  const o: OptimizerOptions = { kind: spec.kind, learningRate: spec.learningRate, weightDecay: spec.weightDecay };
+  if (spec.kind === 'sgd') Object.assign(o, { momentum: spec.momentum, nesterov: spec.nesterov });
+  if (spec.kind === 'adam') Object.assign(o, { beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon });
+  if (spec.kind === 'rmsprop') Object.assign(o, { rho: spec.rho, epsilon: spec.epsilon });
+  return o;
+}
+
 export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown): ModelSpec {
   const nin = checkInteger('inputSize', inputSize, 1, MAX_UNITS);
   if (!Array.isArray(layers) || layers.length === 0) {

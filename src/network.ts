@@ -2,7 +2,7 @@
 // policy, and drives a backend (wasm or pure JS) through the Engine contract.
 
 import {
-  resolveFit, resolveOptions, type Backend, type BatchStats, type EpochStats, type FitOptions,
+  optimizerOptions, resolveFit, resolveOptions, type Backend, type BatchStats, type EpochStats, type FitOptions,
   type Initializer, type Matrix, type NetworkOptions, type Targets,
 } from './config.js';
 import type { Activation, Loss } from './enums.js';
@@ -309,7 +309,7 @@ export class Network {
       inputSize: this.spec.inputSize,
       layers: this.spec.layers.map((l) => ({ units: l.units, activation: l.activation })),
       loss: this.spec.loss,
-      optimizer: { ...this.optimizer },
+      optimizer: optimizerOptions(this.optimizer),
       seed: this.seed,
       weights: w.weights.map((a) => Array.from(a)),
       biases: w.biases.map((a) => Array.from(a)),

@@ -1,0 +1,138 @@
+// npm run bench [-- --quick]: wasm backend vs pure-JS backend on the workloads of
+// bench/RESULTS.md, measured with tinybench in one process; prints figures and ratios.
+// Uses the built package (dist/, build/), as a user would.
+import { Bench } from 'tinybench';
+import os from 'node:os';
+import { Network } from '../dist/index.js';
+import { init } from '../dist/wasm.js';
+
+const quick = process.argv.includes('--quick');
+const TIME = quick ? 300 : 1500; // ms per task after warm-up
+
+function data(rows, cols, seed) {
+  const a = new Float32Array(rows * cols);
+  let s = seed >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 32;
+  }
+  return a;
+}
+function labels(rows, classes) {
+  return Int32Array.from({ length: rows }, (_, i) => (i * 7) % classes);
+}
+
+const mnistLike = (backend, hidden, optimizer = { kind: 'sgd', learningRate: 0.01 }) =>
+  Network.create({
+    inputSize: 784,
+    layers: [...hidden.map((units) => ({ units, activation: 'relu' })), { units: 10, activation: 'softmax' }],
+    loss: 'categorical-cross-entropy',
+    optimizer,
+    seed: 1,
+    backend,
+  });
+
+async function measure(name, fn, perCall, unit) {
+  const bench = new Bench({ time: TIME, warmup: true, warmupTime: quick ? 100 : 500, warmupIterations: 3, iterations: 5 });
+  bench.add(name, fn);
+  await bench.run();
+  const r = bench.tasks[0].result;
+  const p50 = r.latency.p50;
+  return { name, rate: (perCall / p50) * 1000, rme: r.latency.rme, unit, samples: r.latency.samplesCount ?? r.latency.samples?.length };
+}
+
+const rows = [];
+async function pair(label, unit, perCall, make) {
+  const results = {};
+  for (const backend of ['wasm', 'js']) {
+    const { fn, dispose } = await make(backend);
+    results[backend] = await measure(`${label} ${backend}`, fn, perCall, unit);
+    dispose();
+  }
+  rows.push({ label, unit, wasm: results.wasm, js: results.js });
+  console.log(
+    `${label.padEnd(44)} wasm ${fmt(results.wasm.rate)} ${unit} (±${results.wasm.rme.toFixed(1)}%)  js ${fmt(results.js.rate)} ${unit} (±${results.js.rme.toFixed(1)}%)  ratio ${(results.wasm.rate / results.js.rate).toFixed(1)}x`,
+  );
+}
+function fmt(v) {
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+}
+
+console.log(`wasm-mlp bench${quick ? ' (quick)' : ''}: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`);
+console.log('medians (p50) of tinybench samples after warm-up; ratio = wasm / js in this run\n');
+
+// W1: train 784-128-10, relu/softmax + CCE, SGD, batch 64. One call = one epoch of 1,024 samples.
+{
+  const n = 1024;
+  const x = data(n, 784, 1);
+  const y = labels(n, 10);
+  await pair('W1 train 784-128-10 batch 64', 'samples/s', n, async (backend) => {
+    const net = await mnistLike(backend, [128]);
+    return { fn: () => net.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false }), dispose: () => net.dispose() };
+  });
+}
+// W2: inference, same net, batch 256 and batch 1.
+{
+  const x256 = data(256, 784, 2);
+  const x1 = data(1, 784, 3);
+  await pair('W2 infer 784-128-10 batch 256', 'samples/s', 256, async (backend) => {
+    const net = await mnistLike(backend, [128]);
+    return { fn: () => net.predict(x256), dispose: () => net.dispose() };
+  });
+  await pair('W2 infer 784-128-10 batch 1', 'samples/s', 1, async (backend) => {
+    const net = await mnistLike(backend, [128]);
+    return { fn: () => net.predict(x1), dispose: () => net.dispose() };
+  });
+}
+// W3: XOR 2-16-1, 4 samples per step; one call = 256 epochs = 256 steps.
+{
+  const x = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);
+  const y = new Float32Array([0, 1, 1, 0]);
+  await pair('W3 train XOR 2-16-1, 4 samples/step', 'steps/s', 256, async (backend) => {
+    const net = await Network.create({
+      inputSize: 2,
+      layers: [{ units: 16, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+      loss: 'binary-cross-entropy',
+      optimizer: { kind: 'sgd', learningRate: 0.1 },
+      backend,
+    });
+    return { fn: () => net.fit(x, y, { epochs: 256, batchSize: 4, shuffle: false }), dispose: () => net.dispose() };
+  });
+}
+// W4: train 784-512-512-10, batch 128; one call = 512 samples.
+if (!quick) {
+  const n = 512;
+  const x = data(n, 784, 4);
+  const y = labels(n, 10);
+  await pair('W4 train 784-512-512-10 batch 128', 'samples/s', n, async (backend) => {
+    const net = await mnistLike(backend, [512, 512]);
+    return { fn: () => net.fit(x, y, { epochs: 1, batchSize: 128, shuffle: false }), dispose: () => net.dispose() };
+  });
+}
+
+// GEMM kernel alone at MLP shapes: C (M x N) = A (M x K) * packed B.
+{
+  const rt = await init();
+  const f32 = () => new Float32Array(rt.memory.buffer);
+  const shapes = [
+    [64, 128, 784, 'forward 784->128, batch 64'],
+    [64, 10, 128, 'forward 128->10 (N padded to 16), batch 64'],
+    [128, 784, 64, 'dW 128x784 over batch 64'],
+    [128, 512, 512, 'forward 512->512, batch 128'],
+  ];
+  console.log('');
+  for (const [M, N, K, label] of shapes) {
+    const a = rt.arena.alloc(M * K * 4);
+    const b = rt.arena.alloc(K * N * 4);
+    const bp = rt.arena.alloc(rt.core.packedSize(K, N) * 4);
+    const c = rt.arena.alloc(M * N * 4);
+    const tile = rt.arena.alloc(128);
+    f32().set(data(M * K, 1, 5), a >> 2);
+    f32().set(data(K * N, 1, 6), b >> 2);
+    rt.core.packRows(bp, b, K, N, N);
+    const flop = 2 * M * N * K;
+    const r = await measure(`gemm ${label}`, () => rt.core.gemm(M, N, K, a, K, 1, bp, c, N, 0, 1, tile), flop / 1e9, 'GFLOP/s');
+    console.log(`GEMM ${`${M}x${N}x${K}`.padEnd(12)} ${label.padEnd(44)} ${r.rate.toFixed(1)} GFLOP/s (±${r.rme.toFixed(1)}%)`);
+    for (const p of [a, b, bp, c, tile]) rt.arena.free(p);
+  }
+}

@@ -1,0 +1,169 @@
+// The wasm kernels against their scalar reference twins, at tile edges (XNNPACK-style):
+// sizes below, at and above the 4x8 tile, several k-loop passes, row and column tails,
+// strided (transposed) A and the bias/alpha epilogue. The SIMD kernel keeps the reference's
+// summation order, so the two must agree bit for bit.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { init, type Runtime } from '../src/wasm.js';
+import { Random } from '../src/random.js';
+import * as abi from '../src/abi.js';
+import { ACTIVATIONS, LOSSES, OPTIMIZERS, activationCode, lossCode, optimizerCode } from '../src/enums.js';
+
+let rt: Runtime;
+beforeAll(async () => {
+  rt = await init();
+});
+
+const f32 = () => new Float32Array(rt.memory.buffer);
+
+function upload(values: Float32Array): number {
+  const ptr = rt.arena.alloc(values.length * 4 + 16);
+  f32().set(values, ptr >> 2);
+  return ptr;
+}
+function download(ptr: number, n: number): Float32Array {
+  return f32().slice(ptr >> 2, (ptr >> 2) + n);
+}
+function randomArray(n: number, random: Random): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 2 * random.uniform() - 1;
+  return a;
+}
+
+const SIZES = [1, 3, 4, 5, 8, 17, 33, 65];
+
+describe('gemm microkernel (4x8 f32x4) vs scalar reference', () => {
+  const cases: [number, number, number][] = [];
+  for (const M of SIZES) for (const N of SIZES) for (const K of [1, 3, 8, 17, 65]) cases.push([M, N, K]);
+
+  it.each([false, true])('all M x N x K over tile edges, transposed A = %s, bit-identical', (transposed) => {
+    const random = new Random(7);
+    const tile = rt.arena.alloc(32 * 4);
+    for (const [M, N, K] of cases) {
+      // A (M x K) stored row-major, or stored as its transpose (K x M) and read with strides.
+      const aData = randomArray(M * K, random);
+      const [rsa, csa] = transposed ? [1, M] : [K, 1];
+      const b = randomArray(K * N, random);
+      const bias = randomArray(N, random);
+      const alpha = 0.5;
+      const pa = upload(aData);
+      const pb = upload(b);
+      const pbias = upload(bias);
+      const packed = rt.arena.alloc(rt.core.packedSize(K, N) * 4);
+      rt.core.packRows(packed, pb, K, N, N);
+      const ldc = N + 3; // a padded output stride: the kernel must not write past N
+      const sentinel = new Float32Array(M * ldc).fill(12345);
+      const pc = upload(sentinel);
+      const pr = upload(sentinel);
+      rt.core.gemm(M, N, K, pa, rsa, csa, packed, pc, ldc, pbias, alpha, tile);
+      rt.core.gemmReference(M, N, K, pa, rsa, csa, pb, N, pr, ldc, pbias, alpha);
+      const c = download(pc, M * ldc);
+      const r = download(pr, M * ldc);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < ldc; j++) {
+          const idx = i * ldc + j;
+          if (!Object.is(c[idx], r[idx])) {
+            throw new Error(`gemm ${M}x${N}x${K} (transposed A ${transposed}): C[${i}][${j}] = ${c[idx]}, reference ${r[idx]}`);
+          }
+        }
+      }
+      // The reference twin itself against float64 arithmetic done here.
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += aData[transposed ? k * M + i : i * K + k] * b[k * N + j];
+          const want = acc * alpha + bias[j];
+          expect(Math.abs(r[i * ldc + j] - want), `ref ${M}x${N}x${K} at ${i},${j}`).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+        }
+      }
+      for (const p of [pa, pb, pbias, packed, pc, pr]) rt.arena.free(p);
+    }
+    rt.arena.free(tile);
+  });
+
+  it('packTransposed(W) equals packRows(W^T)', () => {
+    const random = new Random(3);
+    for (const N of SIZES) {
+      for (const K of [1, 5, 17]) {
+        const w = randomArray(N * K, random); // (N x K)
+        const wt = new Float32Array(K * N);
+        for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) wt[k * N + n] = w[n * K + k];
+        const pw = upload(w);
+        const pwt = upload(wt);
+        const size = rt.core.packedSize(K, N);
+        const p1 = rt.arena.alloc(size * 4);
+        const p2 = rt.arena.alloc(size * 4);
+        rt.core.packTransposed(p1, pw, N, K);
+        rt.core.packRows(p2, pwt, K, N, N);
+        expect(Array.from(download(p1, size)), `N ${N} K ${K}`).toEqual(Array.from(download(p2, size)));
+        for (const p of [pw, pwt, p1, p2]) rt.arena.free(p);
+      }
+    }
+  });
+});
+
+describe('activation kernels', () => {
+  const exact: Record<string, (z: number) => number> = {
+    linear: (z) => z,
+    sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+    tanh: (z) => Math.tanh(z),
+    relu: (z) => Math.max(z, 0),
+    'leaky-relu': (z) => (z > 0 ? z : 0.01 * z),
+    elu: (z) => (z > 0 ? z : Math.expm1(z)),
+    softplus: (z) => Math.log1p(Math.exp(z)),
+  };
+  const derivative: Record<string, (z: number) => number> = {
+    linear: () => 1,
+    sigmoid: (z) => exact.sigmoid(z) * (1 - exact.sigmoid(z)),
+    tanh: (z) => 1 - Math.tanh(z) ** 2,
+    relu: (z) => (z > 0 ? 1 : 0),
+    'leaky-relu': (z) => (z > 0 ? 1 : 0.01),
+    elu: (z) => (z > 0 ? 1 : Math.exp(z)),
+    softplus: (z) => exact.sigmoid(z),
+  };
+
+  for (const name of ACTIVATIONS.filter((a) => a !== 'softmax')) {
+    it(`${name}: forward and derivative, SIMD body and scalar tail (n = 1..13)`, () => {
+      const random = new Random(11);
+      for (let n = 1; n <= 13; n++) {
+        const z = randomArray(n, random).map((v) => v * 6);
+        const pz = upload(z);
+        const pa = rt.arena.alloc(n * 4 + 16);
+        const pd = upload(new Float32Array(n).fill(1.5));
+        rt.core.activationForward(activationCode(name), pz, pa, 1, n);
+        const a = download(pa, n);
+        rt.core.activationBackward(activationCode(name), pz, pa, pd, 1, n);
+        const d = download(pd, n);
+        for (let i = 0; i < n; i++) {
+          const want = exact[name](z[i]);
+          expect(Math.abs(a[i] - want), `${name} g(${z[i]})`).toBeLessThan(2e-6 * (1 + Math.abs(want)));
+          const dwant = 1.5 * derivative[name](z[i]);
+          expect(Math.abs(d[i] - dwant), `${name} g'(${z[i]})`).toBeLessThan(2e-6 * (1 + Math.abs(dwant)));
+        }
+        for (const p of [pz, pa, pd]) rt.arena.free(p);
+      }
+    });
+  }
+
+  it('softmax is max-shifted: huge logits give finite probabilities summing to 1', () => {
+    const z = new Float32Array([1000, 999, -1000, 0, 88, 89]);
+    const pz = upload(z);
+    const pa = rt.arena.alloc(z.length * 4);
+    rt.core.activationForward(abi.ACT_SOFTMAX, pz, pa, 2, 3);
+    const a = download(pa, 6);
+    expect(a.every(Number.isFinite)).toBe(true);
+    expect(a[0] + a[1] + a[2]).toBeCloseTo(1, 6);
+    expect(a[0]).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
+    expect(a[3] + a[4] + a[5]).toBeCloseTo(1, 6);
+    rt.arena.free(pz);
+    rt.arena.free(pa);
+  });
+});
+
+describe('enums shared across the boundary', () => {
+  it('src/abi.ts codes match the order of ACTIVATIONS', () => {
+    const codes = [abi.ACT_LINEAR, abi.ACT_SIGMOID, abi.ACT_TANH, abi.ACT_RELU, abi.ACT_LEAKY_RELU, abi.ACT_ELU, abi.ACT_SOFTPLUS, abi.ACT_SOFTMAX];
+    expect(ACTIVATIONS.map(activationCode)).toEqual(codes);
+    expect(LOSSES.map(lossCode)).toEqual([abi.LOSS_MSE, abi.LOSS_BCE, abi.LOSS_CCE]);
+    expect(OPTIMIZERS.map(optimizerCode)).toEqual([abi.OPT_SGD, abi.OPT_ADAM, abi.OPT_RMSPROP]);
+  });
+});
