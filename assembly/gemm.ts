@@ -9,12 +9,36 @@
 // computed in the zero padding and dropped at the store.
 // Summation order over k is fixed, so results do not depend on M or on the tile position.
 
-// Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T).
+// Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T). Full 8-row panels
+// go through 4x4 register transposes (four row loads, eight shuffles, four stores per 4x4
+// block); the k tail and a partial last panel are copied in scalar.
 export function packTransposed(bp: usize, w: usize, N: i32, K: i32): void {
+  const rowBytes = <usize>K << 2;
   for (let j0 = 0; j0 < N; j0 += 8) {
     const panel = bp + (<usize>j0 * K << 2);
     const cols = min(8, N - j0);
-    for (let k = 0; k < K; k++) {
+    let k = 0;
+    if (cols == 8) {
+      for (; k + 4 <= K; k += 4) {
+        for (let h = 0; h < 2; h++) {
+          const src = w + (<usize>(j0 + 4 * h) * rowBytes) + (<usize>k << 2);
+          const v0 = v128.load(src);
+          const v1 = v128.load(src + rowBytes);
+          const v2 = v128.load(src + 2 * rowBytes);
+          const v3 = v128.load(src + 3 * rowBytes);
+          const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+          const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+          const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          const dst = panel + (<usize>k << 5) + (<usize>h << 4);
+          v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+          v128.store(dst, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 32);
+          v128.store(dst, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 64);
+          v128.store(dst, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 96);
+        }
+      }
+    }
+    for (; k < K; k++) {
       const dst = panel + (<usize>k << 5);
       v128.store(dst, f32x4.splat(0));
       v128.store(dst, f32x4.splat(0), 16);

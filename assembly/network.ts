@@ -6,8 +6,8 @@ import {
   NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_WEIGHT_COUNT, NET_PARAMS,
   NET_GRADS, NET_STATE1, NET_STATE2, NET_X, NET_Y, NET_PACK, NET_STEP, NET_NESTEROV,
   NET_F_LR, NET_F_MOMENTUM, NET_F_BETA1, NET_F_BETA2, NET_F_RHO, NET_F_EPSILON,
-  NET_F_WEIGHT_DECAY, NET_DATA_X, NET_DATA_Y, NET_TILE, NET_RESULT, NET_HEADER_WORDS,
-  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WORDS,
+  NET_F_WEIGHT_DECAY, NET_DATA_X, NET_DATA_Y, NET_TILE, NET_RESULT, NET_PACKED, NET_HEADER_WORDS,
+  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_WORDS,
   OPT_SGD, OPT_ADAM,
 } from '../src/abi';
 import { gemm, packTransposed, packRows } from './gemm';
@@ -42,20 +42,31 @@ import { sgdUpdate, adamUpdate, rmspropUpdate } from './optimizers';
   return l == 0 ? ptr(net, NET_X) : layerPtr(net, l - 1, LAYER_A);
 }
 
-// Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
-export function forward(net: usize, m: i32): void {
+// Refreshes every layer's packed W^T after the parameters changed (an optimizer step or a
+// write from TS clears NET_PACKED), so inference on unchanged weights never repacks.
+function ensurePacked(net: usize): void {
+  if (field(net, NET_PACKED) != 0) return;
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
-  const pack = ptr(net, NET_PACK);
+  for (let l = 0; l < L; l++) {
+    const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
+    packTransposed(layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
+  }
+  store<i32>(net + (<usize>NET_PACKED << 2), 1);
+}
+
+// Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
+export function forward(net: usize, m: i32): void {
+  ensurePacked(net);
+  const L = field(net, NET_LAYERS);
+  const params = ptr(net, NET_PARAMS);
   const tile = ptr(net, NET_TILE);
   for (let l = 0; l < L; l++) {
     const nin = layerField(net, l, LAYER_IN);
     const nout = layerField(net, l, LAYER_OUT);
-    const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
     const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
     const z = layerPtr(net, l, LAYER_Z);
-    packTransposed(pack, w, nout, nin);
-    gemm(m, nout, nin, layerInput(net, l), nin, 1, pack, z, nout, b, 1, tile);
+    gemm(m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1, tile);
     activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), m, nout);
   }
 }
@@ -113,6 +124,7 @@ function biasGradient(db: usize, d: usize, m: i32, n: i32, scale: f32): void {
 
 // One optimizer step over the whole parameter block, from the gradient block.
 export function optimizerStep(net: usize): void {
+  store<i32>(net + (<usize>NET_PACKED << 2), 0);
   const p = ptr(net, NET_PARAMS);
   const g = ptr(net, NET_GRADS);
   const s1 = ptr(net, NET_STATE1);

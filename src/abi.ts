@@ -52,6 +52,7 @@ export const NET_DATA_X = 23; // training set inputs (n x input), for trainBatch
 export const NET_DATA_Y = 24; // training set targets (n x outputs)
 export const NET_DATA_N = 25; // training set size n
 export const NET_TILE = 26; // 4 x 8 f32 scratch for partial GEMM tiles
+export const NET_PACKED = 27; // 1 while every layer's packed W^T copy matches the parameters
 export const NET_RESULT = 28; // 2 f64 (8-aligned): [loss, correct] of the last evaluate
 export const NET_HEADER_WORDS = 32;
 
@@ -64,7 +65,8 @@ export const LAYER_B = 4; // float offset of b_l in the parameter block
 export const LAYER_Z = 5; // pre-activations (capacity x out)
 export const LAYER_A = 6; // activations (capacity x out)
 export const LAYER_DELTA = 7; // deltas dC/dz (capacity x out)
-export const LAYER_WORDS = 8;
+export const LAYER_WT = 8; // W_l^T packed in 8-column panels for the forward GEMM (in x pad8(out))
+export const LAYER_WORDS = 12;
 
 // Status codes returned by exported functions.
 export const OK = 0;

@@ -6,6 +6,8 @@ import { activationCode, lossCode, optimizerCode } from '../enums.js';
 import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Runtime } from '../wasm.js';
 
+const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+
 /** Rows processed per call by predict/evaluate, and the smallest activation capacity. */
 const CHUNK_ROWS = 256;
 
@@ -56,6 +58,7 @@ export class WasmEngine implements Engine {
       w[e + abi.LAYER_ACT] = activationCode(layer.activation);
       w[e + abi.LAYER_W] = this.layout.weightOffset[l];
       w[e + abi.LAYER_B] = this.layout.biasOffset[l];
+      w[e + abi.LAYER_WT] = this.alloc(prev * pad8(layer.units) * 4);
       prev = layer.units;
     });
     this.ensureCapacity(CHUNK_ROWS);
@@ -101,11 +104,10 @@ export class WasmEngine implements Engine {
     if (rows <= this.capacity) return;
     const spec = this.spec;
     const outputs = spec.layers[spec.layers.length - 1].units;
-    const pad8 = (n: number) => Math.ceil(n / 8) * 8;
     let pack = 0;
     let prev = spec.inputSize;
     for (const layer of spec.layers) {
-      pack = Math.max(pack, prev * pad8(layer.units), layer.units * pad8(prev), rows * pad8(prev));
+      pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev));
       prev = layer.units;
     }
     const sizes = [rows * spec.inputSize, rows * outputs, pack];
@@ -143,6 +145,7 @@ export class WasmEngine implements Engine {
 
   writeParams(params: Float32Array): void {
     this.f32.set(params.subarray(0, this.layout.count), this.field(abi.NET_PARAMS) >> 2);
+    this.u32[(this.net >> 2) + abi.NET_PACKED] = 0;
   }
 
   setOptimizer(opt: OptimizerSpec): void {
