@@ -36,6 +36,8 @@ export interface CoreExports {
   packTransposed(bp: number, w: number, N: number, K: number): void;
   packRows(bp: number, b: number, K: number, N: number, ldb: number): void;
   packedSize(K: number, N: number): number;
+  activationForward(act: number, z: number, a: number, rows: number, units: number): void;
+  activationBackward(act: number, z: number, a: number, d: number, rows: number, units: number): void;
 }
 
 /** One module instance, its memory and the allocator that plans it. */
