@@ -37,6 +37,7 @@ async function measure(name, fn, perCall, unit) {
   bench.add(name, fn);
   await bench.run();
   const r = bench.tasks[0].result;
+  if (r.state !== "completed") throw new Error(`${name}: ${r.state} ${r.error?.stack ?? ""}`);
   const p50 = r.latency.p50;
   return { name, rate: (perCall / p50) * 1000, rme: r.latency.rme, unit, samples: r.latency.samplesCount ?? r.latency.samples?.length };
 }
@@ -68,7 +69,7 @@ console.log('medians (p50) of tinybench samples after warm-up; ratio = wasm / js
   const y = labels(n, 10);
   await pair('W1 train 784-128-10 batch 64', 'samples/s', n, async (backend) => {
     const net = await mnistLike(backend, [128]);
-    return { fn: () => net.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false }), dispose: () => net.dispose() };
+    return { fn: async () => void await net.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false }), dispose: () => net.dispose() };
   });
 }
 // W2: inference, same net, batch 256 and batch 1.
@@ -96,7 +97,7 @@ console.log('medians (p50) of tinybench samples after warm-up; ratio = wasm / js
       optimizer: { kind: 'sgd', learningRate: 0.1 },
       backend,
     });
-    return { fn: () => net.fit(x, y, { epochs: 256, batchSize: 4, shuffle: false }), dispose: () => net.dispose() };
+    return { fn: async () => void await net.fit(x, y, { epochs: 256, batchSize: 4, shuffle: false }), dispose: () => net.dispose() };
   });
 }
 // W4: train 784-512-512-10, batch 128; one call = 512 samples.
@@ -106,7 +107,7 @@ if (!quick) {
   const y = labels(n, 10);
   await pair('W4 train 784-512-512-10 batch 128', 'samples/s', n, async (backend) => {
     const net = await mnistLike(backend, [512, 512]);
-    return { fn: () => net.fit(x, y, { epochs: 1, batchSize: 128, shuffle: false }), dispose: () => net.dispose() };
+    return { fn: async () => void await net.fit(x, y, { epochs: 1, batchSize: 128, shuffle: false }), dispose: () => net.dispose() };
   });
 }
 
