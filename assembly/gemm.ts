@@ -5,8 +5,8 @@
 //   A is read through strides: A(i, k) at a + 4 * (i * rsa + k * csa), so the same kernel
 //   takes A or A^T without a copy. B is packed: 8-column panels, panel p holds
 //   B(k, 8p + j) at bp + 4 * (p * K * 8 + k * 8 + j), zero beyond column N.
-// Rows past M are aliased to row M-1 so the k-loop never branches; columns past N are
-// computed in the zero padding and dropped at the store.
+// Rows come in 4-row tiles plus a 1-row kernel for the rest; columns past N are computed in
+// the zero padding and dropped at the store.
 // Summation order over k is fixed, so results do not depend on M or on the tile position.
 
 // Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T). Full 8-row panels
@@ -80,8 +80,26 @@ export function packedSize(K: i32, N: i32): i32 {
   return K * ((N + 7) & ~7);
 }
 
-// The microkernel driver. bias = 0 for none. tile: 32 floats of scratch for partial stores.
+// The driver: 4x8 tiles over the first M & ~3 rows, the 1-row kernel for the 0-3 rows left
+// (a batch of one must not pay for four aliased rows). bias = 0 for none. tile: 32 floats of
+// scratch for partial stores.
 export function gemm(
+  M: i32, N: i32, K: i32,
+  a: usize, rsa: i32, csa: i32,
+  bp: usize,
+  c: usize, ldc: i32,
+  bias: usize, alpha: f32,
+  tile: usize,
+): void {
+  const M4 = M & ~3;
+  if (M4 > 0) gemm4x8(M4, N, K, a, rsa, csa, bp, c, ldc, bias, alpha, tile);
+  for (let i = M4; i < M; i++) {
+    gemmRow(N, K, a + ((<usize>i * rsa) << 2), csa, bp, c + ((<usize>i * ldc) << 2), bias, alpha, tile);
+  }
+}
+
+// 4x8 register tiles; M is a multiple of 4.
+function gemm4x8(
   M: i32, N: i32, K: i32,
   a: usize, rsa: i32, csa: i32,
   bp: usize,
@@ -101,11 +119,10 @@ export function gemm(
       vb1 = v128.load(bias + (<usize>j0 << 2), 16);
     }
     for (let i0 = 0; i0 < M; i0 += 4) {
-      const last = M - 1;
       let a0 = a + ((<usize>i0 * rsa) << 2);
-      let a1 = a + ((<usize>min(i0 + 1, last) * rsa) << 2);
-      let a2 = a + ((<usize>min(i0 + 2, last) * rsa) << 2);
-      let a3 = a + ((<usize>min(i0 + 3, last) * rsa) << 2);
+      let a1 = a + ((<usize>(i0 + 1) * rsa) << 2);
+      let a2 = a + ((<usize>(i0 + 2) * rsa) << 2);
+      let a3 = a + ((<usize>(i0 + 3) * rsa) << 2);
       let pb = panel;
       let vacc0x0123 = f32x4.splat(0);
       let vacc0x4567 = f32x4.splat(0);
@@ -145,24 +162,17 @@ export function gemm(
       vacc2x4567 = f32x4.add(f32x4.mul(vacc2x4567, valpha), vb1);
       vacc3x0123 = f32x4.add(f32x4.mul(vacc3x0123, valpha), vb0);
       vacc3x4567 = f32x4.add(f32x4.mul(vacc3x4567, valpha), vb1);
-      const rows = min(4, M - i0);
       const c0 = c + ((<usize>i0 * ldc + j0) << 2);
       const rowBytes = <usize>ldc << 2;
       if (fullCols) {
         v128.store(c0, vacc0x0123);
         v128.store(c0, vacc0x4567, 16);
-        if (rows > 1) {
-          v128.store(c0 + rowBytes, vacc1x0123);
-          v128.store(c0 + rowBytes, vacc1x4567, 16);
-        }
-        if (rows > 2) {
-          v128.store(c0 + 2 * rowBytes, vacc2x0123);
-          v128.store(c0 + 2 * rowBytes, vacc2x4567, 16);
-        }
-        if (rows > 3) {
-          v128.store(c0 + 3 * rowBytes, vacc3x0123);
-          v128.store(c0 + 3 * rowBytes, vacc3x4567, 16);
-        }
+        v128.store(c0 + rowBytes, vacc1x0123);
+        v128.store(c0 + rowBytes, vacc1x4567, 16);
+        v128.store(c0 + 2 * rowBytes, vacc2x0123);
+        v128.store(c0 + 2 * rowBytes, vacc2x4567, 16);
+        v128.store(c0 + 3 * rowBytes, vacc3x0123);
+        v128.store(c0 + 3 * rowBytes, vacc3x4567, 16);
       } else {
         // Column tail: spill the tile, copy the valid columns, add their bias in scalar.
         v128.store(tile, vacc0x0123);
@@ -174,7 +184,7 @@ export function gemm(
         v128.store(tile, vacc3x0123, 96);
         v128.store(tile, vacc3x4567, 112);
         const cols = N - j0;
-        for (let r = 0; r < rows; r++) {
+        for (let r = 0; r < 4; r++) {
           const dst = c0 + <usize>r * rowBytes;
           const src = tile + (<usize>r << 5);
           for (let j = 0; j < cols; j++) {
@@ -184,6 +194,85 @@ export function gemm(
           }
         }
       }
+    }
+  }
+}
+
+// One row of C (c: N floats) = alpha * a-row (K values, stride csa) * packed B + bias.
+// Four panels (32 columns) at a time: eight independent accumulators keep the adds pipelined
+// with a single A broadcast per k, and each column still sums k in order, as the 4x8 tiles do.
+function gemmRow(N: i32, K: i32, ar: usize, csa: i32, bp: usize, cr: usize, bias: usize, alpha: f32, tile: usize): void {
+  const astep = <usize>csa << 2;
+  const panelBytes = <usize>K << 5;
+  const panels = (N + 7) >> 3;
+  let p = 0;
+  for (; p + 4 <= panels; p += 4) {
+    let pb = bp + <usize>p * panelBytes;
+    let pa = ar;
+    let vacc0x0123 = f32x4.splat(0);
+    let vacc0x4567 = f32x4.splat(0);
+    let vacc1x0123 = f32x4.splat(0);
+    let vacc1x4567 = f32x4.splat(0);
+    let vacc2x0123 = f32x4.splat(0);
+    let vacc2x4567 = f32x4.splat(0);
+    let vacc3x0123 = f32x4.splat(0);
+    let vacc3x4567 = f32x4.splat(0);
+    for (let k = 0; k < K; k++) {
+      const va = v128.load32_splat(pa);
+      vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va, v128.load(pb)));
+      vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va, v128.load(pb, 16)));
+      vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va, v128.load(pb + panelBytes)));
+      vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va, v128.load(pb + panelBytes, 16)));
+      vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va, v128.load(pb + 2 * panelBytes)));
+      vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va, v128.load(pb + 2 * panelBytes, 16)));
+      vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va, v128.load(pb + 3 * panelBytes)));
+      vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va, v128.load(pb + 3 * panelBytes, 16)));
+      pb += 32;
+      pa += astep;
+    }
+    storePanel(vacc0x0123, vacc0x4567, cr, p * 8, N, bias, alpha, tile);
+    storePanel(vacc1x0123, vacc1x4567, cr, p * 8 + 8, N, bias, alpha, tile);
+    storePanel(vacc2x0123, vacc2x4567, cr, p * 8 + 16, N, bias, alpha, tile);
+    storePanel(vacc3x0123, vacc3x4567, cr, p * 8 + 24, N, bias, alpha, tile);
+  }
+  for (; p < panels; p++) {
+    let pb = bp + <usize>p * panelBytes;
+    let pa = ar;
+    let vacc0x0123 = f32x4.splat(0);
+    let vacc0x4567 = f32x4.splat(0);
+    for (let k = 0; k < K; k++) {
+      const va = v128.load32_splat(pa);
+      vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va, v128.load(pb)));
+      vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va, v128.load(pb, 16)));
+      pb += 32;
+      pa += astep;
+    }
+    storePanel(vacc0x0123, vacc0x4567, cr, p * 8, N, bias, alpha, tile);
+  }
+}
+
+// Stores columns j0..j0+7 of one row (those below N): alpha * acc + bias, as the 4x8 epilogue.
+// @ts-ignore: decorator
+@inline
+function storePanel(lo: v128, hi: v128, cr: usize, j0: i32, N: i32, bias: usize, alpha: f32, tile: usize): void {
+  const valpha = f32x4.splat(alpha);
+  let vlo = f32x4.mul(lo, valpha);
+  let vhi = f32x4.mul(hi, valpha);
+  const dst = cr + (<usize>j0 << 2);
+  if (N - j0 >= 8) {
+    if (bias != 0) {
+      vlo = f32x4.add(vlo, v128.load(bias + (<usize>j0 << 2)));
+      vhi = f32x4.add(vhi, v128.load(bias + (<usize>j0 << 2), 16));
+    }
+    v128.store(dst, vlo);
+    v128.store(dst, vhi, 16);
+  } else {
+    v128.store(tile, vlo);
+    v128.store(tile, vhi, 16);
+    for (let j = 0; j < N - j0; j++) {
+      let v = load<f32>(tile + (<usize>j << 2));
+      if (bias != 0) v += load<f32>(bias + (<usize>(j0 + j) << 2));
+      store<f32>(dst + (<usize>j << 2), v);
     }
   }
 }
