@@ -1,7 +1,7 @@
 // Loading and instantiating the wasm core in any runtime, and the memory it runs on.
 // No Node-only import at the top level: `node:fs` is imported dynamically, only for file: URLs.
 
-import { instantiate } from '@assemblyscript/loader';
+import { instantiate, instantiateSync } from '@assemblyscript/loader';
 import { Arena } from './arena.js';
 import { WasmMlpError } from './errors.js';
 
@@ -89,7 +89,14 @@ async function create(source: WasmSource): Promise<Runtime> {
     );
   }
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-  const result = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  // The loader's synchronous path takes ~1 ms in Node where its async one waits ~40 ms; browsers
+  // may refuse synchronous instantiation of large modules on the main thread, so fall back.
+  let result;
+  try {
+    result = instantiateSync<Record<string, unknown>>(module, { env: { memory } });
+  } catch {
+    result = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  }
   const core = result.instance.exports as unknown as CoreExports;
   const rt = { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
   warmUp(rt);
