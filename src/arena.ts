@@ -18,7 +18,7 @@ export class Arena {
   constructor(
     private readonly memory: WebAssembly.Memory,
     base: number,
-    private readonly maxBytes: number,
+    readonly maxBytes: number,
   ) {
     this.top = align(base);
   }

@@ -358,3 +358,45 @@ describe('both backends agree', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 });
+
+describe('memory limits', () => {
+  it('refuses a network whose activations would not fit, up front, with the size, and leaks nothing', async () => {
+    const { init } = await import('../src/wasm.js');
+    const rt = await init();
+    const before = rt.arena.bytesInUse;
+    let err: unknown;
+    try {
+      // 3 x 2^20 parameters are allowed, but 256 rows of 2^20-unit activations are ~3 GiB more.
+      await Network.create({ inputSize: 1, layers: [{ units: 1 << 20, activation: 'relu' }, { units: 1 }], loss: 'mse' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(WasmMlpError);
+    expect((err as WasmMlpError).code).toBe('OUT_OF_MEMORY');
+    expect((err as Error).message).toMatch(/needs \d+ bytes/);
+    expect(rt.arena.bytesInUse).toBe(before);
+    expect(rt.memory.buffer.byteLength).toBeLessThan(64 * 1024 * 1024); // nothing was grown for it
+  });
+
+  it('a batch too large for memory fails with OUT_OF_MEMORY and the network stays usable', async () => {
+    const net = await Network.create({ inputSize: 4096, layers: [{ units: 4096, activation: 'relu' }, { units: 1 }], loss: 'mse' });
+    const before = net.getWeights();
+    const x = new Float32Array(4096 * 2);
+    const { init } = await import('../src/wasm.js');
+    const rt = await init();
+    const grown = rt.memory.buffer.byteLength;
+    let err: unknown;
+    try {
+      // 70,000 rows of 4,096 inputs and 4,096 hidden units: ~4.6 GB of activations.
+      net.gradients(new Float32Array(4096 * 70_000), new Float32Array(70_000));
+    } catch (e) {
+      err = e;
+    }
+    expect((err as WasmMlpError).code).toBe('OUT_OF_MEMORY');
+    expect((err as Error).message).toMatch(/70000 rows needs \d+ bytes/);
+    expect(rt.memory.buffer.byteLength).toBe(grown); // refused before growing anything
+    expect(Array.from(net.getWeights().weights[1])).toEqual(Array.from(before.weights[1]));
+    expect(net.predict(x).length).toBe(2);
+    net.dispose();
+  }, 60_000);
+});

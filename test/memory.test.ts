@@ -16,6 +16,22 @@ describe('memory', () => {
     expect(r.afterGc - r.inUse0).toBeLessThan((r.forgottenPeak - r.inUse0) / 10); // and the registry freed it
   }, 120_000);
 
+  it('a first network that grows the memory while it is planned works (fresh process)', () => {
+    // Regression: a typed-array view taken before an allocation that grew (detached) the memory
+    // dropped the descriptor writes that followed, and the first forward pass trapped.
+    const script = `
+      const { Network } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+      const opts = { inputSize: 4096, layers: [{ units: 4096, activation: 'relu' }, { units: 3 }], loss: 'mse', seed: 1 };
+      const wasm = await Network.create(opts);
+      const js = await Network.create({ ...opts, backend: 'js' });
+      const x = Float32Array.from({ length: 4096 * 2 }, (_, i) => Math.sin(i));
+      const a = wasm.predict(x), b = js.predict(x);
+      process.stdout.write(JSON.stringify(Array.from(a, (v, i) => Math.abs(v - b[i]))));`;
+    const diffs: number[] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    expect(diffs.length).toBe(6);
+    expect(Math.max(...diffs)).toBeLessThan(1e-3);
+  }, 60_000);
+
   it('random sizes and dispose orders do not grow memory without bound (fragmentation)', async () => {
     const rt = await init();
     let s = 99;

@@ -4,9 +4,19 @@
 // float64 on float32 storage, so it agrees with the wasm core to float32 rounding, not bits.
 
 import { LEAKY_SLOPE } from '../enums.js';
+import { WasmMlpError } from '../errors.js';
 import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 
 const CHUNK_ROWS = 256;
+
+/** A zeroed Float32Array, or a typed OUT_OF_MEMORY error instead of the engine's RangeError. */
+function allocate(length: number, what: string): Float32Array<ArrayBuffer> {
+  try {
+    return new Float32Array(length);
+  } catch {
+    throw new WasmMlpError('OUT_OF_MEMORY', `js backend: could not allocate ${length * 4} bytes for ${what}`);
+  }
+}
 const CLAMP = 1e-7;
 
 /** Buffers of one layer for `capacity` rows. */
@@ -33,10 +43,10 @@ export class JsEngine implements Engine {
   constructor(readonly spec: ModelSpec) {
     this.layout = paramLayout(spec);
     const n = this.layout.count;
-    this.params = new Float32Array(n);
-    this.grads = new Float32Array(n);
-    this.state1 = new Float32Array(n);
-    this.state2 = new Float32Array(n);
+    this.params = allocate(n, 'parameters');
+    this.grads = allocate(n, 'gradients');
+    this.state1 = allocate(n, 'optimizer state');
+    this.state2 = allocate(n, 'optimizer state');
     this.ensureCapacity(CHUNK_ROWS);
   }
 
@@ -46,13 +56,17 @@ export class JsEngine implements Engine {
 
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
-    this.bufs = this.spec.layers.map((l) => ({
-      z: new Float32Array(rows * l.units),
-      a: new Float32Array(rows * l.units),
-      delta: new Float32Array(rows * l.units),
+    // Built aside and swapped in only when every buffer exists: a failure changes nothing.
+    const bufs = this.spec.layers.map((l) => ({
+      z: allocate(rows * l.units, 'activations'),
+      a: allocate(rows * l.units, 'activations'),
+      delta: allocate(rows * l.units, 'deltas'),
     }));
-    this.x = new Float32Array(rows * this.spec.inputSize);
-    this.y = new Float32Array(rows * this.outputs);
+    const x = allocate(rows * this.spec.inputSize, 'the batch inputs');
+    const y = allocate(rows * this.outputs, 'the batch targets');
+    this.bufs = bufs;
+    this.x = x;
+    this.y = y;
     this.capacity = rows;
   }
 

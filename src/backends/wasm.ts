@@ -5,15 +5,34 @@ import * as abi from '../abi.js';
 import { activationCode, lossCode, optimizerCode } from '../enums.js';
 import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Runtime } from '../wasm.js';
+import { WasmMlpError } from '../errors.js';
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** Bytes of wasm memory a network plans for `rows` activation rows (README formula). */
+export function plannedBytes(spec: ModelSpec, rows: number): number {
+  let params = 0;
+  let packed = 0;
+  let units = 0;
+  let pack = 0;
+  let prev = spec.inputSize;
+  for (const layer of spec.layers) {
+    params += (prev + 1) * layer.units;
+    packed += prev * pad8(layer.units);
+    units += layer.units;
+    pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev));
+    prev = layer.units;
+  }
+  return 4 * (4 * params + packed + 3 * rows * units + rows * (spec.inputSize + prev) + pack);
+}
 
 /** Rows processed per call by predict/evaluate, and the smallest activation capacity. */
 const CHUNK_ROWS = 256;
 
 export class WasmEngine implements Engine {
   readonly layout: ParamLayout;
-  private readonly net: number;
+  /** Address of this network's descriptor (src/abi.ts layout). */
+  private net = 0;
   /** Every region this network holds: pointer -> bytes. */
   private readonly regions = new Map<number, number>();
   private capacity = 0;
@@ -26,20 +45,49 @@ export class WasmEngine implements Engine {
     readonly spec: ModelSpec,
   ) {
     this.layout = paramLayout(spec);
+    const need = plannedBytes(spec, CHUNK_ROWS);
+    if (need > rt.arena.maxBytes - rt.arena.bytesInUse) {
+      throw new WasmMlpError(
+        'OUT_OF_MEMORY',
+        `layers: this network needs ${need} bytes of wasm memory (parameters, gradients, optimizer state, activations for ${CHUNK_ROWS} rows); ${rt.arena.maxBytes - rt.arena.bytesInUse} bytes are available`,
+      );
+    }
+    try {
+      this.plan();
+    } catch (e) {
+      // A region that did not fit leaves nothing behind.
+      for (const p of this.regions.keys()) rt.arena.free(p);
+      this.regions.clear();
+      throw e;
+    }
+  }
+
+  /** Allocates every region and writes the descriptor and layer table. */
+  private plan(): void {
+    const spec = this.spec;
     const L = spec.layers.length;
     const words = abi.NET_HEADER_WORDS + L * abi.LAYER_WORDS;
-    this.net = this.alloc(words * 4);
-    this.u32.fill(0, this.net >> 2, (this.net >> 2) + words);
     const count = this.layout.count;
+    // Every allocation first: an allocation can grow (and so detach) the memory, so no view
+    // is taken until the last one is done.
+    this.net = this.alloc(words * 4);
     const params = this.alloc(count * 4);
     const grads = this.alloc(count * 4);
     const s1 = this.alloc(count * 4);
     const s2 = this.alloc(count * 4);
-    this.f32.fill(0, params >> 2, (params >> 2) + count);
-    this.f32.fill(0, grads >> 2, (grads >> 2) + count);
     const tile = this.alloc(32 * 4);
+    let prev = spec.inputSize;
+    const packedWt = spec.layers.map((layer) => {
+      const p = this.alloc(prev * pad8(layer.units) * 4);
+      prev = layer.units;
+      return p;
+    });
     const w = this.u32;
-    const base = this.net >> 2;
+    const f = this.f32;
+    const base = this.net >>> 2;
+    w.fill(0, base, base + words);
+    f.fill(0, params >>> 2, (params >>> 2) + count);
+    f.fill(0, grads >>> 2, (grads >>> 2) + count);
     w[base + abi.NET_LAYERS] = L;
     w[base + abi.NET_INPUT] = spec.inputSize;
     w[base + abi.NET_LOSS] = lossCode(spec.loss);
@@ -50,7 +98,7 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_STATE1] = s1;
     w[base + abi.NET_STATE2] = s2;
     w[base + abi.NET_TILE] = tile;
-    let prev = spec.inputSize;
+    prev = spec.inputSize;
     spec.layers.forEach((layer, l) => {
       const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
       w[e + abi.LAYER_IN] = prev;
@@ -58,7 +106,7 @@ export class WasmEngine implements Engine {
       w[e + abi.LAYER_ACT] = activationCode(layer.activation);
       w[e + abi.LAYER_W] = this.layout.weightOffset[l];
       w[e + abi.LAYER_B] = this.layout.biasOffset[l];
-      w[e + abi.LAYER_WT] = this.alloc(prev * pad8(layer.units) * 4);
+      w[e + abi.LAYER_WT] = packedWt[l];
       prev = layer.units;
     });
     this.ensureCapacity(CHUNK_ROWS);
@@ -93,7 +141,7 @@ export class WasmEngine implements Engine {
   }
 
   private field(i: number): number {
-    return this.u32[(this.net >> 2) + i];
+    return this.u32[(this.net >>> 2) + i];
   }
 
   /**
@@ -112,6 +160,14 @@ export class WasmEngine implements Engine {
     }
     const sizes = [rows * spec.inputSize, rows * outputs, pack];
     for (const layer of spec.layers) sizes.push(rows * layer.units, rows * layer.units, rows * layer.units);
+    const total = sizes.reduce((a, b) => a + b, 0) * 4;
+    const available = this.rt.arena.maxBytes - this.rt.arena.bytesInUse;
+    if (total > available) {
+      throw new WasmMlpError(
+        'OUT_OF_MEMORY',
+        `a batch of ${rows} rows needs ${total} bytes of wasm memory for its activations; ${available} bytes are available (use fewer rows per call or a smaller batchSize)`,
+      );
+    }
     // Allocate the new regions before freeing the old ones: on OUT_OF_MEMORY nothing changed.
     const fresh: number[] = [];
     try {
@@ -125,7 +181,7 @@ export class WasmEngine implements Engine {
     this.activationRegions = fresh;
     this.capacity = rows;
     const w = this.u32;
-    const base = this.net >> 2;
+    const base = this.net >>> 2;
     w[base + abi.NET_CAPACITY] = rows;
     w[base + abi.NET_X] = fresh[0];
     w[base + abi.NET_Y] = fresh[1];
@@ -139,17 +195,17 @@ export class WasmEngine implements Engine {
   }
 
   readParams(out: Float32Array): void {
-    const p = this.field(abi.NET_PARAMS) >> 2;
+    const p = this.field(abi.NET_PARAMS) >>> 2;
     out.set(this.f32.subarray(p, p + this.layout.count));
   }
 
   writeParams(params: Float32Array): void {
-    this.f32.set(params.subarray(0, this.layout.count), this.field(abi.NET_PARAMS) >> 2);
-    this.u32[(this.net >> 2) + abi.NET_PACKED] = 0;
+    this.f32.set(params.subarray(0, this.layout.count), this.field(abi.NET_PARAMS) >>> 2);
+    this.u32[(this.net >>> 2) + abi.NET_PACKED] = 0;
   }
 
   setOptimizer(opt: OptimizerSpec): void {
-    const base = this.net >> 2;
+    const base = this.net >>> 2;
     const w = this.u32;
     const f = this.f32;
     w[base + abi.NET_OPT] = optimizerCode(opt.kind);
@@ -164,7 +220,7 @@ export class WasmEngine implements Engine {
     f[base + abi.NET_F_WEIGHT_DECAY] = opt.weightDecay;
     const count = this.layout.count;
     for (const s of [abi.NET_STATE1, abi.NET_STATE2]) {
-      const p = w[base + s] >> 2;
+      const p = w[base + s] >>> 2;
       f.fill(0, p, p + count);
     }
   }
@@ -184,9 +240,9 @@ export class WasmEngine implements Engine {
     this.ensureCapacity(Math.min(m, CHUNK_ROWS));
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
-      this.f32.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >> 2);
+      this.f32.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >>> 2);
       this.rt.core.forward(this.net, rows);
-      const a = this.lastActivations() >> 2;
+      const a = this.lastActivations() >>> 2;
       out.set(this.f32.subarray(a, a + rows * nout), r * nout);
     }
   }
@@ -200,10 +256,10 @@ export class WasmEngine implements Engine {
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
       const f = this.f32;
-      f.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >> 2);
-      f.set(y.subarray(r * nout, (r + rows) * nout), this.field(abi.NET_Y) >> 2);
+      f.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >>> 2);
+      f.set(y.subarray(r * nout, (r + rows) * nout), this.field(abi.NET_Y) >>> 2);
       this.rt.core.evaluate(this.net, rows);
-      const res = (this.net >> 3) + abi.NET_RESULT / 2;
+      const res = (this.net >>> 3) + abi.NET_RESULT / 2;
       loss += this.f64[res];
       correct += this.f64[res + 1];
     }
@@ -213,10 +269,10 @@ export class WasmEngine implements Engine {
   gradients(x: Float32Array, y: Float32Array, m: number, out: Float32Array): number {
     this.ensureCapacity(m);
     const f = this.f32;
-    f.set(x.subarray(0, m * this.spec.inputSize), this.field(abi.NET_X) >> 2);
-    f.set(y.subarray(0, m * this.outputs), this.field(abi.NET_Y) >> 2);
+    f.set(x.subarray(0, m * this.spec.inputSize), this.field(abi.NET_X) >>> 2);
+    f.set(y.subarray(0, m * this.outputs), this.field(abi.NET_Y) >>> 2);
     const loss = this.rt.core.backprop(this.net, m) / m;
-    const g = this.field(abi.NET_GRADS) >> 2;
+    const g = this.field(abi.NET_GRADS) >>> 2;
     out.set(this.f32.subarray(g, g + this.layout.count));
     return loss;
   }
@@ -234,10 +290,10 @@ export class WasmEngine implements Engine {
     }
     const [px, py, order, losses, corrects] = ptrs;
     const f = this.f32;
-    f.set(x.subarray(0, n * nin), px >> 2);
-    f.set(y.subarray(0, n * nout), py >> 2);
+    f.set(x.subarray(0, n * nin), px >>> 2);
+    f.set(y.subarray(0, n * nout), py >>> 2);
     const w = this.u32;
-    const base = this.net >> 2;
+    const base = this.net >>> 2;
     w[base + abi.NET_DATA_X] = px;
     w[base + abi.NET_DATA_Y] = py;
     w[base + abi.NET_DATA_N] = n;
@@ -253,12 +309,12 @@ export class WasmEngine implements Engine {
     this.ensureCapacity(Math.min(batchSize, d.n));
     const lo = firstBatch * batchSize;
     const hi = Math.min(d.n, (firstBatch + count) * batchSize);
-    this.u32.set(order.subarray(lo, hi), (d.order >> 2) + lo);
+    this.u32.set(order.subarray(lo, hi), (d.order >>> 2) + lo);
     const end = this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects);
     const f = this.f64;
     const upTo = Math.min(end + 1, firstBatch + count); // the failing batch's loss is reported too
-    losses.set(f.subarray((d.losses >> 3) + firstBatch, (d.losses >> 3) + upTo), firstBatch);
-    corrects.set(f.subarray((d.corrects >> 3) + firstBatch, (d.corrects >> 3) + upTo), firstBatch);
+    losses.set(f.subarray((d.losses >>> 3) + firstBatch, (d.losses >>> 3) + upTo), firstBatch);
+    corrects.set(f.subarray((d.corrects >>> 3) + firstBatch, (d.corrects >>> 3) + upTo), firstBatch);
     return end;
   }
 
