@@ -1,6 +1,6 @@
 // Activations g and their derivatives g', over contiguous (rows x units) regions.
-// Transcendentals use AssemblyScript's own Mathf (a software implementation compiled into the
-// module), so results are the same bits in every runtime.
+// Transcendentals are computed in this module (Mathf is AssemblyScript's software libm; the
+// f32x4 exp below is plain arithmetic, no FMA), so results are the same bits in every runtime.
 
 import {
   ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_SOFTPLUS, ACT_SOFTMAX,
@@ -22,6 +22,71 @@ export function sigmoid(z: f32): f32 {
 @inline
 export function softplus(z: f32): f32 {
   return max(z, <f32>0) + Mathf.log1p(Mathf.exp(-Mathf.abs(z)));
+}
+
+// e^x for four lanes: x = n ln2 + r with |r| <= ln2/2, e^r by its degree-6 Taylor polynomial
+// (truncation error < 2e-7 relative), 2^n put straight into the exponent bits. x is clamped to
+// [-87.3, 88] so 2^n stays a normal float: results below ~1e-38 flush to ~1e-38, none overflow.
+// @ts-ignore: decorator
+@inline
+function vexp(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88));
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504)));
+  // ln2 split in two so n * LN2_HI is exact: r keeps full precision.
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.add(f32x4.splat(1.0 / 120), f32x4.mul(r, f32x4.splat(1.0 / 720)));
+  p = f32x4.add(f32x4.splat(1.0 / 24), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(1.0 / 6), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(0.5), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(1), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(1), f32x4.mul(r, p));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+// sigmoid(z) = 1 / (1 + e^-z) on four lanes (seed 000).
+// @ts-ignore: decorator
+@inline
+function vsigmoid(z: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(z))));
+}
+
+// tanh on four lanes: 1 - 2 / (e^{2|z|} + 1) with z's sign, and for |z| < 0.25, where that
+// form cancels, the odd Taylor series to z^9 (next term < 4e-9 relative).
+// @ts-ignore: decorator
+@inline
+function vtanh(z: v128): v128 {
+  const a = f32x4.abs(z);
+  const one = f32x4.splat(1);
+  const big = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(vexp(f32x4.add(a, a)), one)));
+  const a2 = f32x4.mul(a, a);
+  let q = f32x4.add(f32x4.splat(-17.0 / 315), f32x4.mul(a2, f32x4.splat(62.0 / 2835)));
+  q = f32x4.add(f32x4.splat(2.0 / 15), f32x4.mul(a2, q));
+  q = f32x4.add(f32x4.splat(-1.0 / 3), f32x4.mul(a2, q));
+  const small = f32x4.add(a, f32x4.mul(f32x4.mul(a, a2), q));
+  const t = v128.bitselect(small, big, f32x4.lt(a, f32x4.splat(0.25)));
+  // Put z's sign back (tanh is odd).
+  return v128.or(t, v128.and(z, i32x4.splat(0x80000000)));
+}
+
+// The tail of a region (1-3 floats) as a partly filled vector, and back: the tail goes through
+// the same four-lane arithmetic as the body, so every element gets identical results wherever
+// it sits (a batch and its rows one by one agree bit for bit).
+// @ts-ignore: decorator
+@inline
+function loadTail(p: usize, rem: i32): v128 {
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+  if (rem > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (rem > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+// @ts-ignore: decorator
+@inline
+function storeTail(p: usize, v: v128, rem: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (rem > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (rem > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 // a (rows x units) = g(z), z and a contiguous. Softmax is per row, max-shifted.
@@ -54,17 +119,15 @@ export function activationForward(act: i32, z: usize, a: usize, rows: i32, units
       break;
     }
     case ACT_SIGMOID: {
-      for (let i = 0; i < n; i++) {
-        const off = <usize>i << 2;
-        store<f32>(a + off, sigmoid(load<f32>(z + off)));
-      }
+      let i = 0;
+      for (; i + 4 <= n; i += 4) v128.store(a + (<usize>i << 2), vsigmoid(v128.load(z + (<usize>i << 2))));
+      if (i < n) storeTail(a + (<usize>i << 2), vsigmoid(loadTail(z + (<usize>i << 2), n - i)), n - i);
       break;
     }
     case ACT_TANH: {
-      for (let i = 0; i < n; i++) {
-        const off = <usize>i << 2;
-        store<f32>(a + off, Mathf.tanh(load<f32>(z + off)));
-      }
+      let i = 0;
+      for (; i + 4 <= n; i += 4) v128.store(a + (<usize>i << 2), vtanh(v128.load(z + (<usize>i << 2))));
+      if (i < n) storeTail(a + (<usize>i << 2), vtanh(loadTail(z + (<usize>i << 2), n - i)), n - i);
       break;
     }
     case ACT_ELU: {
