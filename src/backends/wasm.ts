@@ -119,14 +119,24 @@ export class WasmEngine implements Engine {
     return total;
   }
 
+  // Views over the memory, re-created only when a grow has replaced (detached) its buffer;
+  // they are never held across a call that can allocate.
+  private views: { buffer: ArrayBufferLike; f32: Float32Array; u32: Uint32Array; f64: Float64Array } | null = null;
+  private view() {
+    const buffer = this.rt.memory.buffer;
+    if (!this.views || this.views.buffer !== buffer) {
+      this.views = { buffer, f32: new Float32Array(buffer), u32: new Uint32Array(buffer), f64: new Float64Array(buffer) };
+    }
+    return this.views;
+  }
   private get f32(): Float32Array {
-    return new Float32Array(this.rt.memory.buffer);
+    return this.view().f32;
   }
   private get u32(): Uint32Array {
-    return new Uint32Array(this.rt.memory.buffer);
+    return this.view().u32;
   }
   private get f64(): Float64Array {
-    return new Float64Array(this.rt.memory.buffer);
+    return this.view().f64;
   }
 
   private alloc(bytes: number): number {
