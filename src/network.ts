@@ -436,7 +436,7 @@ function initialParams(spec: ModelSpec, init: Initializer, random: Random): Floa
     const count = fanIn * fanOut;
     if (kind === 'he' || kind === 'xavier') {
       const bound = Math.sqrt(6 / (kind === 'he' ? fanIn : fanIn + fanOut));
-      for (let i = 0; i < count; i++) params[off + i] = (2 * random.uniform() - 1) * bound;
+      random.fillSymmetric(params, off, count, bound);
     } else {
       const std = Math.sqrt(2 / (kind === 'he-normal' ? fanIn : fanIn + fanOut));
       for (let i = 0; i < count; i++) params[off + i] = random.normal() * std;

@@ -5,3 +5,14 @@ import * as api from '../src/index.js';
 it('exports exactly the public names', () => {
   expect(Object.keys(api).sort()).toEqual(['ACTIVATIONS', 'LOSSES', 'Network', 'OPTIMIZERS', 'WasmMlpError', 'init']);
 });
+
+import { Random } from '../src/random.js';
+
+it('Random.fillSymmetric is the uniform() stream, scaled', () => {
+  const a = new Random(9);
+  const b = new Random(9);
+  const out = new Float32Array(1000);
+  a.fillSymmetric(out, 0, 1000, 0.3);
+  for (let i = 0; i < 1000; i++) expect(out[i]).toBe(Math.fround((2 * b.uniform() - 1) * 0.3));
+  expect(a.nextU32()).toBe(b.nextU32());
+});
