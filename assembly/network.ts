@@ -7,6 +7,7 @@ import {
   NET_GRADS, NET_STATE1, NET_STATE2, NET_X, NET_Y, NET_PACK, NET_STEP, NET_NESTEROV,
   NET_F_LR, NET_F_MOMENTUM, NET_F_BETA1, NET_F_BETA2, NET_F_RHO, NET_F_EPSILON,
   NET_F_WEIGHT_DECAY, NET_DATA_X, NET_DATA_Y, NET_TILE, NET_RESULT, NET_PACKED, NET_HEADER_WORDS,
+  NET_RNG, NET_FAIL_BATCH,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_WORDS,
   OPT_SGD, OPT_ADAM,
 } from '../src/abi';
@@ -14,6 +15,7 @@ import { gemm, packTransposed, packRows } from './gemm';
 import { activationForward, activationBackward } from './activations';
 import { outputLossAndDelta, correctCount } from './losses';
 import { sgdUpdate, adamUpdate, rmspropUpdate } from './optimizers';
+import { shuffle } from './random';
 
 // @ts-ignore: decorator
 @inline function field(net: usize, i: i32): i32 {
@@ -192,6 +194,46 @@ export function trainBatches(
     optimizerStep(net);
   }
   return first + count;
+}
+
+// Trains `epochs` whole epochs in one call (no JS between them): each epoch resets `order` to
+// 0..n-1, shuffles it with the descriptor's PRNG when asked (the same stream src/random.ts
+// would draw), then runs every batch as trainBatches does. Writes each epoch's sample-weighted
+// mean loss and summed correct count (f64) to epochLosses/epochCorrects. Returns the number
+// of epochs completed; on a non-finite batch loss, stops before that batch's update, stores
+// the batch index in NET_FAIL_BATCH and its loss in epochLosses[epoch], and returns the
+// failing epoch's index.
+export function trainEpochs(
+  net: usize, order: usize, n: i32, batchSize: i32, epochs: i32, doShuffle: i32,
+  epochLosses: usize, epochCorrects: usize,
+): i32 {
+  const last = field(net, NET_LAYERS) - 1;
+  const lossKind = field(net, NET_LOSS);
+  const nout = layerField(net, last, LAYER_OUT);
+  const batches = (n + batchSize - 1) / batchSize;
+  for (let e = 0; e < epochs; e++) {
+    for (let i = 0; i < n; i++) store<u32>(order + (<usize>i << 2), <u32>i);
+    if (doShuffle != 0) shuffle(ptr(net, NET_RNG), order, n);
+    let lossSum: f64 = 0;
+    let correct: f64 = 0;
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const m = min(batchSize, n - start);
+      gather(net, order, start, m);
+      const loss = backprop(net, m) / <f64>m;
+      if (!isFinite(loss)) {
+        store<i32>(net + (<usize>NET_FAIL_BATCH << 2), b);
+        store<f64>(epochLosses + (<usize>e << 3), loss);
+        return e;
+      }
+      lossSum += loss * <f64>m;
+      correct += correctCount(lossKind, layerPtr(net, last, LAYER_A), ptr(net, NET_Y), m, nout);
+      optimizerStep(net);
+    }
+    store<f64>(epochLosses + (<usize>e << 3), lossSum / <f64>n);
+    store<f64>(epochCorrects + (<usize>e << 3), correct);
+  }
+  return epochs;
 }
 
 // Loss (summed) and correct count of the m rows in the input/target regions, written to the

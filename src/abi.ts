@@ -51,10 +51,12 @@ export const NET_F_WEIGHT_DECAY = 22;
 export const NET_DATA_X = 23; // training set inputs (n x input), for trainBatches
 export const NET_DATA_Y = 24; // training set targets (n x outputs)
 export const NET_DATA_N = 25; // training set size n
-export const NET_TILE = 26; // 4 x 8 f32 scratch for partial GEMM tiles
+export const NET_RNG = 26; // 4 u32: xoshiro128** state for shuffling inside trainEpochs
 export const NET_PACKED = 27; // 1 while every layer's packed W^T copy matches the parameters
 export const NET_RESULT = 28; // 2 f64 (8-aligned): [loss, correct] of the last evaluate
-export const NET_HEADER_WORDS = 32;
+export const NET_TILE = 32; // 4 x 8 f32 scratch for partial GEMM tiles
+export const NET_FAIL_BATCH = 33; // trainEpochs: batch whose loss was not finite
+export const NET_HEADER_WORDS = 40;
 
 // Per-layer entries of the layer table.
 export const LAYER_IN = 0; // units of the previous layer

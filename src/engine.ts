@@ -8,6 +8,7 @@
 // `weightCount` entries and the optimizer update is one flat pass.
 
 import type { Activation, Loss, OptimizerKind } from './enums.js';
+import type { Random } from './random.js';
 
 export interface LayerSpec {
   units: number;
@@ -121,6 +122,23 @@ export interface Engine {
     losses: Float64Array,
     corrects: Float64Array,
   ): number;
+
+  /**
+   * Train `epochs` whole epochs of the loaded training set without returning in between:
+   * each epoch orders the samples 0..n-1, shuffled with `random` when `shuffle` is set
+   * (advancing its stream exactly as Random.shuffle would), then trains every batch as
+   * trainBatches does. losses[e] / corrects[e] receive each epoch's sample-weighted mean loss
+   * and summed accuracy. Returns the epochs completed; if a batch's loss is not finite it
+   * stops before that update and returns { done: e, failedBatch, failedLoss }.
+   */
+  trainEpochs(
+    random: Random,
+    batchSize: number,
+    epochs: number,
+    shuffle: boolean,
+    losses: Float64Array,
+    corrects: Float64Array,
+  ): { done: number; failedBatch?: number; failedLoss?: number };
 
   /** Free the training set loaded by loadTrainingSet. */
   releaseTrainingSet(): void;

@@ -207,7 +207,32 @@ export class Network {
       const losses = new Float64Array(batches);
       const corrects = new Float64Array(batches);
       let lastYield = now();
-      for (let epoch = 0; epoch < o.epochs; epoch++) {
+      // Nothing to report between epochs: run them in the core, several per call, in chunks
+      // of about YIELD_MS so the event loop still gets its turns.
+      const fast = !o.onBatchEnd && !o.onEpochEnd && !val && !o.signal;
+      let chunk = 1;
+      const epochLosses = new Float64Array(fast ? o.epochs : 0);
+      const epochCorrects = new Float64Array(fast ? o.epochs : 0);
+      for (let epoch = 0; fast && epoch < o.epochs; ) {
+        const count = Math.min(chunk, o.epochs - epoch);
+        engine.readParams(snapshot);
+        const t0 = now();
+        const r = engine.trainEpochs(this.random, batchSize, count, o.shuffle, epochLosses.subarray(epoch), epochCorrects.subarray(epoch));
+        const seconds = (now() - t0) / 1000;
+        for (let e = epoch; e < epoch + r.done; e++) {
+          history.loss.push(epochLosses[e]);
+          history.samplesPerSecond.push((n * r.done) / Math.max(seconds, 1e-9));
+          if (this.classification) history.accuracy!.push(epochCorrects[e] / n);
+        }
+        if (r.failedBatch !== undefined) this.diverged(engine, epoch + r.done, r.failedBatch, r.failedLoss!, snapshot);
+        epoch += count;
+        chunk = Math.max(1, Math.min(1 << 16, Math.floor((YIELD_MS / 1000 / Math.max(seconds, 1e-9)) * count)));
+        if (epoch < o.epochs && now() - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = now();
+        }
+      }
+      for (let epoch = 0; !fast && epoch < o.epochs; epoch++) {
         if (o.signal?.aborted) {
           history.stopReason = 'aborted';
           break;
@@ -284,8 +309,9 @@ export class Network {
   }
 
   /**
-   * A batch's loss was not finite: its update was skipped. If an earlier step of this epoch
-   * already left non-finite parameters, restore those of the epoch start, so no NaN survives.
+   * A batch's loss was not finite: its update was skipped. If an earlier step already left
+   * non-finite parameters, restore the snapshot (taken at the start of this epoch, or of this
+   * run of epochs in the core), so no NaN survives.
    */
   private diverged(engine: Engine, epoch: number, batch: number, loss: number, snapshot: Float32Array): never {
     const current = new Float32Array(this.layout.count);
@@ -293,7 +319,7 @@ export class Network {
     let restored = '';
     if (!current.every(Number.isFinite)) {
       engine.writeParams(snapshot);
-      restored = ' (parameters had become non-finite; restored those of the start of this epoch)';
+      restored = ' (parameters had become non-finite; restored the last snapshot, taken at the start of this epoch or of the run of epochs it belongs to)';
     }
     throw new WasmMlpError(
       'DIVERGED',

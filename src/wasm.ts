@@ -24,6 +24,10 @@ export interface CoreExports {
     net: number, order: number, n: number, batchSize: number, first: number, count: number,
     losses: number, corrects: number,
   ): number;
+  trainEpochs(
+    net: number, order: number, n: number, batchSize: number, epochs: number, shuffle: number,
+    epochLosses: number, epochCorrects: number,
+  ): number;
   evaluate(net: number, m: number): void;
   gemm(
     M: number, N: number, K: number, a: number, rsa: number, csa: number, bp: number,

@@ -167,6 +167,24 @@ for (const backend of BACKENDS) {
       expect(bits([...w.weights, ...w.biases])).not.toEqual(a);
     });
 
+    it('whole epochs inside the core (no callbacks) equal epoch-by-epoch training bit for bit', async () => {
+      const { x, labels } = blobs(150);
+      const run = async (perEpoch: boolean) => {
+        const net = await Network.create(classifier(backend, { optimizer: { kind: 'adam', learningRate: 0.02 } }));
+        // A no-op onEpochEnd forces one engine call per epoch, shuffled in TS; without it the
+        // epochs run (and shuffle, with the core's copy of the PRNG) inside one call.
+        const h1 = await net.fit(x, labels, { epochs: 7, batchSize: 16, shuffle: true, ...(perEpoch ? { onEpochEnd: () => {} } : {}) });
+        const h2 = await net.fit(x, labels, { epochs: 2, batchSize: 16, shuffle: true, onEpochEnd: () => {} }); // PRNG stream continues alike
+        const w = net.getWeights();
+        return { loss: [...h1.loss, ...h2.loss], accuracy: h1.accuracy, bits: bits([...w.weights, ...w.biases]) };
+      };
+      const a = await run(true);
+      const b = await run(false);
+      expect(b.loss).toEqual(a.loss);
+      expect(b.accuracy).toEqual(a.accuracy);
+      expect(b.bits).toEqual(a.bits);
+    });
+
     it('save/load and toJSON/fromJSON round-trip bit-exactly and predict the same', async () => {
       const { x, labels } = blobs(60);
       const net = await Network.create(classifier(backend));

@@ -5,6 +5,7 @@ import * as abi from '../abi.js';
 import { activationCode, lossCode, optimizerCode } from '../enums.js';
 import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Runtime } from '../wasm.js';
+import type { Random } from '../random.js';
 import { WasmMlpError } from '../errors.js';
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
@@ -26,6 +27,9 @@ export function plannedBytes(spec: ModelSpec, rows: number): number {
   return 4 * (4 * params + packed + 3 * rows * units + rows * (spec.inputSize + prev) + pack);
 }
 
+/** Epoch results a single trainEpochs call can report (loss and correct count, f64 each). */
+const EPOCHS_PER_CALL = 1024;
+
 /** Rows processed per call by predict/evaluate, and the smallest activation capacity. */
 const CHUNK_ROWS = 256;
 
@@ -37,7 +41,7 @@ export class WasmEngine implements Engine {
   private readonly regions = new Map<number, number>();
   private capacity = 0;
   private activationRegions: number[] = [];
-  private data: { x: number; y: number; order: number; losses: number; corrects: number; n: number } | null = null;
+  private data: { x: number; y: number; order: number; losses: number; corrects: number; epochs: number; n: number } | null = null;
   private disposed = false;
 
   constructor(
@@ -76,6 +80,7 @@ export class WasmEngine implements Engine {
     const s1 = this.alloc(count * 4);
     const s2 = this.alloc(count * 4);
     const tile = this.alloc(32 * 4);
+    const rng = this.alloc(16);
     let prev = spec.inputSize;
     const packedWt = spec.layers.map((layer) => {
       const p = this.alloc(prev * pad8(layer.units) * 4);
@@ -98,6 +103,7 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_STATE1] = s1;
     w[base + abi.NET_STATE2] = s2;
     w[base + abi.NET_TILE] = tile;
+    w[base + abi.NET_RNG] = rng;
     prev = spec.inputSize;
     spec.layers.forEach((layer, l) => {
       const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
@@ -293,12 +299,12 @@ export class WasmEngine implements Engine {
     const nout = this.outputs;
     const ptrs: number[] = [];
     try {
-      for (const bytes of [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8]) ptrs.push(this.alloc(bytes));
+      for (const bytes of [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8, EPOCHS_PER_CALL * 16]) ptrs.push(this.alloc(bytes));
     } catch (e) {
       ptrs.forEach((p) => this.freeRegion(p));
       throw e;
     }
-    const [px, py, order, losses, corrects] = ptrs;
+    const [px, py, order, losses, corrects, epochs] = ptrs;
     const f = this.f32;
     f.set(x.subarray(0, n * nin), px >>> 2);
     f.set(y.subarray(0, n * nout), py >>> 2);
@@ -307,7 +313,7 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_DATA_X] = px;
     w[base + abi.NET_DATA_Y] = py;
     w[base + abi.NET_DATA_N] = n;
-    this.data = { x: px, y: py, order, losses, corrects, n };
+    this.data = { x: px, y: py, order, losses, corrects, epochs, n };
   }
 
   trainBatches(
@@ -328,10 +334,33 @@ export class WasmEngine implements Engine {
     return end;
   }
 
+  trainEpochs(
+    random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
+  ): { done: number; failedBatch?: number; failedLoss?: number } {
+    const d = this.data;
+    if (!d) throw new Error('trainEpochs before loadTrainingSet');
+    this.ensureCapacity(Math.min(batchSize, d.n));
+    let done = 0;
+    while (done < epochs) {
+      const count = Math.min(EPOCHS_PER_CALL, epochs - done);
+      const rng = this.field(abi.NET_RNG) >>> 2;
+      this.u32.set(random.getState(), rng);
+      const out = d.epochs >>> 3;
+      const end = this.rt.core.trainEpochs(this.net, d.order, d.n, batchSize, count, shuffle ? 1 : 0, d.epochs, d.epochs + EPOCHS_PER_CALL * 8);
+      random.setState(this.u32.subarray(rng, rng + 4));
+      const f = this.f64;
+      losses.set(f.subarray(out, out + end), done);
+      corrects.set(f.subarray(out + EPOCHS_PER_CALL, out + EPOCHS_PER_CALL + end), done);
+      if (end < count) return { done: done + end, failedBatch: this.field(abi.NET_FAIL_BATCH), failedLoss: f[out + end] };
+      done += count;
+    }
+    return { done };
+  }
+
   releaseTrainingSet(): void {
     const d = this.data;
     if (!d) return;
-    for (const p of [d.x, d.y, d.order, d.losses, d.corrects]) this.freeRegion(p);
+    for (const p of [d.x, d.y, d.order, d.losses, d.corrects, d.epochs]) this.freeRegion(p);
     this.data = null;
   }
 
