@@ -198,37 +198,30 @@ export function trainBatches(
 
 // Trains `epochs` whole epochs in one call (no JS between them): each epoch resets `order` to
 // 0..n-1, shuffles it with the descriptor's PRNG when asked (the same stream src/random.ts
-// would draw), then runs every batch as trainBatches does. Writes each epoch's sample-weighted
-// mean loss and summed correct count (f64) to epochLosses/epochCorrects. Returns the number
-// of epochs completed; on a non-finite batch loss, stops before that batch's update, stores
-// the batch index in NET_FAIL_BATCH and its loss in epochLosses[epoch], and returns the
-// failing epoch's index.
+// would draw), then runs trainBatches over every batch, with batchLosses/batchCorrects (f64
+// per batch) as scratch. Writes each epoch's sample-weighted mean loss and summed correct
+// count (f64) to epochLosses/epochCorrects. Returns the number of epochs completed; on a
+// non-finite batch loss (its update skipped), stores the batch index in NET_FAIL_BATCH and
+// its loss in epochLosses[epoch], and returns the failing epoch's index.
 export function trainEpochs(
   net: usize, order: usize, n: i32, batchSize: i32, epochs: i32, doShuffle: i32,
-  epochLosses: usize, epochCorrects: usize,
+  batchLosses: usize, batchCorrects: usize, epochLosses: usize, epochCorrects: usize,
 ): i32 {
-  const last = field(net, NET_LAYERS) - 1;
-  const lossKind = field(net, NET_LOSS);
-  const nout = layerField(net, last, LAYER_OUT);
   const batches = (n + batchSize - 1) / batchSize;
   for (let e = 0; e < epochs; e++) {
     for (let i = 0; i < n; i++) store<u32>(order + (<usize>i << 2), <u32>i);
     if (doShuffle != 0) shuffle(ptr(net, NET_RNG), order, n);
+    const end = trainBatches(net, order, n, batchSize, 0, batches, batchLosses, batchCorrects);
+    if (end != batches) {
+      store<i32>(net + (<usize>NET_FAIL_BATCH << 2), end);
+      store<f64>(epochLosses + (<usize>e << 3), load<f64>(batchLosses + (<usize>end << 3)));
+      return e;
+    }
     let lossSum: f64 = 0;
     let correct: f64 = 0;
     for (let b = 0; b < batches; b++) {
-      const start = b * batchSize;
-      const m = min(batchSize, n - start);
-      gather(net, order, start, m);
-      const loss = backprop(net, m) / <f64>m;
-      if (!isFinite(loss)) {
-        store<i32>(net + (<usize>NET_FAIL_BATCH << 2), b);
-        store<f64>(epochLosses + (<usize>e << 3), loss);
-        return e;
-      }
-      lossSum += loss * <f64>m;
-      correct += correctCount(lossKind, layerPtr(net, last, LAYER_A), ptr(net, NET_Y), m, nout);
-      optimizerStep(net);
+      lossSum += load<f64>(batchLosses + (<usize>b << 3)) * <f64>min(batchSize, n - b * batchSize);
+      correct += load<f64>(batchCorrects + (<usize>b << 3));
     }
     store<f64>(epochLosses + (<usize>e << 3), lossSum / <f64>n);
     store<f64>(epochCorrects + (<usize>e << 3), correct);

@@ -26,7 +26,7 @@ export interface CoreExports {
   ): number;
   trainEpochs(
     net: number, order: number, n: number, batchSize: number, epochs: number, shuffle: number,
-    epochLosses: number, epochCorrects: number,
+    batchLosses: number, batchCorrects: number, epochLosses: number, epochCorrects: number,
   ): number;
   evaluate(net: number, m: number): void;
   gemm(

@@ -346,7 +346,9 @@ export class WasmEngine implements Engine {
       const rng = this.field(abi.NET_RNG) >>> 2;
       this.u32.set(random.getState(), rng);
       const out = d.epochs >>> 3;
-      const end = this.rt.core.trainEpochs(this.net, d.order, d.n, batchSize, count, shuffle ? 1 : 0, d.epochs, d.epochs + EPOCHS_PER_CALL * 8);
+      const end = this.rt.core.trainEpochs(
+        this.net, d.order, d.n, batchSize, count, shuffle ? 1 : 0, d.losses, d.corrects, d.epochs, d.epochs + EPOCHS_PER_CALL * 8,
+      );
       random.setState(this.u32.subarray(rng, rng + 4));
       const f = this.f64;
       losses.set(f.subarray(out, out + end), done);
