@@ -67,23 +67,34 @@ export function decodeJson(json: unknown): DecodedModel {
   }
   const { spec, optimizer, seed } = decodeHeader(o, 'Network.fromJSON');
   const layout = paramLayout(spec);
-  const params = new Float32Array(layout.count);
   const L = spec.layers.length;
   if (!Array.isArray(o.weights) || !Array.isArray(o.biases) || o.weights.length !== L || o.biases.length !== L) {
     throw invalid(`Network.fromJSON: expected ${L} weight and ${L} bias arrays`);
   }
+  // Every length is checked before the parameter block is allocated: a hostile header that
+  // declares a huge network without the numbers to fill it costs nothing.
   let prev = spec.inputSize;
+  spec.layers.forEach((layer, l) => {
+    const w = (o.weights as unknown[])[l];
+    const b = (o.biases as unknown[])[l];
+    if (!Array.isArray(w) || w.length !== layer.units * prev) {
+      throw invalid(`Network.fromJSON: weights[${l}] must be an array of ${layer.units * prev} numbers, got ${describe(w)}`);
+    }
+    if (!Array.isArray(b) || b.length !== layer.units) {
+      throw invalid(`Network.fromJSON: biases[${l}] must be an array of ${layer.units} numbers, got ${describe(b)}`);
+    }
+    prev = layer.units;
+  });
+  const params = new Float32Array(layout.count);
+  prev = spec.inputSize;
   spec.layers.forEach((layer, l) => {
     const parts: [unknown, number, number, string][] = [
       [(o.weights as unknown[])[l], layout.weightOffset[l], layer.units * prev, `weights[${l}]`],
       [(o.biases as unknown[])[l], layout.biasOffset[l], layer.units, `biases[${l}]`],
     ];
     for (const [arr, off, len, name] of parts) {
-      if (!Array.isArray(arr) || arr.length !== len) {
-        throw invalid(`Network.fromJSON: ${name} must be an array of ${len} numbers, got ${describe(arr)}`);
-      }
       for (let i = 0; i < len; i++) {
-        const v: unknown = arr[i];
+        const v: unknown = (arr as unknown[])[i];
         if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
           throw invalid(`Network.fromJSON: ${name}[${i}] must be a finite float32 number, got ${describe(v)}`);
         }

@@ -358,6 +358,16 @@ for (const backend of BACKENDS) {
       await expect(Network.fromJSON({ ...json, layers: [{ units: 16, activation: 'mish' }, json.layers[1]] }, { backend })).rejects.toThrow(/activation/);
       await expect(Network.fromJSON({ ...json, weights: [json.weights[0].slice(1), json.weights[1]] }, { backend })).rejects.toThrow(/weights\[0\]/);
       await expect(Network.fromJSON('{not json', { backend })).rejects.toThrow(/not valid JSON/);
+      // A header declaring ~2^27 parameters with no numbers behind it: refused before any
+      // parameter block is allocated.
+      const external = process.memoryUsage().arrayBuffers;
+      const t0 = performance.now();
+      await expect(
+        Network.fromJSON({ ...json, inputSize: 8192, layers: [{ units: 16000, activation: 'relu' }, { units: 3, activation: 'softmax' }] }, { backend }),
+      ).rejects.toThrow(/weights\[0\] must be an array of 131072000 numbers/);
+      expect(performance.now() - t0).toBeLessThan(200);
+      // arrayBuffers counts allocated (even untouched) buffer bytes until they are collected.
+      expect(process.memoryUsage().arrayBuffers - external).toBeLessThan(100 * 1024 * 1024);
     });
   });
 }
