@@ -1,0 +1,177 @@
+// Model files are untrusted input. Thousands of mutated, truncated, re-checksummed and random
+// files and JSON values go to Network.load / Network.fromJSON: each must come back as a valid
+// network or a WasmMlpError with code INVALID_MODEL, quickly, without a huge allocation.
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
+import { crc32 } from '../src/format.js';
+
+const ACTS = ['linear', 'sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu', 'softplus'] as const;
+
+const archArb = fc.record({
+  inputSize: fc.integer({ min: 1, max: 6 }),
+  hidden: fc.array(fc.record({ units: fc.integer({ min: 1, max: 6 }), activation: fc.constantFrom(...ACTS) }), { maxLength: 2 }),
+  out: fc.integer({ min: 1, max: 4 }),
+  optimizer: fc.constantFrom<NetworkOptions['optimizer']>({ kind: 'sgd', learningRate: 0.1, momentum: 0.5 }, { kind: 'adam' }, { kind: 'rmsprop', rho: 0.9 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+/** Saved networks of a few architectures to mutate (built once). */
+async function corpus(): Promise<{ bytes: Uint8Array; json: Record<string, unknown> }[]> {
+  const out = [];
+  for (const a of fc.sample(archArb, { numRuns: 6, seed: 5 })) {
+    const net = await Network.create({
+      inputSize: a.inputSize,
+      layers: [...a.hidden, { units: a.out, activation: 'sigmoid' }],
+      loss: 'mse',
+      optimizer: a.optimizer,
+      seed: a.seed,
+    });
+    out.push({ bytes: net.save(), json: JSON.parse(JSON.stringify(net.toJSON())) as Record<string, unknown> });
+    net.dispose();
+  }
+  return out;
+}
+
+/** Runs one load and checks the outcome; returns which way it went. */
+async function check(load: () => Promise<Network>, what: string): Promise<'ok' | 'rejected'> {
+  const t0 = performance.now();
+  let net: Network | null = null;
+  try {
+    net = await load();
+  } catch (e) {
+    if (!(e instanceof WasmMlpError)) throw new Error(`${what}: threw ${String(e)} instead of a WasmMlpError`);
+    if (e.code !== 'INVALID_MODEL') throw new Error(`${what}: code ${e.code} (${e.message}), expected INVALID_MODEL`);
+    if (e.message.length < 10) throw new Error(`${what}: unhelpful message "${e.message}"`);
+    return 'rejected';
+  } finally {
+    const ms = performance.now() - t0;
+    if (ms > 200) throw new Error(`${what}: took ${ms.toFixed(0)} ms`);
+  }
+  // A network came back: it must be whole and usable.
+  const out = net.predict(new Float32Array(net.inputSize));
+  expect(out.length).toBe(net.outputSize);
+  net.dispose();
+  return 'ok';
+}
+
+function withCrc(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice();
+  new DataView(copy.buffer).setUint32(copy.length - 4, crc32(copy, 0, copy.length - 4), true);
+  return copy;
+}
+
+for (const backend of ['wasm', 'js'] as const) {
+  describe(`model loader fuzz (${backend})`, () => {
+    it('binary files: flips, truncation, appended bytes, rewritten size fields, re-checksummed headers', async () => {
+      const files = await corpus();
+      const external0 = process.memoryUsage().arrayBuffers;
+      const counts = { ok: 0, rejected: 0 };
+      const mutation = fc.record({
+        file: fc.integer({ min: 0, max: files.length - 1 }),
+        kind: fc.constantFrom('flip', 'truncate', 'append', 'size', 'count', 'flipCrc', 'header'),
+        pos: fc.nat(),
+        value: fc.integer({ min: 0, max: 255 }),
+        word: fc.constantFrom(0, 1, 7, 0x7fffffff, 0xffffffff, 1 << 20, 1 << 30),
+        header: fc.constantFrom(
+          '{"inputSize":1e9,"layers":[{"units":1e9,"activation":"relu"}],"loss":"mse","optimizer":{"kind":"sgd"},"seed":1}',
+          '{"inputSize":2,"layers":[{"units":-3,"activation":"relu"}],"loss":"mse","optimizer":{"kind":"sgd"},"seed":1}',
+          '{"inputSize":2.5,"layers":[{"units":3}],"loss":"mse","seed":1}',
+          '{"inputSize":"2","layers":[{"units":3}],"loss":"mse","seed":1}',
+          '{"inputSize":2,"layers":[{"units":3,"activation":"mish"}],"loss":"mse","optimizer":{"kind":"sgd"},"seed":1}',
+          '{"inputSize":2,"layers":[[[[[[[[[[]]]]]]]]]],"loss":"mse","seed":1}',
+          '{"inputSize":2,"layers":[{"units":1048576,"activation":"relu"},{"units":1048576}],"loss":"mse","optimizer":{"kind":"sgd"},"seed":1}',
+          'null',
+          '[]',
+          '{"inputSize":2,"layers":[{"units":3,"activation":"softmax"}],"loss":"hinge","optimizer":{"kind":"sgd"},"seed":1}',
+        ),
+      });
+      await fc.assert(
+        fc.asyncProperty(mutation, async (m) => {
+          const src = files[m.file].bytes;
+          let bytes: Uint8Array;
+          switch (m.kind) {
+            case 'flip': bytes = src.slice(); bytes[m.pos % bytes.length] ^= 1 + (m.value % 255); break;
+            case 'truncate': bytes = src.slice(0, m.pos % src.length); break;
+            case 'append': bytes = new Uint8Array([...src, m.value]); break;
+            case 'size': bytes = src.slice(); new DataView(bytes.buffer).setUint32(8, m.word, true); break;
+            case 'count': bytes = src.slice(); new DataView(bytes.buffer).setUint32(12, m.word, true); break;
+            case 'flipCrc': {
+              // Past the checksum: the structure itself must be validated.
+              const b = src.slice();
+              b[16 + (m.pos % (b.length - 20))] ^= 1 + (m.value % 255);
+              bytes = withCrc(b);
+              break;
+            }
+            default: {
+              // A whole hostile header, with consistent sizes and checksum.
+              const h = new TextEncoder().encode(m.header);
+              const pad = (h.length + 3) & ~3;
+              const b = new Uint8Array(16 + pad + 8 + 4);
+              b.set(src.subarray(0, 8));
+              const dv = new DataView(b.buffer);
+              dv.setUint32(8, h.length, true);
+              dv.setUint32(12, 2, true);
+              b.fill(0x20, 16, 16 + pad);
+              b.set(h, 16);
+              bytes = withCrc(b);
+            }
+          }
+          counts[await check(() => Network.load(bytes, { backend }), `${m.kind} of file ${m.file} at ${m.pos}`)]++;
+        }),
+        { numRuns: 1500, seed: 11 },
+      );
+      expect(counts.rejected).toBeGreaterThan(1000);
+      expect(process.memoryUsage().arrayBuffers - external0).toBeLessThan(200 * 1024 * 1024);
+      // The unmutated files still load.
+      for (const f of files) expect(await check(() => Network.load(f.bytes, { backend }), 'original')).toBe('ok');
+    }, 60_000);
+
+    it('random bytes and random JSON values', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+          expect(await check(() => Network.load(bytes, { backend }), `random ${bytes.length} bytes`)).toBe('rejected');
+        }),
+        { numRuns: 500, seed: 12 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.jsonValue(), async (value) => {
+          expect(await check(() => Network.fromJSON(value, { backend }), `JSON ${JSON.stringify(value).slice(0, 80)}`)).toBe('rejected');
+        }),
+        { numRuns: 500, seed: 13 },
+      );
+    }, 60_000);
+
+    it('mutated toJSON objects: deleted fields, swapped types, bad numbers, wrong lengths', async () => {
+      const files = await corpus();
+      const bad = fc.constantFrom<unknown>(NaN, Infinity, -Infinity, '1', null, undefined, [], {}, true, 1e40, -1, 0.5, 1e9, 'relu');
+      const mutation = fc.record({
+        file: fc.integer({ min: 0, max: files.length - 1 }),
+        kind: fc.constantFrom('delete', 'replace', 'weight', 'shorten', 'units'),
+        key: fc.constantFrom('format', 'version', 'inputSize', 'layers', 'loss', 'optimizer', 'seed', 'weights', 'biases'),
+        value: bad,
+        pos: fc.nat(),
+      });
+      let ok = 0;
+      await fc.assert(
+        fc.asyncProperty(mutation, async (m) => {
+          const j = structuredClone(files[m.file].json) as Record<string, unknown>;
+          const weights = j.weights as number[][];
+          const layers = j.layers as { units: unknown }[];
+          if (m.kind === 'delete') delete j[m.key];
+          else if (m.kind === 'replace') j[m.key] = m.value;
+          else if (m.kind === 'weight') {
+            const w = weights[m.pos % weights.length];
+            (w as unknown[])[m.pos % w.length] = m.value;
+          } else if (m.kind === 'shorten') weights[m.pos % weights.length].pop();
+          else layers[m.pos % layers.length].units = m.value;
+          if ((await check(() => Network.fromJSON(j, { backend }), `${m.kind} ${m.key} = ${String(m.value)}`)) === 'ok') ok++;
+        }),
+        { numRuns: 800, seed: 14 },
+      );
+      // Replacing the seed with another valid integer, or a weight with -1 or 0.5, is still a
+      // valid model: some loads must succeed, or the property would only ever test rejection.
+      expect(ok).toBeGreaterThan(10);
+    }, 60_000);
+  });
+}
