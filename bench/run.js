@@ -142,18 +142,18 @@ if (!quick) {
 }
 
 // GEMM kernel alone at MLP shapes: C (M x N) = A (M x K) * packed B, against the kernel's own
-// ceiling: the same 4x8 tile on operands that sit in L1 (4 x 8 x 512), i.e. pure arithmetic.
+// ceiling: the same kernel on operands that sit in L1 (16 x 16 x 256), i.e. pure arithmetic.
 {
   const rt = await init();
   const f32 = () => new Float32Array(rt.memory.buffer);
   const shapes = [
-    [4, 8, 512, 'ceiling: one 4x8 tile, L1-resident'],
+    [16, 16, 256, 'ceiling: operands in L1 (16 KB each)'],
     [64, 128, 784, 'forward 784->128, batch 64'],
     [64, 10, 128, 'forward 128->10 (N padded to 16), batch 64'],
     [128, 784, 64, 'dW 128x784 over batch 64'],
     [128, 512, 512, 'forward 512->512, batch 128'],
     [1, 128, 784, 'forward 784->128, batch 1 (1-row kernel)'],
-    [4, 8, 512, 'ceiling again (the larger of the two is used)'],
+    [16, 16, 256, 'ceiling again (the larger of the two is used)'],
   ];
   console.log('');
   const results = [];
