@@ -117,3 +117,15 @@ export function brainXor(epochs) {
   net.train(data, { iterations: 1 });
   return { fn: () => void net.train(data, { iterations: epochs, errorThresh: 1e-12 }), dispose: () => {} };
 }
+
+let ort = null;
+/** ONNX Runtime Web 1.30 (wasm backend, one thread) on the same 784-128-10 network, exported by net.toONNX(). */
+export async function ortInfer(onnxBytes, x, rows) {
+  if (!ort) {
+    ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+  }
+  const session = await ort.InferenceSession.create(onnxBytes);
+  const input = new ort.Tensor('float32', x.subarray(0, rows * 784), [rows, 784]);
+  return { fn: async () => void (await session.run({ x: input })), dispose: () => void session.release() };
+}

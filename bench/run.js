@@ -92,6 +92,7 @@ console.log('medians (p50) of tinybench samples after warm-up; ratio = wasm / js
 {
   const x256 = data(256, 784, 2);
   const x1 = data(1, 784, 3);
+  const onnx = (await mnistLike('wasm', [128])).toONNX();
   await pair('W2 infer 784-128-10 batch 256', 'samples/s', 256, async (backend) => {
     const net = await mnistLike(backend, [128]);
     return { fn: () => net.predict(x256), dispose: () => net.dispose() };
@@ -99,6 +100,7 @@ console.log('medians (p50) of tinybench samples after warm-up; ratio = wasm / js
     'TF.js cpu': [256, () => peers.tfInfer('cpu', x256, 256)],
     'TF.js wasm': [256, () => peers.tfInfer('wasm', x256, 256)],
     'brain.js (1 by 1)': [256, () => peers.brainInfer(x256, 256)],
+    'ORT Web (wasm)': [256, () => peers.ortInfer(onnx, x256, 256)],
   });
   await pair('W2 infer 784-128-10 batch 1', 'samples/s', 1, async (backend) => {
     const net = await mnistLike(backend, [128]);
@@ -107,6 +109,7 @@ console.log('medians (p50) of tinybench samples after warm-up; ratio = wasm / js
     'TF.js cpu': [1, () => peers.tfInfer('cpu', x1, 1)],
     'TF.js wasm': [1, () => peers.tfInfer('wasm', x1, 1)],
     'brain.js': [1, () => peers.brainInfer(x1, 1)],
+    'ORT Web (wasm)': [1, () => peers.ortInfer(onnx, x1, 1)],
   });
 }
 // W3: XOR 2-16-1, 4 samples per step; one call = 256 epochs = 256 steps.

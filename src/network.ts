@@ -14,6 +14,7 @@ import { init } from './wasm.js';
 import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
+import { toOnnx } from './onnx.js';
 
 export interface Weights {
   /** weights[l]: (units_l x units_{l-1}) row-major, "out x in". */
@@ -352,6 +353,16 @@ export class Network {
     const params = new Float32Array(this.layout.count);
     this.live().readParams(params);
     return encodeBinary(this.spec, this.optimizer, this.seed, params);
+  }
+
+  /**
+   * The network as an ONNX model (opset 13; input "x" [batch, inputSize], output "y"), to run
+   * it in ONNX Runtime or other ONNX tools.
+   */
+  toONNX(): Uint8Array {
+    const params = new Float32Array(this.layout.count);
+    this.live().readParams(params);
+    return toOnnx(this.spec, params);
   }
 
   static async load(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Network> {
