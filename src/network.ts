@@ -211,23 +211,24 @@ export class Network {
       // Nothing to report between epochs: run them in the core, several per call, in chunks
       // of about YIELD_MS so the event loop still gets its turns.
       const fast = !o.onBatchEnd && !o.onEpochEnd && !val && !o.signal;
+      const MAX_CHUNK = 1 << 16;
       let chunk = 1;
-      const epochLosses = new Float64Array(fast ? o.epochs : 0);
-      const epochCorrects = new Float64Array(fast ? o.epochs : 0);
+      const epochLosses = new Float64Array(fast ? Math.min(o.epochs, MAX_CHUNK) : 0);
+      const epochCorrects = new Float64Array(epochLosses.length);
       for (let epoch = 0; fast && epoch < o.epochs; ) {
         const count = Math.min(chunk, o.epochs - epoch);
         engine.readParams(snapshot);
         const t0 = now();
-        const r = engine.trainEpochs(this.random, batchSize, count, o.shuffle, epochLosses.subarray(epoch), epochCorrects.subarray(epoch));
+        const r = engine.trainEpochs(this.random, batchSize, count, o.shuffle, epochLosses, epochCorrects);
         const seconds = (now() - t0) / 1000;
-        for (let e = epoch; e < epoch + r.done; e++) {
+        for (let e = 0; e < r.done; e++) {
           history.loss.push(epochLosses[e]);
           history.samplesPerSecond.push((n * r.done) / Math.max(seconds, 1e-9));
           if (this.classification) history.accuracy!.push(epochCorrects[e] / n);
         }
         if (r.failedBatch !== undefined) this.diverged(engine, epoch + r.done, r.failedBatch, r.failedLoss!, snapshot);
         epoch += count;
-        chunk = Math.max(1, Math.min(1 << 16, Math.floor((YIELD_MS / 1000 / Math.max(seconds, 1e-9)) * count)));
+        chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((YIELD_MS / 1000 / Math.max(seconds, 1e-9)) * count)));
         if (epoch < o.epochs && now() - lastYield > YIELD_MS) {
           await new Promise((resolve) => setTimeout(resolve, 0));
           lastYield = now();
