@@ -1,4 +1,5 @@
-// One fixed training task shared by the in-process and the child-process determinism checks.
+// One fixed training task shared by the in-process, child-process and browser determinism
+// checks (plain JS that runs in Node and in a browser).
 export async function trainFixed(Network, backend) {
   const n = 200;
   const x = new Float32Array(n * 6);
@@ -18,6 +19,6 @@ export async function trainFixed(Network, backend) {
   const w = net.getWeights();
   net.dispose();
   return [...w.weights, ...w.biases]
-    .map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex'))
+    .map((a) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), (b) => b.toString(16).padStart(2, '0')).join(''))
     .join('|');
 }
