@@ -2,6 +2,6 @@
 // by src/ (see src/abi.ts for the descriptor layout); nothing here allocates.
 
 export { forward, backprop, optimizerStep, trainBatches, trainEpochs, evaluate } from './network';
-export { nextU32, shuffle } from './random';
+export { nextU32, shuffle, fillSymmetric } from './random';
 export { gemm, gemmReference, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';

@@ -47,3 +47,12 @@ export function shuffle(state: usize, a: usize, n: i32): void {
     store<u32>(pj, t);
   }
 }
+
+// dst[i] = f32((2u - 1) * bound) for count uniforms u = (next >>> 8) * 2^-24, computed in f64
+// exactly as Random.fillSymmetric in src/random.ts, so both give the same bits.
+export function fillSymmetric(state: usize, dst: usize, count: i32, bound: f64): void {
+  for (let i = 0; i < count; i++) {
+    const u = <f64>(nextU32(state) >>> 8) * 5.9604644775390625e-8; // 2^-24
+    store<f32>(dst + (<usize>i << 2), <f32>((2 * u - 1) * bound));
+  }
+}

@@ -85,6 +85,12 @@ export interface Engine {
   /** Copy `p` (length layout.count) into the parameter block. Optimizer state is untouched. */
   writeParams(p: Float32Array): void;
 
+  /**
+   * params[offset .. offset + count) = (2u - 1) * bound for uniforms u drawn from `random`,
+   * exactly as Random.fillSymmetric (same stream, same bits, random advanced alike).
+   */
+  initSymmetric(random: Random, offset: number, count: number, bound: number): void;
+
   /** Install optimizer hyper-parameters and reset its state (moments, step count) to zero. */
   setOptimizer(opt: OptimizerSpec): void;
 

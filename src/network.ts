@@ -79,7 +79,7 @@ export class Network {
   static async create(options: NetworkOptions): Promise<Network> {
     const o = resolveOptions(options);
     const net = await Network.build(o.spec, o.optimizer, o.seed, o.backend);
-    net.engine!.writeParams(initialParams(o.spec, o.init, net.random));
+    initialise(net.engine!, o.spec, o.init, net.random);
     return net;
   }
 
@@ -460,11 +460,14 @@ function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
-/** He for relu-family layers, Xavier/Glorot otherwise (or as `init` says); biases 0. */
-function initialParams(spec: ModelSpec, init: Initializer, random: Random): Float32Array {
+/**
+ * He for relu-family layers, Xavier/Glorot otherwise (or as `init` says); biases stay 0.
+ * Uniform kinds are drawn by the engine (in the core for wasm), normal ones here.
+ */
+function initialise(engine: Engine, spec: ModelSpec, init: Initializer, random: Random): void {
   const layout = paramLayout(spec);
-  const params = new Float32Array(layout.count);
   const reluFamily: Activation[] = ['relu', 'leaky-relu', 'elu'];
+  let normal: Float32Array | null = null;
   let fanIn = spec.inputSize;
   spec.layers.forEach((layer, l) => {
     const fanOut = layer.units;
@@ -473,13 +476,16 @@ function initialParams(spec: ModelSpec, init: Initializer, random: Random): Floa
     const off = layout.weightOffset[l];
     const count = fanIn * fanOut;
     if (kind === 'he' || kind === 'xavier') {
-      const bound = Math.sqrt(6 / (kind === 'he' ? fanIn : fanIn + fanOut));
-      random.fillSymmetric(params, off, count, bound);
+      engine.initSymmetric(random, off, count, Math.sqrt(6 / (kind === 'he' ? fanIn : fanIn + fanOut)));
     } else {
+      if (!normal) {
+        normal = new Float32Array(layout.count);
+        engine.readParams(normal);
+      }
       const std = Math.sqrt(2 / (kind === 'he-normal' ? fanIn : fanIn + fanOut));
-      for (let i = 0; i < count; i++) params[off + i] = random.normal() * std;
+      for (let i = 0; i < count; i++) normal[off + i] = random.normal() * std;
     }
     fanIn = fanOut;
   });
-  return params;
+  if (normal) engine.writeParams(normal);
 }

@@ -29,6 +29,7 @@ export interface CoreExports {
     batchLosses: number, batchCorrects: number, epochLosses: number, epochCorrects: number,
   ): number;
   evaluate(net: number, m: number): void;
+  fillSymmetric(state: number, dst: number, count: number, bound: number): void;
   gemm(
     M: number, N: number, K: number, a: number, rsa: number, csa: number, bp: number,
     c: number, ldc: number, bias: number, alpha: number, tile: number,

@@ -373,6 +373,18 @@ for (const backend of BACKENDS) {
 }
 
 describe('both backends agree', () => {
+  it('draw bit-identical initial weights from the same seed (the core draws them for wasm)', async () => {
+    for (const init of ['auto', 'he', 'xavier', 'he-normal'] as const) {
+      const opts = { inputSize: 13, layers: [{ units: 9, activation: 'relu' as const }, { units: 5, activation: 'tanh' as const }], init, seed: 99 };
+      const a = (await Network.create({ ...opts, backend: 'wasm' })).getWeights();
+      const b = (await Network.create({ ...opts, backend: 'js' })).getWeights();
+      expect(bits([...a.weights, ...a.biases]), init).toEqual(bits([...b.weights, ...b.biases]));
+      expect(a.weights[0].some((v) => v !== 0)).toBe(true);
+      const bound = Math.sqrt(6 / 13);
+      if (init === 'he' || init === 'auto') expect(a.weights[0].every((v) => Math.abs(v) <= bound)).toBe(true);
+    }
+  });
+
   it('train the same network to the same weights within float32 tolerance', async () => {
     const { x, labels } = blobs(120);
     const w: number[][] = [];

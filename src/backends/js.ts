@@ -79,6 +79,10 @@ export class JsEngine implements Engine {
     this.params.set(p.subarray(0, this.layout.count));
   }
 
+  initSymmetric(random: Random, offset: number, count: number, bound: number): void {
+    random.fillSymmetric(this.params, offset, count, bound);
+  }
+
   setOptimizer(opt: OptimizerSpec): void {
     this.opt = { ...opt };
     this.step = 0;
