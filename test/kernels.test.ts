@@ -167,3 +167,25 @@ describe('enums shared across the boundary', () => {
     expect(OPTIMIZERS.map(optimizerCode)).toEqual([abi.OPT_SGD, abi.OPT_ADAM, abi.OPT_RMSPROP]);
   });
 });
+
+describe('debug build', () => {
+  it('keeps its asserts (the release build drops them) and computes the same GEMM', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { instantiateSync } = await import('@assemblyscript/loader');
+    const memory = new WebAssembly.Memory({ initial: 4 });
+    const bytes = readFileSync(new URL('../build/wasm-mlp.debug.wasm', import.meta.url));
+    const core = instantiateSync<Record<string, unknown>>(new WebAssembly.Module(bytes), { env: { memory } }).instance
+      .exports as unknown as Runtime['core'];
+    const f = new Float32Array(memory.buffer);
+    const [a, b, bp, c, r, tile] = [65536, 70000, 80000, 90000, 100000, 110000];
+    for (let i = 0; i < 5 * 7; i++) f[(a >> 2) + i] = Math.sin(i);
+    for (let i = 0; i < 7 * 9; i++) f[(b >> 2) + i] = Math.cos(i);
+    core.packRows(bp, b, 7, 9, 9);
+    core.gemm(5, 9, 7, a, 7, 1, bp, c, 9, 0, 1, tile);
+    core.gemmReference(5, 9, 7, a, 7, 1, b, 9, r, 9, 0, 1);
+    expect(Array.from(f.subarray(c >> 2, (c >> 2) + 45))).toEqual(Array.from(f.subarray(r >> 2, (r >> 2) + 45)));
+    expect(() => core.activationForward(99, a, c, 1, 4)).toThrow(/unknown activation/);
+    // The release build has no assert: the same call is a silent no-op there.
+    expect(() => rt.core.activationForward(99, 65536 * 300, 65536 * 300, 1, 4)).not.toThrow();
+  });
+});
