@@ -54,30 +54,11 @@ export class Random {
   }
 
   /**
-   * dst[off + i] = (2u - 1) * bound for count uniforms u: the same stream as calling uniform()
-   * count times, in one loop with the state in locals (initialising 100k weights through
-   * method calls took ~10 ms of a cold start).
+   * dst[off + i] = (2u - 1) * bound for count uniforms u: the initialisers' draw. The wasm
+   * core has the same function (assembly/random.ts) and gives the same bits.
    */
   fillSymmetric(dst: Float32Array, off: number, count: number, bound: number): void {
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
-    for (let i = 0; i < count; i++) {
-      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      dst[off + i] = (2 * ((r >>> 8) * 2 ** -24) - 1) * bound;
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
+    for (let i = 0; i < count; i++) dst[off + i] = (2 * this.uniform() - 1) * bound;
   }
 
   /** Uniform integer in [0, n), unbiased (rejection sampling). */
