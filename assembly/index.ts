@@ -5,3 +5,4 @@ export { forward, backprop, optimizerStep, trainBatches, trainEpochs, evaluate }
 export { nextU32, shuffle, fillSymmetric } from './random';
 export { gemm, gemmReference, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';
+export { workerLoop } from './threads';

@@ -3,18 +3,16 @@
 // outside the descriptor, so many networks and many instances can share one memory.
 
 import {
-  NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_WEIGHT_COUNT, NET_PARAMS,
-  NET_GRADS, NET_STATE1, NET_STATE2, NET_X, NET_Y, NET_PACK, NET_STEP, NET_NESTEROV,
-  NET_F_LR, NET_F_MOMENTUM, NET_F_BETA1, NET_F_BETA2, NET_F_RHO, NET_F_EPSILON,
-  NET_F_WEIGHT_DECAY, NET_DATA_X, NET_DATA_Y, NET_TILE, NET_RESULT, NET_PACKED, NET_HEADER_WORDS,
+  NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_PARAMS, NET_GRADS, NET_X,
+  NET_Y, NET_PACK, NET_STEP, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED, NET_HEADER_WORDS,
   NET_RNG, NET_FAIL_BATCH,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_WORDS,
-  OPT_SGD, OPT_ADAM,
+  OPT_ADAM,
 } from '../src/abi';
-import { gemm, packTransposed, packRows } from './gemm';
+import { packTransposed, packRows } from './gemm';
 import { activationForward, activationBackward } from './activations';
 import { outputLossAndDelta, correctCount } from './losses';
-import { sgdUpdate, adamUpdate, rmspropUpdate } from './optimizers';
+import { parallelGemm, parallelUpdate } from './threads';
 import { shuffle } from './random';
 
 // @ts-ignore: decorator
@@ -62,13 +60,12 @@ export function forward(net: usize, m: i32): void {
   ensurePacked(net);
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
-  const tile = ptr(net, NET_TILE);
   for (let l = 0; l < L; l++) {
     const nin = layerField(net, l, LAYER_IN);
     const nout = layerField(net, l, LAYER_OUT);
     const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
     const z = layerPtr(net, l, LAYER_Z);
-    gemm(m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1, tile);
+    parallelGemm(net, m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1);
     activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), m, nout);
   }
 }
@@ -83,7 +80,6 @@ export function backprop(net: usize, m: i32): f64 {
   const params = ptr(net, NET_PARAMS);
   const grads = ptr(net, NET_GRADS);
   const pack = ptr(net, NET_PACK);
-  const tile = ptr(net, NET_TILE);
   const last = L - 1;
   const loss = outputLossAndDelta(
     field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
@@ -98,14 +94,14 @@ export function backprop(net: usize, m: i32): f64 {
     const ain = layerInput(net, l);
     // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
     packRows(pack, ain, m, nin, nin);
-    gemm(nout, nin, m, delta, 1, nout, pack, grads + (<usize>layerField(net, l, LAYER_W) << 2), nin, 0, invm, tile);
+    parallelGemm(net, nout, nin, m, delta, 1, nout, pack, grads + (<usize>layerField(net, l, LAYER_W) << 2), nin, 0, invm);
     biasGradient(grads + (<usize>layerField(net, l, LAYER_B) << 2), delta, m, nout, invm);
     if (l > 0) {
       // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
       const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
       const dprev = layerPtr(net, l - 1, LAYER_DELTA);
       packRows(pack, w, nout, nin, nin);
-      gemm(m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1, tile);
+      parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
       activationBackward(
         layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
         layerPtr(net, l - 1, LAYER_A), dprev, m, nin,
@@ -124,36 +120,12 @@ function biasGradient(db: usize, d: usize, m: i32, n: i32, scale: f32): void {
   }
 }
 
-// One optimizer step over the whole parameter block, from the gradient block.
+// One optimizer step over the whole parameter block, from the gradient block (the step count
+// advances once here; the ranges, possibly on several threads, read it from the descriptor).
 export function optimizerStep(net: usize): void {
   store<i32>(net + (<usize>NET_PACKED << 2), 0);
-  const p = ptr(net, NET_PARAMS);
-  const g = ptr(net, NET_GRADS);
-  const s1 = ptr(net, NET_STATE1);
-  const s2 = ptr(net, NET_STATE2);
-  const count = field(net, NET_PARAM_COUNT);
-  const nw = field(net, NET_WEIGHT_COUNT);
-  const lr = ffield(net, NET_F_LR);
-  const wd = ffield(net, NET_F_WEIGHT_DECAY);
-  const eps = ffield(net, NET_F_EPSILON);
-  const kind = field(net, NET_OPT);
-  if (kind == OPT_SGD) {
-    const mom = ffield(net, NET_F_MOMENTUM);
-    const nesterov = field(net, NET_NESTEROV) != 0;
-    sgdUpdate(p, g, s1, 0, nw, lr, mom, nesterov, wd);
-    sgdUpdate(p, g, s1, nw, count, lr, mom, nesterov, 0);
-  } else if (kind == OPT_ADAM) {
-    const t = field(net, NET_STEP) + 1;
-    store<i32>(net + (<usize>NET_STEP << 2), t);
-    const b1 = ffield(net, NET_F_BETA1);
-    const b2 = ffield(net, NET_F_BETA2);
-    adamUpdate(p, g, s1, s2, 0, nw, lr, b1, b2, eps, wd, t);
-    adamUpdate(p, g, s1, s2, nw, count, lr, b1, b2, eps, 0, t);
-  } else {
-    const rho = ffield(net, NET_F_RHO);
-    rmspropUpdate(p, g, s1, 0, nw, lr, rho, eps, wd);
-    rmspropUpdate(p, g, s1, nw, count, lr, rho, eps, 0);
-  }
+  if (field(net, NET_OPT) == OPT_ADAM) store<i32>(net + (<usize>NET_STEP << 2), field(net, NET_STEP) + 1);
+  parallelUpdate(net, field(net, NET_PARAM_COUNT));
 }
 
 // Copies the rows order[start .. start + m) of the training set into the batch regions.

@@ -1,3 +1,9 @@
+import {
+  NET_OPT, NET_PARAMS, NET_GRADS, NET_STATE1, NET_STATE2, NET_WEIGHT_COUNT, NET_STEP, NET_NESTEROV,
+  NET_F_LR, NET_F_MOMENTUM, NET_F_BETA1, NET_F_BETA2, NET_F_RHO, NET_F_EPSILON, NET_F_WEIGHT_DECAY,
+  OPT_SGD, OPT_ADAM,
+} from '../src/abi';
+
 // Optimizer updates with torch.optim semantics, one flat pass over the parameter block
 // [weights | biases]. L2 weight decay adds wd * p to the gradient of the weight prefix only.
 // Each rule is written once, in f32x4, over a range; the scalar tail repeats the same
@@ -109,5 +115,37 @@ export function rmspropUpdate(
     const vv = rho * load<f32>(v + off) + (1 - rho) * (g * g);
     store<f32>(v + off, vv);
     store<f32>(p + off, pv - (lr * g) / (Mathf.sqrt(vv) + eps));
+  }
+}
+
+// The network's optimizer over parameters [lo, hi) of its block: the weight prefix
+// [0, NET_WEIGHT_COUNT) with weight decay, the biases without. NET_STEP already counts this
+// step. Any split of [0, count) into ranges gives the same bits as one call.
+export function optimizerRange(net: usize, lo: i32, hi: i32): void {
+  const p = <usize>load<u32>(net + (<usize>NET_PARAMS << 2));
+  const g = <usize>load<u32>(net + (<usize>NET_GRADS << 2));
+  const s1 = <usize>load<u32>(net + (<usize>NET_STATE1 << 2));
+  const s2 = <usize>load<u32>(net + (<usize>NET_STATE2 << 2));
+  const nw = load<i32>(net + (<usize>NET_WEIGHT_COUNT << 2));
+  const lr = load<f32>(net + (<usize>NET_F_LR << 2));
+  const wd = load<f32>(net + (<usize>NET_F_WEIGHT_DECAY << 2));
+  const eps = load<f32>(net + (<usize>NET_F_EPSILON << 2));
+  const kind = load<i32>(net + (<usize>NET_OPT << 2));
+  const mid = min(max(nw, lo), hi); // [lo, mid) decays, [mid, hi) does not
+  if (kind == OPT_SGD) {
+    const mom = load<f32>(net + (<usize>NET_F_MOMENTUM << 2));
+    const nesterov = load<i32>(net + (<usize>NET_NESTEROV << 2)) != 0;
+    sgdUpdate(p, g, s1, lo, mid, lr, mom, nesterov, wd);
+    sgdUpdate(p, g, s1, mid, hi, lr, mom, nesterov, 0);
+  } else if (kind == OPT_ADAM) {
+    const t = load<i32>(net + (<usize>NET_STEP << 2));
+    const b1 = load<f32>(net + (<usize>NET_F_BETA1 << 2));
+    const b2 = load<f32>(net + (<usize>NET_F_BETA2 << 2));
+    adamUpdate(p, g, s1, s2, lo, mid, lr, b1, b2, eps, wd, t);
+    adamUpdate(p, g, s1, s2, mid, hi, lr, b1, b2, eps, 0, t);
+  } else {
+    const rho = load<f32>(net + (<usize>NET_F_RHO << 2));
+    rmspropUpdate(p, g, s1, lo, mid, lr, rho, eps, wd);
+    rmspropUpdate(p, g, s1, mid, hi, lr, rho, eps, 0);
   }
 }

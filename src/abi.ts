@@ -72,3 +72,26 @@ export const LAYER_WORDS = 12;
 
 // Status codes returned by exported functions.
 export const OK = 0;
+
+// Threads (threaded build only; 1 or absent means the calling thread does everything).
+export const NET_POOL = 34; // address of the runtime's thread-pool block, 0 without one
+export const NET_THREADS = 35; // threads this network may use, the calling one included
+
+// The thread-pool block, shared by every network of a threaded runtime. Word offsets; the
+// counters that threads hammer sit on their own 64-byte lines.
+export const POOL_SEQ = 0; // job sequence: odd while the caller writes a job, even when posted
+export const POOL_NEXT = 16; // next chunk to claim
+export const POOL_DONE = 32; // chunks finished
+export const POOL_ACTIVE = 48; // workers between "saw a job" and "finished claiming"
+export const POOL_STOP = 64; // 1: workers return from workerLoop
+export const POOL_SLEEPERS = 65; // workers blocked in atomic.wait
+export const POOL_CHUNKS = 66; // chunks in the posted job
+export const POOL_THREADS = 67; // threads the posted job may use (worker ids below it claim)
+export const POOL_KIND = 68; // JOB_* code of the posted job
+export const POOL_ARGS = 80; // up to 16 argument words of the posted job
+export const POOL_TILES = 96; // per-thread 32-float scratch: thread t at POOL_TILES + 32 t
+export const POOL_MAX_THREADS = 16;
+export const POOL_WORDS = 96 + 32 * 16;
+
+export const JOB_GEMM = 1; // column panels of one gemm call
+export const JOB_OPTIMIZER = 2; // ranges of the parameter block in one optimizer step

@@ -50,6 +50,13 @@ export interface NetworkOptions {
   backend?: Backend;
   /** Default 'auto'. */
   init?: Initializer;
+  /**
+   * Threads for training and inference (wasm backend), the calling one included. Default 1.
+   * Big products and optimizer steps are split over the threads; results are the same bits
+   * as on one thread. Needs SharedArrayBuffer (in browsers: a cross-origin isolated page);
+   * without it the network runs on one thread after a one-line warning.
+   */
+  threads?: number;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +65,7 @@ export interface ResolvedOptions {
   seed: number;
   backend: Backend;
   init: Initializer;
+  threads: number;
 }
 
 /** Largest layer width accepted; keeps a hostile or mistyped size from planning gigabytes. */
@@ -222,13 +230,26 @@ export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown)
 
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (!isPlainObject(options)) throw invalidOption('options', 'an object { inputSize, layers, ... }', options);
-  checkKeys('options', options, ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'backend', 'init']);
+  checkKeys('options', options, ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'backend', 'init', 'threads']);
   const spec = resolveModel(options.inputSize, options.layers, options.loss);
   const optimizer = resolveOptimizer(options.optimizer);
   const seed = options.seed === undefined ? 42 : checkInteger('seed', options.seed, 0, 2 ** 32 - 1);
   const backend = options.backend === undefined ? 'wasm' : checkChoice('backend', options.backend, BACKENDS);
   const init = options.init === undefined ? 'auto' : checkChoice('init', options.init, INITIALIZERS);
-  return { spec, optimizer, seed, backend, init };
+  const threads = resolveThreads(options.threads, backend, 'threads');
+  return { spec, optimizer, seed, backend, init, threads };
+}
+
+/** Most threads a network may ask for (the pool block has room for this many). */
+export const MAX_THREADS = 16;
+
+export function resolveThreads(value: unknown, backend: Backend, name: string): number {
+  if (value === undefined) return 1;
+  const threads = checkInteger(name, value, 1, MAX_THREADS);
+  if (threads > 1 && backend !== 'wasm') {
+    throw new WasmMlpError('INVALID_OPTION', `${name}: the '${backend}' backend runs on one thread; use backend 'wasm' for threads: ${threads}`);
+  }
+  return threads;
 }
 
 export interface EpochStats {

@@ -2,7 +2,7 @@
 // policy, and drives a backend (wasm or pure JS) through the Engine contract.
 
 import {
-  optimizerOptions, resolveFit, resolveOptions, type Backend, type BatchStats, type EpochStats, type FitOptions,
+  optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type BatchStats, type EpochStats, type FitOptions,
   type Initializer, type Matrix, type NetworkOptions, type Targets,
 } from './config.js';
 import type { Activation, Loss } from './enums.js';
@@ -10,7 +10,7 @@ import { paramLayout, type Engine, type LayerSpec, type ModelSpec, type Optimize
 import { WasmMlpError, describe } from './errors.js';
 import { toMatrix, toTargets } from './data.js';
 import { Random } from './random.js';
-import { init } from './wasm.js';
+import { init, initThreads } from './wasm.js';
 import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
@@ -48,6 +48,8 @@ export interface History {
 /** Load options for fromJSON/load: the backend to run the restored network on. */
 export interface LoadOptions {
   backend?: Backend;
+  /** As NetworkOptions.threads. Default 1. */
+  threads?: number;
 }
 
 const registry =
@@ -78,13 +80,20 @@ export class Network {
   /** Builds a network and initialises its weights from the seeded PRNG. */
   static async create(options: NetworkOptions): Promise<Network> {
     const o = resolveOptions(options);
-    const net = await Network.build(o.spec, o.optimizer, o.seed, o.backend);
+    const net = await Network.build(o.spec, o.optimizer, o.seed, o.backend, o.threads);
     initialise(net.engine!, o.spec, o.init, net.random);
     return net;
   }
 
-  private static async build(spec: ModelSpec, optimizer: OptimizerSpec, seed: number, backend: Backend): Promise<Network> {
-    const engine: Engine = backend === 'js' ? new JsEngine(spec) : new WasmEngine(await init(), spec);
+  private static async build(
+    spec: ModelSpec, optimizer: OptimizerSpec, seed: number, backend: Backend, threads: number,
+  ): Promise<Network> {
+    let engine: Engine;
+    if (backend === 'js') engine = new JsEngine(spec);
+    else {
+      const threaded = threads > 1 ? await initThreads(threads) : null;
+      engine = new WasmEngine(threaded ?? (await init()), spec, threads);
+    }
     engine.setOptimizer(optimizer);
     return new Network(engine, spec, optimizer, seed, backend);
   }
@@ -103,6 +112,11 @@ export class Network {
   }
   get parameterCount(): number {
     return this.layout.count;
+  }
+  /** Threads this network runs on, the calling one included (1 where threads are unavailable). */
+  get threads(): number {
+    const engine = this.live();
+    return engine instanceof WasmEngine ? engine.threads : 1;
   }
   get disposed(): boolean {
     return this.engine === null;
@@ -378,7 +392,7 @@ export class Network {
     if (backend !== 'wasm' && backend !== 'js') {
       throw new WasmMlpError('INVALID_OPTION', `options.backend: expected one of 'wasm', 'js', got ${describe(backend)}`);
     }
-    const net = await Network.build(spec, optimizer, seed, backend);
+    const net = await Network.build(spec, optimizer, seed, backend, resolveThreads(options.threads, backend, 'options.threads'));
     net.engine!.writeParams(params);
     return net;
   }

@@ -4,6 +4,8 @@
 import { instantiate, instantiateSync } from '@assemblyscript/loader';
 import { Arena } from './arena.js';
 import { WasmMlpError } from './errors.js';
+import * as abi from './abi.js';
+import { ThreadPool, threadsUnavailable, warnOnce } from './threads.js';
 
 /** Where the wasm module comes from: a compiled module, its bytes, a fetch Response or a URL. */
 export type WasmSource =
@@ -43,6 +45,7 @@ export interface CoreExports {
   packedSize(K: number, N: number): number;
   activationForward(act: number, z: number, a: number, rows: number, units: number): void;
   activationBackward(act: number, z: number, a: number, d: number, rows: number, units: number): void;
+  workerLoop(pool: number, id: number): void;
 }
 
 /** One module instance, its memory and the allocator that plans it. */
@@ -50,6 +53,8 @@ export interface Runtime {
   readonly memory: WebAssembly.Memory;
   readonly core: CoreExports;
   readonly arena: Arena;
+  /** The threaded runtime's workers (its memory is shared); absent on the default runtime. */
+  readonly pool?: ThreadPool;
 }
 
 const PAGE = 65536;
@@ -59,9 +64,14 @@ const INITIAL_PAGES = 256; // 16 MiB: sized up front so typical networks never g
 const MAXIMUM_PAGES = 65536; // 4 GiB, the wasm32 limit
 
 let runtime: Promise<Runtime> | null = null;
+let threaded: Promise<Runtime> | null = null;
 
 function defaultUrl(): URL {
   return new URL('../build/wasm-mlp.wasm', import.meta.url);
+}
+
+function threadedUrl(): URL {
+  return new URL('../build/wasm-mlp.threads.wasm', import.meta.url);
 }
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
@@ -83,7 +93,7 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-async function create(source: WasmSource): Promise<Runtime> {
+async function create(source: WasmSource, shared = false): Promise<Runtime> {
   let module: WebAssembly.Module;
   try {
     module = await compile(source);
@@ -93,7 +103,7 @@ async function create(source: WasmSource): Promise<Runtime> {
       `could not load the wasm module (${(e as Error).message}); pass a WebAssembly.Module, bytes or a URL to init(), or use backend: 'js'`,
     );
   }
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
   // The loader's synchronous path takes ~1 ms in Node where its async one waits ~40 ms; browsers
   // may refuse synchronous instantiation of large modules on the main thread, so fall back.
   let result;
@@ -103,7 +113,14 @@ async function create(source: WasmSource): Promise<Runtime> {
     result = await instantiate<Record<string, unknown>>(module, { env: { memory } });
   }
   const core = result.instance.exports as unknown as CoreExports;
-  const rt = { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
+  const arena = new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE);
+  let pool: ThreadPool | undefined;
+  if (shared) {
+    const address = arena.alloc(abi.POOL_WORDS * 4);
+    new Int32Array(memory.buffer, address, abi.POOL_WORDS).fill(0);
+    pool = new ThreadPool(module, memory, address);
+  }
+  const rt: Runtime = { memory, core, arena, pool };
   warmUp(rt);
   return rt;
 }
@@ -144,4 +161,34 @@ export function init(source?: WasmSource): Promise<Runtime> {
     });
   }
   return runtime;
+}
+
+/**
+ * The threaded runtime (build/wasm-mlp.threads.wasm over a shared memory) with at least
+ * `threads` threads started, or null (after a one-line warning) where shared memory or workers
+ * are unavailable, e.g. a page that is not cross-origin isolated. Networks on it run on one
+ * thread unless they ask for more. `source` overrides where the threaded module comes from
+ * the first time.
+ */
+export async function initThreads(threads: number, source?: WasmSource): Promise<Runtime | null> {
+  const why = threadsUnavailable();
+  if (why) {
+    warnOnce(`wasm-mlp: running on 1 thread: ${why}`);
+    return null;
+  }
+  if (!threaded) {
+    threaded = create(source ?? threadedUrl(), true);
+    threaded.catch(() => {
+      threaded = null;
+    });
+  }
+  let rt: Runtime;
+  try {
+    rt = await threaded;
+  } catch (e) {
+    warnOnce(`wasm-mlp: running on 1 thread: the threaded core did not load (${(e as Error).message})`);
+    return null;
+  }
+  await rt.pool!.ensure(threads);
+  return rt;
 }

@@ -44,10 +44,15 @@ export class WasmEngine implements Engine {
   private data: { x: number; y: number; order: number; losses: number; corrects: number; epochs: number; n: number } | null = null;
   private disposed = false;
 
+  /** Threads this network uses, the calling one included (1 off the threaded runtime). */
+  readonly threads: number;
+
   constructor(
     private readonly rt: Runtime,
     readonly spec: ModelSpec,
+    threads = 1,
   ) {
+    this.threads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
     this.layout = paramLayout(spec);
     const need = plannedBytes(spec, CHUNK_ROWS);
     if (need > rt.arena.maxBytes - rt.arena.bytesInUse) {
@@ -104,6 +109,8 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_STATE2] = s2;
     w[base + abi.NET_TILE] = tile;
     w[base + abi.NET_RNG] = rng;
+    w[base + abi.NET_POOL] = this.rt.pool ? this.rt.pool.address : 0;
+    w[base + abi.NET_THREADS] = this.threads;
     prev = spec.inputSize;
     spec.layers.forEach((layer, l) => {
       const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;

@@ -1,0 +1,196 @@
+// Work sharing between the calling thread and the pool's workers over one shared memory.
+//
+// A job (one gemm call, or one optimizer step) is cut into chunks that threads claim with an
+// atomic counter: column panels for a gemm, parameter ranges for an update. A chunk is
+// computed exactly as the single-threaded code computes those elements (each output element
+// sums k in the same order, each parameter gets the same formula), so results are the same
+// bits whatever the thread count or who claimed what. Small jobs never leave the caller.
+//
+// Hand-off (the pool block layout is in src/abi.ts):
+//   caller: begin(): SEQ += 1 (odd: "writing"), wait until ACTIVE == 0; write the job;
+//           post(): reset the counters, SEQ += 1 (even: "posted"), notify sleepers, claim chunks itself, then
+//           spin until DONE == chunks. It never calls atomic.wait, so a browser main thread
+//           may be the caller.
+//   worker: wait until SEQ is even and new, ACTIVE += 1, and only if SEQ is still that value
+//           claim chunks; ACTIVE -= 1. A worker that arrives late either sees the odd SEQ of
+//           the next job (and claims nothing) or is counted in ACTIVE before the caller
+//           rewrites the job, so it never reads a half-written one.
+// All wasm atomics are sequentially consistent, which this argument relies on.
+
+import {
+  NET_POOL, NET_THREADS, NET_TILE,
+  POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_STOP, POOL_SLEEPERS, POOL_CHUNKS,
+  POOL_THREADS, POOL_KIND, POOL_ARGS, POOL_TILES, JOB_GEMM, JOB_OPTIMIZER,
+} from '../src/abi';
+import { gemm } from './gemm';
+import { optimizerRange } from './optimizers';
+
+/** Below this many multiply-adds a gemm stays on the calling thread (~10 us of work). */
+const GEMM_MIN_MACS: i64 = 1 << 18;
+/** Below this many parameters an optimizer step stays on the calling thread. */
+const UPDATE_MIN: i32 = 1 << 16;
+/** Chunks per thread: a late or descheduled worker leaves less for the others to wait on. */
+const CHUNKS_PER_THREAD: i32 = 4;
+/** Polls of SEQ before a worker goes to sleep in atomic.wait (about a millisecond). */
+const SPIN_POLLS: i32 = 1 << 18;
+
+// @ts-ignore: decorator
+@inline function word(pool: usize, i: i32): usize {
+  return pool + (<usize>i << 2);
+}
+// @ts-ignore: decorator
+@inline function arg(pool: usize, i: i32): i32 {
+  return load<i32>(pool + (<usize>(POOL_ARGS + i) << 2));
+}
+// @ts-ignore: decorator
+@inline function setArg(pool: usize, i: i32, v: i32): void {
+  store<i32>(pool + (<usize>(POOL_ARGS + i) << 2), v);
+}
+
+/** Threads a network may use right now (1 without a pool). */
+// @ts-ignore: decorator
+@inline function threadsOf(net: usize): i32 {
+  const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
+  return pool == 0 ? 1 : load<i32>(net + (<usize>NET_THREADS << 2));
+}
+
+// Opens a job: SEQ odd, then waits until no worker is still looking at the previous one.
+// The caller writes the job's arguments after this and before post().
+function begin(pool: usize): void {
+  atomic.add<i32>(word(pool, POOL_SEQ), 1);
+  while (atomic.load<i32>(word(pool, POOL_ACTIVE)) != 0) {}
+}
+
+// Posts the job (SEQ even), wakes sleepers, works on it, and returns when every chunk is done.
+function post(pool: usize, kind: i32, chunks: i32, threads: i32, tile: usize): void {
+  atomic.store<i32>(word(pool, POOL_KIND), kind);
+  atomic.store<i32>(word(pool, POOL_CHUNKS), chunks);
+  atomic.store<i32>(word(pool, POOL_THREADS), threads);
+  atomic.store<i32>(word(pool, POOL_NEXT), 0);
+  atomic.store<i32>(word(pool, POOL_DONE), 0);
+  atomic.add<i32>(word(pool, POOL_SEQ), 1);
+  if (atomic.load<i32>(word(pool, POOL_SLEEPERS)) != 0) atomic.notify(word(pool, POOL_SEQ), -1);
+  claim(pool, tile);
+  while (atomic.load<i32>(word(pool, POOL_DONE)) < chunks) {}
+}
+
+// Claims and computes chunks of the posted job until none is left.
+function claim(pool: usize, tile: usize): void {
+  const chunks = atomic.load<i32>(word(pool, POOL_CHUNKS));
+  const kind = atomic.load<i32>(word(pool, POOL_KIND));
+  while (true) {
+    const c = atomic.add<i32>(word(pool, POOL_NEXT), 1);
+    if (c >= chunks) return;
+    if (kind == JOB_GEMM) gemmChunk(pool, c, tile);
+    else if (kind == JOB_OPTIMIZER) updateChunk(pool, c);
+    atomic.add<i32>(word(pool, POOL_DONE), 1);
+  }
+}
+
+/**
+ * A worker's life: instantiate, then call this once. Returns only when POOL_STOP is set.
+ * `id` (1..) picks the worker's tile scratch and whether it joins jobs limited to fewer threads.
+ */
+export function workerLoop(pool: usize, id: i32): void {
+  const tile = pool + (<usize>(POOL_TILES + 32 * id) << 2);
+  const seq = word(pool, POOL_SEQ);
+  let seen = atomic.load<i32>(seq);
+  while (true) {
+    let s = atomic.load<i32>(seq);
+    let polls = 0;
+    while (s == seen || (s & 1) != 0) {
+      if (atomic.load<i32>(word(pool, POOL_STOP)) != 0) return;
+      if (++polls > SPIN_POLLS) {
+        atomic.add<i32>(word(pool, POOL_SLEEPERS), 1);
+        atomic.wait<i32>(seq, s, -1);
+        atomic.sub<i32>(word(pool, POOL_SLEEPERS), 1);
+        polls = 0;
+      }
+      s = atomic.load<i32>(seq);
+    }
+    seen = s;
+    atomic.add<i32>(word(pool, POOL_ACTIVE), 1);
+    if (atomic.load<i32>(seq) == s && id < atomic.load<i32>(word(pool, POOL_THREADS))) claim(pool, tile);
+    atomic.sub<i32>(word(pool, POOL_ACTIVE), 1);
+  }
+}
+
+// ---- gemm: chunks are runs of 8-column panels of C ------------------------------------------
+
+/** gemm (see gemm.ts) split over the network's threads when it is big enough. */
+export function parallelGemm(
+  net: usize,
+  M: i32, N: i32, K: i32,
+  a: usize, rsa: i32, csa: i32,
+  bp: usize,
+  c: usize, ldc: i32,
+  bias: usize, alpha: f32,
+): void {
+  const tile = <usize>load<u32>(net + (<usize>NET_TILE << 2));
+  const threads = threadsOf(net);
+  const panels = (N + 7) >> 3;
+  if (threads <= 1 || panels < 2 || <i64>M * <i64>N * <i64>K < GEMM_MIN_MACS) {
+    gemm(M, N, K, a, rsa, csa, bp, c, ldc, bias, alpha, tile);
+    return;
+  }
+  const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
+  const per = (panels + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD);
+  const chunks = (panels + per - 1) / per;
+  begin(pool);
+  setArg(pool, 0, M);
+  setArg(pool, 1, N);
+  setArg(pool, 2, K);
+  setArg(pool, 3, <i32>a);
+  setArg(pool, 4, rsa);
+  setArg(pool, 5, csa);
+  setArg(pool, 6, <i32>bp);
+  setArg(pool, 7, <i32>c);
+  setArg(pool, 8, ldc);
+  setArg(pool, 9, <i32>bias);
+  setArg(pool, 10, reinterpret<i32>(alpha));
+  setArg(pool, 11, per);
+  post(pool, JOB_GEMM, chunks, threads, tile);
+}
+
+function gemmChunk(pool: usize, chunk: i32, tile: usize): void {
+  const N = arg(pool, 1);
+  const K = arg(pool, 2);
+  const per = arg(pool, 11);
+  const j0 = chunk * per * 8;
+  const cols = min(per * 8, N - j0);
+  const bias = <usize>arg(pool, 9);
+  gemm(
+    arg(pool, 0), cols, K,
+    <usize>arg(pool, 3), arg(pool, 4), arg(pool, 5),
+    <usize>arg(pool, 6) + (<usize>j0 * K << 2),
+    <usize>arg(pool, 7) + (<usize>j0 << 2), arg(pool, 8),
+    bias == 0 ? 0 : bias + (<usize>j0 << 2), reinterpret<f32>(arg(pool, 10)),
+    tile,
+  );
+}
+
+// ---- optimizer: chunks are ranges of the parameter block (multiples of 4) -------------------
+
+/** One optimizer step over [0, count), split over the network's threads when it is big enough. */
+export function parallelUpdate(net: usize, count: i32): void {
+  const threads = threadsOf(net);
+  if (threads <= 1 || count < UPDATE_MIN) {
+    optimizerRange(net, 0, count);
+    return;
+  }
+  const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
+  const parts = threads * CHUNKS_PER_THREAD;
+  const per = (((count + parts - 1) / parts) + 3) & ~3;
+  const chunks = (count + per - 1) / per;
+  begin(pool);
+  setArg(pool, 0, <i32>net);
+  setArg(pool, 1, count);
+  setArg(pool, 11, per);
+  post(pool, JOB_OPTIMIZER, chunks, threads, 0);
+}
+
+function updateChunk(pool: usize, chunk: i32): void {
+  const per = arg(pool, 11);
+  const lo = chunk * per;
+  optimizerRange(<usize>arg(pool, 0), lo, min(lo + per, arg(pool, 1)));
+}

@@ -1,0 +1,40 @@
+// A thread of the pool (src/threads.ts). Self-contained on purpose: no imports, so the same
+// file runs as a Node worker_threads worker and as a browser/Deno/Bun module Worker without
+// an import map. It instantiates the threaded core over the shared memory it is sent, says
+// "ready", and then lives inside the core's workerLoop until the pool is stopped.
+
+interface Start {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  pool: number;
+  id: number;
+}
+
+type Reply = (message: string) => void;
+
+function start(msg: Start, reply: Reply): void {
+  let loop: (pool: number, id: number) => void;
+  try {
+    const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
+    loop = instance.exports.workerLoop as (pool: number, id: number) => void;
+  } catch (e) {
+    reply(`error: ${(e as Error).message}`);
+    return;
+  }
+  reply('ready');
+  loop(msg.pool, msg.id);
+  reply('stopped');
+}
+
+const scope = globalThis as unknown as {
+  postMessage?: (m: unknown) => void;
+  addEventListener?: (type: string, fn: (e: { data: Start }) => void, options?: { once: boolean }) => void;
+  WorkerGlobalScope?: unknown;
+};
+
+if (typeof scope.WorkerGlobalScope !== 'undefined' && typeof scope.addEventListener === 'function') {
+  scope.addEventListener('message', (e) => start(e.data, (m) => scope.postMessage!(m)), { once: true });
+} else {
+  const { parentPort } = await import('node:worker_threads');
+  parentPort!.once('message', (msg: Start) => start(msg, (m) => parentPort!.postMessage(m)));
+}
