@@ -9,10 +9,9 @@ import {
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_WORDS,
   OPT_ADAM,
 } from '../src/abi';
-import { packTransposed, packRows } from './gemm';
 import { activationForward, activationBackward } from './activations';
 import { outputLossAndDelta, correctCount } from './losses';
-import { parallelGemm, parallelUpdate } from './threads';
+import { parallelGemm, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
 
 // @ts-ignore: decorator
@@ -50,7 +49,7 @@ function ensurePacked(net: usize): void {
   const params = ptr(net, NET_PARAMS);
   for (let l = 0; l < L; l++) {
     const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-    packTransposed(layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
+    parallelPackTransposed(net, layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
   }
   store<i32>(net + (<usize>NET_PACKED << 2), 1);
 }
@@ -93,14 +92,14 @@ export function backprop(net: usize, m: i32): f64 {
     const delta = layerPtr(net, l, LAYER_DELTA);
     const ain = layerInput(net, l);
     // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
-    packRows(pack, ain, m, nin, nin);
+    parallelPackRows(net, pack, ain, m, nin, nin);
     parallelGemm(net, nout, nin, m, delta, 1, nout, pack, grads + (<usize>layerField(net, l, LAYER_W) << 2), nin, 0, invm);
     biasGradient(grads + (<usize>layerField(net, l, LAYER_B) << 2), delta, m, nout, invm);
     if (l > 0) {
       // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
       const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
       const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-      packRows(pack, w, nout, nin, nin);
+      parallelPackRows(net, pack, w, nout, nin, nin);
       parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
       activationBackward(
         layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
@@ -111,9 +110,22 @@ export function backprop(net: usize, m: i32): f64 {
   return loss;
 }
 
-// db (n) = scale * column sums of d (m x n), rows summed in order.
+// db (n) = scale * column sums of d (m x n), rows summed in order: four columns per f32x4,
+// each lane adding its column's rows in the same order as the scalar tail.
 function biasGradient(db: usize, d: usize, m: i32, n: i32, scale: f32): void {
-  for (let j = 0; j < n; j++) {
+  const row = <usize>n << 2;
+  const vscale = f32x4.splat(scale);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    let s = f32x4.splat(0);
+    let p = d + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      s = f32x4.add(s, v128.load(p));
+      p += row;
+    }
+    v128.store(db + (<usize>j << 2), f32x4.mul(s, vscale));
+  }
+  for (; j < n; j++) {
     let s: f32 = 0;
     for (let i = 0; i < m; i++) s += load<f32>(d + ((<usize>i * n + j) << 2));
     store<f32>(db + (<usize>j << 2), s * scale);

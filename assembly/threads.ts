@@ -20,9 +20,9 @@
 import {
   NET_POOL, NET_THREADS, NET_TILE,
   POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_STOP, POOL_SLEEPERS, POOL_CHUNKS,
-  POOL_THREADS, POOL_KIND, POOL_ARGS, POOL_TILES, JOB_GEMM, JOB_OPTIMIZER,
+  POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_ARGS, POOL_TILES, JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS,
 } from '../src/abi';
-import { gemm } from './gemm';
+import { gemm, packTransposed, packRows } from './gemm';
 import { optimizerRange } from './optimizers';
 
 /** Below this many multiply-adds a gemm stays on the calling thread (~10 us of work). */
@@ -70,12 +70,12 @@ function post(pool: usize, kind: i32, chunks: i32, threads: i32, tile: usize): v
   atomic.store<i32>(word(pool, POOL_DONE), 0);
   atomic.add<i32>(word(pool, POOL_SEQ), 1);
   if (atomic.load<i32>(word(pool, POOL_SLEEPERS)) != 0) atomic.notify(word(pool, POOL_SEQ), -1);
-  claim(pool, tile);
+  claim(pool, tile, false);
   while (atomic.load<i32>(word(pool, POOL_DONE)) < chunks) {}
 }
 
 // Claims and computes chunks of the posted job until none is left.
-function claim(pool: usize, tile: usize): void {
+function claim(pool: usize, tile: usize, worker: bool): void {
   const chunks = atomic.load<i32>(word(pool, POOL_CHUNKS));
   const kind = atomic.load<i32>(word(pool, POOL_KIND));
   while (true) {
@@ -83,6 +83,8 @@ function claim(pool: usize, tile: usize): void {
     if (c >= chunks) return;
     if (kind == JOB_GEMM) gemmChunk(pool, c, tile);
     else if (kind == JOB_OPTIMIZER) updateChunk(pool, c);
+    else packChunk(pool, kind, c);
+    if (worker) atomic.add<i32>(word(pool, POOL_WORKER_CHUNKS), 1);
     atomic.add<i32>(word(pool, POOL_DONE), 1);
   }
 }
@@ -110,7 +112,7 @@ export function workerLoop(pool: usize, id: i32): void {
     }
     seen = s;
     atomic.add<i32>(word(pool, POOL_ACTIVE), 1);
-    if (atomic.load<i32>(seq) == s && id < atomic.load<i32>(word(pool, POOL_THREADS))) claim(pool, tile);
+    if (atomic.load<i32>(seq) == s && id < atomic.load<i32>(word(pool, POOL_THREADS))) claim(pool, tile, true);
     atomic.sub<i32>(word(pool, POOL_ACTIVE), 1);
   }
 }
@@ -193,4 +195,53 @@ function updateChunk(pool: usize, chunk: i32): void {
   const per = arg(pool, 11);
   const lo = chunk * per;
   optimizerRange(<usize>arg(pool, 0), lo, min(lo + per, arg(pool, 1)));
+}
+
+// ---- packing: chunks are runs of 8-column panels of the packed operand ----------------------
+
+/** Below this many floats a packing stays on the calling thread. */
+const PACK_MIN: i32 = 1 << 15;
+
+/** packTransposed (gemm.ts) split over the network's threads when it is big enough. */
+export function parallelPackTransposed(net: usize, bp: usize, w: usize, N: i32, K: i32): void {
+  parallelPack(net, JOB_PACK_T, bp, w, K, N, K);
+}
+
+/** packRows (gemm.ts) split over the network's threads when it is big enough. */
+export function parallelPackRows(net: usize, bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  parallelPack(net, JOB_PACK_ROWS, bp, b, K, N, ldb);
+}
+
+function parallelPack(net: usize, kind: i32, bp: usize, src: usize, K: i32, N: i32, ld: i32): void {
+  const threads = threadsOf(net);
+  const panels = (N + 7) >> 3;
+  if (threads <= 1 || panels < 2 || K * N < PACK_MIN) {
+    packRange(kind, bp, src, K, N, ld, 0, N);
+    return;
+  }
+  const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
+  const per = (panels + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD);
+  const chunks = (panels + per - 1) / per;
+  begin(pool);
+  setArg(pool, 0, <i32>bp);
+  setArg(pool, 1, <i32>src);
+  setArg(pool, 2, K);
+  setArg(pool, 3, N);
+  setArg(pool, 4, ld);
+  setArg(pool, 11, per);
+  post(pool, kind, chunks, threads, 0);
+}
+
+// Columns [j0, j1) of the packed operand (j0 a multiple of 8): panel p only depends on
+// columns 8p..8p+7 of the source, so packing a run of panels is packing a narrower operand.
+function packRange(kind: i32, bp: usize, src: usize, K: i32, N: i32, ld: i32, j0: i32, j1: i32): void {
+  const dst = bp + (<usize>j0 * K << 2);
+  if (kind == JOB_PACK_T) packTransposed(dst, src + (<usize>j0 * ld << 2), j1 - j0, K);
+  else packRows(dst, src + (<usize>j0 << 2), K, j1 - j0, ld);
+}
+
+function packChunk(pool: usize, kind: i32, chunk: i32): void {
+  const N = arg(pool, 3);
+  const j0 = chunk * arg(pool, 11) * 8;
+  packRange(kind, <usize>arg(pool, 0), <usize>arg(pool, 1), arg(pool, 2), N, arg(pool, 4), j0, min(N, j0 + arg(pool, 11) * 8));
 }

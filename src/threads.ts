@@ -88,6 +88,11 @@ export class ThreadPool {
     return worker;
   }
 
+  /** Chunks of jobs that workers (not the calling thread) have computed so far. */
+  get workerChunks(): number {
+    return Atomics.load(new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS), abi.POOL_WORKER_CHUNKS);
+  }
+
   /** Stops every worker for good (they leave workerLoop); later jobs run on the caller alone. */
   stop(): void {
     this.stopped = true;

@@ -1,0 +1,108 @@
+// threads: n. Work is split over a worker pool on one shared memory; every split must give
+// the single-threaded bits (DESIGN 6), the split must really happen (workers compute chunks),
+// and where shared memory is missing the network runs on one thread after one warning line.
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Network, WasmMlpError } from '../src/index.js';
+import { initThreads } from '../src/wasm.js';
+// @ts-expect-error: plain ESM helper shared with the child script and the browser page
+import { trainThreaded } from './threads-task.mjs';
+
+type Result = { threads: number; hex: string };
+const child = fileURLToPath(new URL('./threads-child.mjs', import.meta.url));
+
+async function workerChunks(): Promise<number> {
+  const rt = await initThreads(1);
+  return rt!.pool!.workerChunks;
+}
+
+describe('threads', () => {
+  const optimizers = [
+    { kind: 'adam', learningRate: 0.003, weightDecay: 1e-4 },
+    { kind: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 },
+    { kind: 'rmsprop', learningRate: 0.001 },
+  ];
+  for (const optimizer of optimizers) {
+    it(`train the same bits on 1, 2 and 3 threads (${optimizer.kind}), with the work really split`, async () => {
+      const one: Result = await trainThreaded(Network, 1, optimizer);
+      const before = await workerChunks();
+      const two: Result = await trainThreaded(Network, 2, optimizer);
+      const between = await workerChunks();
+      const three: Result = await trainThreaded(Network, 3, optimizer);
+      expect(one.threads).toBe(1);
+      expect(two.threads).toBe(2);
+      expect(three.threads).toBe(3);
+      expect(two.hex).toBe(one.hex);
+      expect(three.hex).toBe(one.hex);
+      expect(between).toBeGreaterThan(before);
+      expect(await workerChunks()).toBeGreaterThan(between);
+    }, 60_000);
+  }
+
+  it('gives the same predictions, evaluation and gradients as one thread on big batches', async () => {
+    const options = {
+      inputSize: 300,
+      layers: [{ units: 129, activation: 'elu' as const }, { units: 64, activation: 'sigmoid' as const }, { units: 3, activation: 'softmax' as const }],
+      seed: 11,
+    };
+    const a = await Network.create(options);
+    const b = await Network.create({ ...options, threads: 2 });
+    const rows = 517;
+    const x = new Float32Array(rows * 300).map((_, i) => Math.cos(i * 0.013));
+    const y = Array.from({ length: rows }, (_, i) => i % 3);
+    const bits = (f: Float32Array) => Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length));
+    expect(bits(b.predict(x))).toEqual(bits(a.predict(x)));
+    expect(b.evaluate(x, y)).toEqual(a.evaluate(x, y));
+    const ga = a.gradients(x.subarray(0, 200 * 300), y.slice(0, 200));
+    const gb = b.gradients(x.subarray(0, 200 * 300), y.slice(0, 200));
+    expect(gb.loss).toBe(ga.loss);
+    ga.weights.forEach((w, l) => expect(bits(gb.weights[l])).toEqual(bits(w)));
+    ga.biases.forEach((w, l) => expect(bits(gb.biases[l])).toEqual(bits(w)));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('keeps networks with different thread counts on one pool apart', async () => {
+    const make = (threads: number, seed: number) =>
+      Network.create({ inputSize: 64, layers: [{ units: 512, activation: 'relu' }, { units: 4, activation: 'softmax' }], seed, threads });
+    const nets = await Promise.all([make(1, 1), make(2, 2), make(3, 3), make(2, 1)]);
+    const x = new Float32Array(128 * 64).map((_, i) => Math.sin(i));
+    const y = Array.from({ length: 128 }, (_, i) => i % 4);
+    for (let round = 0; round < 3; round++) {
+      for (const net of nets) await net.fit(x, y, { epochs: 1, batchSize: 32 });
+    }
+    // Same seed, 1 thread and 2 threads, trained in an interleaved order: same weights.
+    const w0 = nets[0].getWeights().weights[0];
+    const w3 = nets[3].getWeights().weights[0];
+    expect(Array.from(new Uint32Array(w3.buffer))).toEqual(Array.from(new Uint32Array(w0.buffer)));
+    expect(nets.map((n) => n.threads)).toEqual([1, 2, 3, 2]);
+    nets.forEach((n) => n.dispose());
+  });
+
+  it('rejects bad thread counts with a typed error naming the option', async () => {
+    for (const threads of [0, -1, 1.5, 17, '2', NaN]) {
+      await expect(Network.create({ inputSize: 2, layers: [{ units: 1 }], threads: threads as number })).rejects.toSatisfy(
+        (e: unknown) => e instanceof WasmMlpError && e.code === 'INVALID_OPTION' && e.message.startsWith('threads:'),
+      );
+    }
+    await expect(Network.create({ inputSize: 2, layers: [{ units: 1 }], backend: 'js', threads: 2 })).rejects.toThrow(/threads: the 'js' backend runs on one thread/);
+    const net = await Network.create({ inputSize: 2, layers: [{ units: 1 }] });
+    await expect(Network.load(net.save(), { threads: 99 })).rejects.toThrow(/options.threads/);
+    const loaded = await Network.load(net.save(), { threads: 2 });
+    expect(loaded.threads).toBe(2);
+    expect(loaded.predict([[1, 2]])).toEqual(net.predict([[1, 2]]));
+  });
+
+  it('falls back to one thread with one warning line where SharedArrayBuffer is missing', async () => {
+    const run = spawnSync(process.execPath, [child], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(run.status).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual(['wasm-mlp: running on 1 thread: SharedArrayBuffer is not available']);
+    const { a, b } = JSON.parse(run.stdout) as { a: Result; b: Result };
+    const one: Result = await trainThreaded(Network, 1);
+    expect(a.threads).toBe(1);
+    expect(b.threads).toBe(1);
+    expect(a.hex).toBe(one.hex);
+    expect(b.hex).toBe(one.hex);
+  }, 60_000);
+});
