@@ -12,6 +12,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { Network } from '../src/index.js';
 // @ts-expect-error: plain ESM helper shared with the page and the child script
 import { trainFixed } from './determinism-task.mjs';
+// @ts-expect-error: plain ESM helper shared with the page and the child script
+import { trainThreaded } from './threads-task.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,6 +22,9 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/
 const PAGE = `<!doctype html><html><head>
 <script type="importmap">{ "imports": { "@assemblyscript/loader": "/node_modules/@assemblyscript/loader/index.js" } }</script>
 <script type="module" src="/test/browser-page.js"></script></head><body></body></html>`;
+const THREADS_PAGE = PAGE.replace('browser-page.js', 'browser-threads-page.js');
+/** Cross-origin isolation: what a page needs for SharedArrayBuffer and so for threads. */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 let server: Server;
 let browser: Browser;
@@ -35,12 +40,16 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
       return;
     }
+    if (path === '/threads' || path === '/threads-isolated') {
+      res.writeHead(200, { 'content-type': 'text/html', ...(path === '/threads' ? {} : ISOLATION) }).end(THREADS_PAGE);
+      return;
+    }
     const file = normalize(join(root, path));
     if (!file.startsWith(root) || !existsSync(file)) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION }).end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -75,5 +84,39 @@ describe('in Chromium', () => {
     expect(result.hex!.length).toBeGreaterThan(100);
     expect(result.hex).toBe(node);
     await page.close();
+  }, 120_000);
+
+  type ThreadsResult = { threads?: number; hex?: string; isolated?: boolean; warnings?: string[]; workerChunks?: number; error?: string };
+  async function threadsPage(path: string): Promise<ThreadsResult> {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(origin + path);
+    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
+    const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as ThreadsResult;
+    await page.close();
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    return result;
+  }
+
+  it('runs threads: 2 on Web Workers in a cross-origin isolated page, with the bits of one thread', async () => {
+    const r = await threadsPage('/threads-isolated');
+    const one: { hex: string } = await trainThreaded(Network, 1);
+    expect(r.isolated).toBe(true);
+    expect(r.threads).toBe(2);
+    expect(r.warnings).toEqual([]);
+    expect(r.workerChunks).toBeGreaterThan(0);
+    expect(r.hex).toBe(one.hex);
+  }, 120_000);
+
+  it('falls back to one thread with one warning in a page that is not isolated', async () => {
+    const r = await threadsPage('/threads');
+    const one: { hex: string } = await trainThreaded(Network, 1);
+    expect(r.isolated).toBe(false);
+    expect(r.threads).toBe(1);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings![0]).toMatch(/^wasm-mlp: running on 1 thread: .*(SharedArrayBuffer|cross-origin isolated)/);
+    expect(r.hex).toBe(one.hex);
   }, 120_000);
 });

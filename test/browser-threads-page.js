@@ -1,0 +1,21 @@
+// Runs in Chromium (test/browser.test.ts) with threads: 2. Served cross-origin isolated, the
+// pool's workers are browser Web Workers on one shared memory; served without isolation, the
+// network must fall back to one thread with a one-line warning. Either way the bits must be
+// the single-threaded ones.
+import { Network } from '/dist/index.js';
+import { initThreads } from '/dist/wasm.js';
+import { trainThreaded } from '/test/threads-task.mjs';
+
+const warnings = [];
+const warn = console.warn;
+console.warn = (...args) => {
+  warnings.push(args.join(' '));
+  warn(...args);
+};
+try {
+  const r = await trainThreaded(Network, 2);
+  const rt = window.crossOriginIsolated ? await initThreads(1) : null;
+  window.__result = { ...r, isolated: window.crossOriginIsolated, warnings, workerChunks: rt ? rt.pool.workerChunks : 0 };
+} catch (e) {
+  window.__result = { error: String(e && e.stack ? e.stack : e) };
+}
