@@ -24,23 +24,43 @@ export function softplus(z: f32): f32 {
   return max(z, <f32>0) + Mathf.log1p(Mathf.exp(-Mathf.abs(z)));
 }
 
+// The constants of the four-lane functions, as data: V8 builds a v128.const with several
+// instructions at every use inside a loop, where a broadcast load from here is one.
+// (Immutable; every instance writes the same bytes when it starts.)
+const K = memory.data<f32>([
+  -87.3, 88, 1.44269504, 0.693359375, -2.12194440e-4, // 0-4: exp range and ln2 split
+  1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, // 5-10: Taylor coefficients of e^r
+  12582912.0, 2, 62.0 / 2835, -17.0 / 315, 2.0 / 15, -1.0 / 3, 0.25, // 11-17
+]);
+
+// @ts-ignore: decorator
+@inline
+function k(i: i32): v128 {
+  return v128.load32_splat(K + (<usize>i << 2));
+}
+
 // e^x for four lanes: x = n ln2 + r with |r| <= ln2/2, e^r by its degree-6 Taylor polynomial
 // (truncation error < 2e-7 relative), 2^n put straight into the exponent bits. x is clamped to
 // [-87.3, 88] so 2^n stays a normal float: results below ~1e-38 flush to ~1e-38, none overflow.
 // @ts-ignore: decorator
 @inline
 function vexp(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504)));
+  // pmin/pmax are single minps/maxps instructions where min/max need a NaN/-0 dance; for a
+  // clamp to non-zero bounds they agree (a NaN x stays NaN either way).
+  const xc = f32x4.pmin(f32x4.pmax(x, k(0)), k(1));
+  const n = f32x4.nearest(f32x4.mul(xc, k(2)));
   // ln2 split in two so n * LN2_HI is exact: r keeps full precision.
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.add(f32x4.splat(1.0 / 120), f32x4.mul(r, f32x4.splat(1.0 / 720)));
-  p = f32x4.add(f32x4.splat(1.0 / 24), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(1.0 / 6), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(0.5), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(r, p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(r, p));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, k(3))), f32x4.mul(n, k(4)));
+  let p = f32x4.add(k(6), f32x4.mul(r, k(5)));
+  p = f32x4.add(k(7), f32x4.mul(r, p));
+  p = f32x4.add(k(8), f32x4.mul(r, p));
+  p = f32x4.add(k(9), f32x4.mul(r, p));
+  p = f32x4.add(k(10), f32x4.mul(r, p));
+  p = f32x4.add(k(10), f32x4.mul(r, p));
+  // 2^n: n is an integer in [-126, 127], so n + 1.5 * 2^23 holds n in its low mantissa bits
+  // (exact); subtracting that constant's bits gives n as an i32 without the costly trunc_sat.
+  const ni = i32x4.sub(f32x4.add(n, k(11)), i32x4.splat(0x4b400000));
+  const scale = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
   return f32x4.mul(p, scale);
 }
 
@@ -48,7 +68,7 @@ function vexp(x: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function vsigmoid(z: v128): v128 {
-  const one = f32x4.splat(1);
+  const one = k(10);
   return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(z))));
 }
 
@@ -58,14 +78,14 @@ function vsigmoid(z: v128): v128 {
 @inline
 function vtanh(z: v128): v128 {
   const a = f32x4.abs(z);
-  const one = f32x4.splat(1);
-  const big = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(vexp(f32x4.add(a, a)), one)));
+  const one = k(10);
+  const big = f32x4.sub(one, f32x4.div(k(12), f32x4.add(vexp(f32x4.add(a, a)), one)));
   const a2 = f32x4.mul(a, a);
-  let q = f32x4.add(f32x4.splat(-17.0 / 315), f32x4.mul(a2, f32x4.splat(62.0 / 2835)));
-  q = f32x4.add(f32x4.splat(2.0 / 15), f32x4.mul(a2, q));
-  q = f32x4.add(f32x4.splat(-1.0 / 3), f32x4.mul(a2, q));
+  let q = f32x4.add(k(14), f32x4.mul(a2, k(13)));
+  q = f32x4.add(k(15), f32x4.mul(a2, q));
+  q = f32x4.add(k(16), f32x4.mul(a2, q));
   const small = f32x4.add(a, f32x4.mul(f32x4.mul(a, a2), q));
-  const t = v128.bitselect(small, big, f32x4.lt(a, f32x4.splat(0.25)));
+  const t = v128.bitselect(small, big, f32x4.lt(a, k(17)));
   // Put z's sign back (tanh is odd).
   return v128.or(t, v128.and(z, i32x4.splat(0x80000000)));
 }
