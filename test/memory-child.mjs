@@ -1,6 +1,6 @@
 // Run by test/memory.test.ts with --expose-gc: JS heap and wasm memory across many networks,
 // and reclamation of forgotten networks by the FinalizationRegistry. Prints one JSON line.
-import { Network, init } from '../dist/index.js';
+import { Network, init } from 'wasm-mlp';
 
 const rt = await init();
 const x = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);

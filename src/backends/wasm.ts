@@ -43,6 +43,8 @@ export class WasmEngine implements Engine {
   private activationRegions: number[] = [];
   private data: { x: number; y: number; order: number; losses: number; corrects: number; epochs: number; n: number } | null = null;
   private disposed = false;
+  /** Whether an optimizer step may have written the optimizer states. */
+  private stepped = false;
 
   /** Threads this network uses, the calling one included (1 off the threaded runtime). */
   readonly threads: number;
@@ -79,11 +81,11 @@ export class WasmEngine implements Engine {
     const count = this.layout.count;
     // Every allocation first: an allocation can grow (and so detach) the memory, so no view
     // is taken until the last one is done.
-    this.net = this.alloc(words * 4);
-    const params = this.alloc(count * 4);
-    const grads = this.alloc(count * 4);
-    const s1 = this.alloc(count * 4);
-    const s2 = this.alloc(count * 4);
+    this.net = this.alloc(words * 4, true);
+    const params = this.alloc(count * 4, true);
+    const grads = this.alloc(count * 4, true);
+    const s1 = this.alloc(count * 4, true);
+    const s2 = this.alloc(count * 4, true);
     const tile = this.alloc(32 * 4);
     const rng = this.alloc(16);
     let prev = spec.inputSize;
@@ -95,9 +97,6 @@ export class WasmEngine implements Engine {
     const w = this.u32;
     const f = this.f32;
     const base = this.net >>> 2;
-    w.fill(0, base, base + words);
-    f.fill(0, params >>> 2, (params >>> 2) + count);
-    f.fill(0, grads >>> 2, (grads >>> 2) + count);
     w[base + abi.NET_LAYERS] = L;
     w[base + abi.NET_INPUT] = spec.inputSize;
     w[base + abi.NET_LOSS] = lossCode(spec.loss);
@@ -152,8 +151,8 @@ export class WasmEngine implements Engine {
     return this.view().f64;
   }
 
-  private alloc(bytes: number): number {
-    const ptr = this.rt.arena.alloc(bytes);
+  private alloc(bytes: number, zero = false): number {
+    const ptr = this.rt.arena.alloc(bytes, zero);
     this.regions.set(ptr, bytes);
     return ptr;
   }
@@ -250,10 +249,14 @@ export class WasmEngine implements Engine {
     f[base + abi.NET_F_RHO] = opt.rho;
     f[base + abi.NET_F_EPSILON] = opt.epsilon;
     f[base + abi.NET_F_WEIGHT_DECAY] = opt.weightDecay;
-    const count = this.layout.count;
-    for (const s of [abi.NET_STATE1, abi.NET_STATE2]) {
-      const p = w[base + s] >>> 2;
-      f.fill(0, p, p + count);
+    // The states were allocated zeroed; they only need clearing once a step has used them.
+    if (this.stepped) {
+      const count = this.layout.count;
+      for (const s of [abi.NET_STATE1, abi.NET_STATE2]) {
+        const p = w[base + s] >>> 2;
+        f.fill(0, p, p + count);
+      }
+      this.stepped = false;
     }
   }
 
@@ -342,6 +345,7 @@ export class WasmEngine implements Engine {
     const lo = firstBatch * batchSize;
     const hi = Math.min(d.n, (firstBatch + count) * batchSize);
     this.u32.set(order.subarray(lo, hi), (d.order >>> 2) + lo);
+    this.stepped = true;
     const end = this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects);
     const f = this.f64;
     const upTo = Math.min(end + 1, firstBatch + count); // the failing batch's loss is reported too
@@ -362,6 +366,7 @@ export class WasmEngine implements Engine {
       const rng = this.field(abi.NET_RNG) >>> 2;
       this.u32.set(random.getState(), rng);
       const out = d.epochs >>> 3;
+      this.stepped = true;
       const end = this.rt.core.trainEpochs(
         this.net, d.order, d.n, batchSize, count, shuffle ? 1 : 0, d.losses, d.corrects, d.epochs, d.epochs + EPOCHS_PER_CALL * 8,
       );
