@@ -199,43 +199,51 @@ function gemm4x8(
 }
 
 // One row of C (c: N floats) = alpha * a-row (K values, stride csa) * packed B + bias.
-// Four panels (32 columns) at a time: eight independent accumulators keep the adds pipelined
-// with a single A broadcast per k, and each column still sums k in order, as the 4x8 tiles do.
+// Two panels (16 columns) at a time with k unrolled by two: four accumulator chains, each
+// still summing its columns' k in order, as the 4x8 tiles do. (Measured on V8 x64, 1x128x784:
+// this shape 26 GFLOP/s; four panels without unrolling 17, four panels unrolled 29 but 15 at
+// K = 512, where four panel streams 16 KB apart collide in L1.)
 function gemmRow(N: i32, K: i32, ar: usize, csa: i32, bp: usize, cr: usize, bias: usize, alpha: f32, tile: usize): void {
   const astep = <usize>csa << 2;
   const panelBytes = <usize>K << 5;
   const panels = (N + 7) >> 3;
+  const K2 = K & ~1;
   let p = 0;
-  for (; p + 4 <= panels; p += 4) {
-    let pb = bp + <usize>p * panelBytes;
+  for (; p + 2 <= panels; p += 2) {
+    let p0 = bp + <usize>p * panelBytes;
+    let p1 = p0 + panelBytes;
     let pa = ar;
     let vacc0x0123 = f32x4.splat(0);
     let vacc0x4567 = f32x4.splat(0);
     let vacc1x0123 = f32x4.splat(0);
     let vacc1x4567 = f32x4.splat(0);
-    let vacc2x0123 = f32x4.splat(0);
-    let vacc2x4567 = f32x4.splat(0);
-    let vacc3x0123 = f32x4.splat(0);
-    let vacc3x4567 = f32x4.splat(0);
-    for (let k = 0; k < K; k++) {
+    let k = 0;
+    for (; k < K2; k += 2) {
+      let va = v128.load32_splat(pa);
+      vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va, v128.load(p0)));
+      vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va, v128.load(p0, 16)));
+      vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va, v128.load(p1)));
+      vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va, v128.load(p1, 16)));
+      va = v128.load32_splat(pa + astep);
+      vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va, v128.load(p0, 32)));
+      vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va, v128.load(p0, 48)));
+      vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va, v128.load(p1, 32)));
+      vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va, v128.load(p1, 48)));
+      p0 += 64;
+      p1 += 64;
+      pa += astep << 1;
+    }
+    if (k < K) {
       const va = v128.load32_splat(pa);
-      vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va, v128.load(pb)));
-      vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va, v128.load(pb, 16)));
-      vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va, v128.load(pb + panelBytes)));
-      vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va, v128.load(pb + panelBytes, 16)));
-      vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va, v128.load(pb + 2 * panelBytes)));
-      vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va, v128.load(pb + 2 * panelBytes, 16)));
-      vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va, v128.load(pb + 3 * panelBytes)));
-      vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va, v128.load(pb + 3 * panelBytes, 16)));
-      pb += 32;
-      pa += astep;
+      vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va, v128.load(p0)));
+      vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va, v128.load(p0, 16)));
+      vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va, v128.load(p1)));
+      vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va, v128.load(p1, 16)));
     }
     storePanel(vacc0x0123, vacc0x4567, cr, p * 8, N, bias, alpha, tile);
     storePanel(vacc1x0123, vacc1x4567, cr, p * 8 + 8, N, bias, alpha, tile);
-    storePanel(vacc2x0123, vacc2x4567, cr, p * 8 + 16, N, bias, alpha, tile);
-    storePanel(vacc3x0123, vacc3x4567, cr, p * 8 + 24, N, bias, alpha, tile);
   }
-  for (; p < panels; p++) {
+  if (p < panels) {
     let pb = bp + <usize>p * panelBytes;
     let pa = ar;
     let vacc0x0123 = f32x4.splat(0);
