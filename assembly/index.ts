@@ -1,7 +1,7 @@
 // The exported ABI: thin functions taking pointers and sizes. Memory is imported and planned
 // by src/ (see src/abi.ts for the descriptor layout); nothing here allocates.
 
-export { forward, backprop, optimizerStep, trainBatches, trainEpochs, evaluate } from './network';
+export { forward, backprop, optimizerStep, trainBatches, trainRows, trainEpochs, evaluate } from './network';
 export { nextU32, shuffle, fillSymmetric } from './random';
 export { gemm, gemmReference, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';

@@ -164,20 +164,30 @@ export function trainBatches(
   net: usize, order: usize, n: i32, batchSize: i32, first: i32, count: i32,
   losses: usize, corrects: usize,
 ): i32 {
-  const last = field(net, NET_LAYERS) - 1;
-  const lossKind = field(net, NET_LOSS);
-  const nout = layerField(net, last, LAYER_OUT);
   for (let b = first; b < first + count; b++) {
     const start = b * batchSize;
     const m = min(batchSize, n - start);
     gather(net, order, start, m);
-    const loss = backprop(net, m) / <f64>m;
-    store<f64>(losses + (<usize>b << 3), loss);
-    store<f64>(corrects + (<usize>b << 3), correctCount(lossKind, layerPtr(net, last, LAYER_A), ptr(net, NET_Y), m, nout));
-    if (!isFinite(loss)) return b;
-    optimizerStep(net);
+    if (!trainRows(net, m, losses, corrects, b)) return b;
   }
   return first + count;
+}
+
+// One step on the m rows already in the input/target regions, as batch b: stores its mean
+// loss and correct count at losses[b] / corrects[b] (f64) and, if the loss is finite, applies
+// the optimizer step. Returns whether it stepped. (TS calls this directly when it streams
+// batches from a training set too large to copy into wasm memory.)
+export function trainRows(net: usize, m: i32, losses: usize, corrects: usize, b: i32): bool {
+  const last = field(net, NET_LAYERS) - 1;
+  const loss = backprop(net, m) / <f64>m;
+  store<f64>(losses + (<usize>b << 3), loss);
+  store<f64>(
+    corrects + (<usize>b << 3),
+    correctCount(field(net, NET_LOSS), layerPtr(net, last, LAYER_A), ptr(net, NET_Y), m, layerField(net, last, LAYER_OUT)),
+  );
+  if (!isFinite(loss)) return false;
+  optimizerStep(net);
+  return true;
 }
 
 // Trains `epochs` whole epochs in one call (no JS between them): each epoch resets `order` to

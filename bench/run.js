@@ -232,6 +232,19 @@ async function threadsPair(label, unit, perCall, make) {
   }
 }
 
+// Memory: peak RSS of a W1 training run in a fresh process (bench/memory-child.mjs).
+{
+  const { execFileSync } = await import('node:child_process');
+  const child = new URL('./memory-child.mjs', import.meta.url).pathname;
+  const samples = quick ? 20000 : 60000;
+  const r = JSON.parse(execFileSync(process.execPath, [child, String(samples), '3'], { encoding: 'utf8' }));
+  const f = (v) => v.toFixed(1);
+  console.log(
+    `\nmemory, W1 on ${samples.toLocaleString('en-US')} samples x 3 epochs: peak RSS ${f(r.peakMB)} MB, budget 1.5 x ${f(r.modelMB)} MB (data ${f(r.dataMB)} MB + parameters, state, activations) + 40 MB = ${f(r.budgetMB)} MB: ${(r.peakMB / r.budgetMB).toFixed(2)} of budget` +
+      `; Node + package alone ${f(r.runtimeMB)} MB; RSS after each epoch ${r.perEpochMB.map(f).join(', ')} MB (growth ${f(r.growthMB)} MB)`,
+  );
+}
+
 // Start-up: import + instantiate + first prediction in a fresh process (bench/startup-child.mjs).
 {
   const { execFileSync } = await import('node:child_process');

@@ -26,6 +26,7 @@ export interface CoreExports {
     net: number, order: number, n: number, batchSize: number, first: number, count: number,
     losses: number, corrects: number,
   ): number;
+  trainRows(net: number, m: number, losses: number, corrects: number, b: number): number;
   trainEpochs(
     net: number, order: number, n: number, batchSize: number, epochs: number, shuffle: number,
     batchLosses: number, batchCorrects: number, epochLosses: number, epochCorrects: number,

@@ -41,7 +41,11 @@ export class WasmEngine implements Engine {
   private readonly regions = new Map<number, number>();
   private capacity = 0;
   private activationRegions: number[] = [];
-  private data: { x: number; y: number; order: number; losses: number; corrects: number; epochs: number; n: number } | null = null;
+  private data: {
+    x: number; y: number; order: number; losses: number; corrects: number; epochs: number; n: number;
+    /** The caller's arrays when the set is streamed rather than copied (see streamBytes). */
+    source: { x: Float32Array; y: Float32Array } | null;
+  } | null = null;
   private disposed = false;
   /** Whether an optimizer step may have written the optimizer states. */
   private stepped = false;
@@ -312,27 +316,39 @@ export class WasmEngine implements Engine {
     return loss;
   }
 
+  /**
+   * Training sets above this many bytes are not copied into wasm memory: each batch is
+   * gathered from the caller's arrays into the batch regions (a JS loop of row copies, well
+   * under 1% of a batch's time), so a big set is held once, not twice. Smaller sets are
+   * copied, and whole epochs then run inside the core with no JS between batches.
+   */
+  static streamBytes = 16 * 1024 * 1024;
+
   loadTrainingSet(x: Float32Array, y: Float32Array, n: number): void {
     this.releaseTrainingSet();
     const nin = this.spec.inputSize;
     const nout = this.outputs;
+    const stream = n * (nin + nout) * 4 > WasmEngine.streamBytes;
+    const sizes = stream ? [16, 16, 16, n * 8, n * 8, 16] : [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8, EPOCHS_PER_CALL * 16];
     const ptrs: number[] = [];
     try {
-      for (const bytes of [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8, EPOCHS_PER_CALL * 16]) ptrs.push(this.alloc(bytes));
+      for (const bytes of sizes) ptrs.push(this.alloc(bytes));
     } catch (e) {
       ptrs.forEach((p) => this.freeRegion(p));
       throw e;
     }
     const [px, py, order, losses, corrects, epochs] = ptrs;
-    const f = this.f32;
-    f.set(x.subarray(0, n * nin), px >>> 2);
-    f.set(y.subarray(0, n * nout), py >>> 2);
+    if (!stream) {
+      const f = this.f32;
+      f.set(x.subarray(0, n * nin), px >>> 2);
+      f.set(y.subarray(0, n * nout), py >>> 2);
+    }
     const w = this.u32;
     const base = this.net >>> 2;
     w[base + abi.NET_DATA_X] = px;
     w[base + abi.NET_DATA_Y] = py;
     w[base + abi.NET_DATA_N] = n;
-    this.data = { x: px, y: py, order, losses, corrects, epochs, n };
+    this.data = { x: px, y: py, order, losses, corrects, epochs, n, source: stream ? { x, y } : null };
   }
 
   trainBatches(
@@ -342,10 +358,11 @@ export class WasmEngine implements Engine {
     const d = this.data;
     if (!d) throw new Error('trainBatches before loadTrainingSet');
     this.ensureCapacity(Math.min(batchSize, d.n));
+    this.stepped = true;
+    if (d.source) return this.streamBatches(d.source, order, batchSize, firstBatch, count, losses, corrects);
     const lo = firstBatch * batchSize;
     const hi = Math.min(d.n, (firstBatch + count) * batchSize);
     this.u32.set(order.subarray(lo, hi), (d.order >>> 2) + lo);
-    this.stepped = true;
     const end = this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects);
     const f = this.f64;
     const upTo = Math.min(end + 1, firstBatch + count); // the failing batch's loss is reported too
@@ -354,19 +371,47 @@ export class WasmEngine implements Engine {
     return end;
   }
 
+  /** trainBatches for a streamed set: rows copied from the caller's arrays, one core call per batch. */
+  private streamBatches(
+    source: { x: Float32Array; y: Float32Array }, order: Uint32Array, batchSize: number, firstBatch: number,
+    count: number, losses: Float64Array, corrects: Float64Array,
+  ): number {
+    const d = this.data!;
+    const nin = this.spec.inputSize;
+    const nout = this.outputs;
+    const X = this.field(abi.NET_X) >>> 2;
+    const Y = this.field(abi.NET_Y) >>> 2;
+    for (let b = firstBatch; b < firstBatch + count; b++) {
+      const lo = b * batchSize;
+      const m = Math.min(batchSize, d.n - lo);
+      const f = this.f32; // trainRows never allocates, so the view stays valid for the batch
+      for (let i = 0; i < m; i++) {
+        const r = order[lo + i];
+        f.set(source.x.subarray(r * nin, r * nin + nin), X + i * nin);
+        f.set(source.y.subarray(r * nout, r * nout + nout), Y + i * nout);
+      }
+      const stepped = this.rt.core.trainRows(this.net, m, d.losses, d.corrects, b);
+      losses[b] = this.f64[(d.losses >>> 3) + b];
+      corrects[b] = this.f64[(d.corrects >>> 3) + b];
+      if (!stepped) return b;
+    }
+    return firstBatch + count;
+  }
+
   trainEpochs(
     random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
   ): { done: number; failedBatch?: number; failedLoss?: number } {
     const d = this.data;
     if (!d) throw new Error('trainEpochs before loadTrainingSet');
     this.ensureCapacity(Math.min(batchSize, d.n));
+    this.stepped = true;
+    if (d.source) return this.streamEpochs(random, batchSize, epochs, shuffle, losses, corrects);
     let done = 0;
     while (done < epochs) {
       const count = Math.min(EPOCHS_PER_CALL, epochs - done);
       const rng = this.field(abi.NET_RNG) >>> 2;
       this.u32.set(random.getState(), rng);
       const out = d.epochs >>> 3;
-      this.stepped = true;
       const end = this.rt.core.trainEpochs(
         this.net, d.order, d.n, batchSize, count, shuffle ? 1 : 0, d.losses, d.corrects, d.epochs, d.epochs + EPOCHS_PER_CALL * 8,
       );
@@ -378,6 +423,33 @@ export class WasmEngine implements Engine {
       done += count;
     }
     return { done };
+  }
+
+  /** trainEpochs for a streamed set, in JS with the same order, PRNG draws and sums as the core's. */
+  private streamEpochs(
+    random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
+  ): { done: number; failedBatch?: number; failedLoss?: number } {
+    const d = this.data!;
+    const n = d.n;
+    const batches = Math.ceil(n / batchSize);
+    const order = new Uint32Array(n);
+    const bl = new Float64Array(batches);
+    const bc = new Float64Array(batches);
+    for (let e = 0; e < epochs; e++) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      if (shuffle) random.shuffle(order);
+      const end = this.streamBatches(d.source!, order, batchSize, 0, batches, bl, bc);
+      if (end !== batches) return { done: e, failedBatch: end, failedLoss: bl[end] };
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        lossSum += bl[b] * Math.min(batchSize, n - b * batchSize);
+        correct += bc[b];
+      }
+      losses[e] = lossSum / n;
+      corrects[e] = correct;
+    }
+    return { done: epochs };
   }
 
   releaseTrainingSet(): void {

@@ -1,0 +1,80 @@
+// Big training sets are streamed from the caller's arrays instead of copied into wasm memory
+// (WasmEngine.streamBytes). Streaming must change nothing but memory: same bits as the copied
+// path on every route through fit (whole epochs in the core, per-batch callbacks, validation),
+// the same divergence handling, and the caller's arrays untouched.
+import { describe, it, expect, afterEach } from 'vitest';
+import { Network, WasmMlpError } from '../src/index.js';
+import { WasmEngine } from '../src/backends/wasm.js';
+
+const saved = WasmEngine.streamBytes;
+afterEach(() => {
+  WasmEngine.streamBytes = saved;
+});
+
+function task(n: number, nin: number, classes: number) {
+  const x = new Float32Array(n * nin).map((_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011));
+  const y = Int32Array.from({ length: n }, (_, i) => (i * 7) % classes);
+  return { x, y };
+}
+
+async function train(stream: boolean, fitOptions: object, optimizer: object = { kind: 'adam', learningRate: 0.01 }) {
+  WasmEngine.streamBytes = stream ? 0 : saved;
+  const { x, y } = task(203, 17, 5);
+  const xCopy = x.slice();
+  const net = await Network.create({
+    inputSize: 17,
+    layers: [{ units: 33, activation: 'tanh' }, { units: 5, activation: 'softmax' }],
+    optimizer,
+    seed: 5,
+  });
+  const history = await net.fit(x, y, { epochs: 4, batchSize: 16, ...fitOptions });
+  expect(x).toEqual(xCopy);
+  const w = net.getWeights();
+  net.dispose();
+  const bits = [...w.weights, ...w.biases].flatMap((a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length)));
+  return { bits, loss: history.loss, accuracy: history.accuracy, valLoss: history.valLoss };
+}
+
+describe('streamed training sets', () => {
+  const routes: [string, object][] = [
+    ['whole epochs in one call, shuffled', { shuffle: true }],
+    ['whole epochs, not shuffled', { shuffle: false }],
+    ['per-batch callbacks', { shuffle: true, onBatchEnd: () => undefined }],
+    ['per-epoch callbacks with validation', { shuffle: true, validationSplit: 0.2, onEpochEnd: () => undefined }],
+  ];
+  for (const [name, options] of routes) {
+    it(`train to the same bits as copied sets: ${name}`, async () => {
+      const copied = await train(false, options);
+      const streamed = await train(true, options);
+      expect(streamed.bits).toEqual(copied.bits);
+      expect(streamed.loss).toEqual(copied.loss);
+      expect(streamed.accuracy).toEqual(copied.accuracy);
+      expect(streamed.valLoss).toEqual(copied.valLoss);
+    });
+  }
+
+  it('stop on divergence with the same report and restored weights', async () => {
+    const errors: string[] = [];
+    for (const stream of [false, true]) {
+      try {
+        await train(stream, { shuffle: true }, { kind: 'sgd', learningRate: 1e30 });
+        errors.push('no error');
+      } catch (e) {
+        expect(e).toBeInstanceOf(WasmMlpError);
+        expect((e as WasmMlpError).code).toBe('DIVERGED');
+        errors.push((e as Error).message);
+      }
+    }
+    expect(errors[1]).toBe(errors[0]);
+  });
+
+  it('hold no copy of a big set in wasm memory', async () => {
+    const { x, y } = task(20_000, 256, 10); // 20 MB of inputs: above the default threshold
+    const net = await Network.create({ inputSize: 256, layers: [{ units: 16, activation: 'relu' }, { units: 10, activation: 'softmax' }], seed: 1 });
+    const before = net.memoryBytes;
+    let during = 0;
+    await net.fit(x, y, { epochs: 1, batchSize: 500, onBatchEnd: () => void (during = Math.max(during, net.memoryBytes)) });
+    expect(during - before).toBeLessThan(1024 * 1024); // batch regions and per-batch results only
+    net.dispose();
+  });
+});
