@@ -306,3 +306,182 @@ export function gemmReference(
     }
   }
 }
+
+// ---- narrow outputs: C^T tiles ----------------------------------------------------------------
+// For a C with few columns (a classifier's 10 outputs, a regression's 1), 8-column panels
+// waste most lanes: N = 10 computes 16 columns. Here the vectors run down the rows instead:
+// C^T = B^T A^T, with A packed in 8-row panels (packTransposed(ap, A, M, K): ap holds
+// A(8p + r, k) at ap + 4 * (p * K * 8 + k * 8 + r)) and B^T read in place through strides
+// (Bt(j, k) at bt + 4 * (j * rsb + k * csb); for Z = A W^T, Bt = W, rsb = K, csb = 1). A tile is
+// 8 rows x 4 columns of C (eight accumulators, as in the 4x8 kernel), stored through 4x4
+// register transposes; leftover columns go in pairs, then alone. Each element still sums k in
+// order and is scaled, then biased, exactly as gemm does: the same bits.
+export function gemmNarrow(
+  M: i32, N: i32, K: i32,
+  bt: usize, rsb: i32, csb: i32,
+  ap: usize,
+  c: usize, ldc: i32,
+  bias: usize, alpha: f32,
+  tile: usize,
+): void {
+  const valpha = f32x4.splat(alpha);
+  const bstep = <usize>csb << 2;
+  const rowBytes = <usize>ldc << 2;
+  for (let i0 = 0; i0 < M; i0 += 8) {
+    const panel = ap + (<usize>i0 * K << 2);
+    const rows = min(8, M - i0);
+    const c0 = c + <usize>i0 * rowBytes;
+    let j0 = 0;
+    for (; j0 + 4 <= N; j0 += 4) {
+      let b0 = bt + ((<usize>j0 * rsb) << 2);
+      let b1 = b0 + (<usize>rsb << 2);
+      let b2 = b1 + (<usize>rsb << 2);
+      let b3 = b2 + (<usize>rsb << 2);
+      let pa = panel;
+      let vacc0lo = f32x4.splat(0);
+      let vacc0hi = f32x4.splat(0);
+      let vacc1lo = f32x4.splat(0);
+      let vacc1hi = f32x4.splat(0);
+      let vacc2lo = f32x4.splat(0);
+      let vacc2hi = f32x4.splat(0);
+      let vacc3lo = f32x4.splat(0);
+      let vacc3hi = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const va0123 = v128.load(pa);
+        const va4567 = v128.load(pa, 16);
+        const vb0 = v128.load32_splat(b0);
+        const vb1 = v128.load32_splat(b1);
+        const vb2 = v128.load32_splat(b2);
+        const vb3 = v128.load32_splat(b3);
+        vacc0lo = f32x4.add(vacc0lo, f32x4.mul(vb0, va0123));
+        vacc0hi = f32x4.add(vacc0hi, f32x4.mul(vb0, va4567));
+        vacc1lo = f32x4.add(vacc1lo, f32x4.mul(vb1, va0123));
+        vacc1hi = f32x4.add(vacc1hi, f32x4.mul(vb1, va4567));
+        vacc2lo = f32x4.add(vacc2lo, f32x4.mul(vb2, va0123));
+        vacc2hi = f32x4.add(vacc2hi, f32x4.mul(vb2, va4567));
+        vacc3lo = f32x4.add(vacc3lo, f32x4.mul(vb3, va0123));
+        vacc3hi = f32x4.add(vacc3hi, f32x4.mul(vb3, va4567));
+        pa += 32;
+        b0 += bstep;
+        b1 += bstep;
+        b2 += bstep;
+        b3 += bstep;
+      }
+      // vaccJlo holds C(i0..i0+3, j0+J): scale, bias by column, then transpose to rows.
+      let bv0 = f32x4.splat(0);
+      let bv1 = f32x4.splat(0);
+      let bv2 = f32x4.splat(0);
+      let bv3 = f32x4.splat(0);
+      if (bias != 0) {
+        const pb = bias + (<usize>j0 << 2);
+        bv0 = v128.load32_splat(pb);
+        bv1 = v128.load32_splat(pb, 4);
+        bv2 = v128.load32_splat(pb, 8);
+        bv3 = v128.load32_splat(pb, 12);
+      }
+      const dst = c0 + (<usize>j0 << 2);
+      storeTransposed(
+        f32x4.add(f32x4.mul(vacc0lo, valpha), bv0), f32x4.add(f32x4.mul(vacc1lo, valpha), bv1),
+        f32x4.add(f32x4.mul(vacc2lo, valpha), bv2), f32x4.add(f32x4.mul(vacc3lo, valpha), bv3),
+        dst, rowBytes, rows, tile,
+      );
+      if (rows > 4) {
+        storeTransposed(
+          f32x4.add(f32x4.mul(vacc0hi, valpha), bv0), f32x4.add(f32x4.mul(vacc1hi, valpha), bv1),
+          f32x4.add(f32x4.mul(vacc2hi, valpha), bv2), f32x4.add(f32x4.mul(vacc3hi, valpha), bv3),
+          dst + 4 * rowBytes, rowBytes, rows - 4, tile,
+        );
+      }
+    }
+  }
+  // The last N % 4 columns, two at a time over 16 rows (two panels): eight accumulator chains,
+  // so the adds pipeline as in the main tiles. A lone last panel uses the first four.
+  for (let j0 = N & ~3; j0 < N; j0 += 2) {
+    const cols = min(2, N - j0);
+    const b0start = bt + ((<usize>j0 * rsb) << 2);
+    const b1start = cols == 2 ? b0start + (<usize>rsb << 2) : b0start;
+    for (let i0 = 0; i0 < M; i0 += 16) {
+      let pa = ap + (<usize>i0 * K << 2);
+      const second = i0 + 8 < M;
+      const pa1off = <usize>K << 5; // the next panel
+      let b0 = b0start;
+      let b1 = b1start;
+      let v0lo = f32x4.splat(0);
+      let v0hi = f32x4.splat(0);
+      let v1lo = f32x4.splat(0);
+      let v1hi = f32x4.splat(0);
+      let w0lo = f32x4.splat(0);
+      let w0hi = f32x4.splat(0);
+      let w1lo = f32x4.splat(0);
+      let w1hi = f32x4.splat(0);
+      if (second) {
+        for (let k = 0; k < K; k++) {
+          const va0123 = v128.load(pa);
+          const va4567 = v128.load(pa, 16);
+          const vc0123 = v128.load(pa + pa1off);
+          const vc4567 = v128.load(pa + pa1off, 16);
+          const vb0 = v128.load32_splat(b0);
+          const vb1 = v128.load32_splat(b1);
+          v0lo = f32x4.add(v0lo, f32x4.mul(vb0, va0123));
+          v0hi = f32x4.add(v0hi, f32x4.mul(vb0, va4567));
+          v1lo = f32x4.add(v1lo, f32x4.mul(vb1, va0123));
+          v1hi = f32x4.add(v1hi, f32x4.mul(vb1, va4567));
+          w0lo = f32x4.add(w0lo, f32x4.mul(vb0, vc0123));
+          w0hi = f32x4.add(w0hi, f32x4.mul(vb0, vc4567));
+          w1lo = f32x4.add(w1lo, f32x4.mul(vb1, vc0123));
+          w1hi = f32x4.add(w1hi, f32x4.mul(vb1, vc4567));
+          pa += 32;
+          b0 += bstep;
+          b1 += bstep;
+        }
+      } else {
+        for (let k = 0; k < K; k++) {
+          const va0123 = v128.load(pa);
+          const va4567 = v128.load(pa, 16);
+          const vb0 = v128.load32_splat(b0);
+          const vb1 = v128.load32_splat(b1);
+          v0lo = f32x4.add(v0lo, f32x4.mul(vb0, va0123));
+          v0hi = f32x4.add(v0hi, f32x4.mul(vb0, va4567));
+          v1lo = f32x4.add(v1lo, f32x4.mul(vb1, va0123));
+          v1hi = f32x4.add(v1hi, f32x4.mul(vb1, va4567));
+          pa += 32;
+          b0 += bstep;
+          b1 += bstep;
+        }
+      }
+      // tile: column j0 rows i0..i0+15 at 0..15, column j0+1 at 16..31.
+      v128.store(tile, f32x4.mul(v0lo, valpha));
+      v128.store(tile, f32x4.mul(v0hi, valpha), 16);
+      v128.store(tile, f32x4.mul(w0lo, valpha), 32);
+      v128.store(tile, f32x4.mul(w0hi, valpha), 48);
+      v128.store(tile, f32x4.mul(v1lo, valpha), 64);
+      v128.store(tile, f32x4.mul(v1hi, valpha), 80);
+      v128.store(tile, f32x4.mul(w1lo, valpha), 96);
+      v128.store(tile, f32x4.mul(w1hi, valpha), 112);
+      const rows = min(16, M - i0);
+      for (let j = 0; j < cols; j++) {
+        const bj: f32 = bias != 0 ? load<f32>(bias + (<usize>(j0 + j) << 2)) : 0;
+        const dst = c + <usize>i0 * rowBytes + (<usize>(j0 + j) << 2);
+        for (let r = 0; r < rows; r++) {
+          let v = load<f32>(tile + (<usize>(j * 16 + r) << 2));
+          if (bias != 0) v += bj;
+          store<f32>(dst + <usize>r * rowBytes, v);
+        }
+      }
+    }
+  }
+}
+
+// Stores the 4x4 block whose columns are c0..c3 as rows (the first `rows` of them, up to 4).
+// @ts-ignore: decorator
+@inline
+function storeTransposed(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, rowBytes: usize, rows: i32, tile: usize): void {
+  const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  if (rows > 1) v128.store(dst + rowBytes, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  if (rows > 2) v128.store(dst + 2 * rowBytes, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  if (rows > 3) v128.store(dst + 3 * rowBytes, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}

@@ -3,6 +3,6 @@
 
 export { forward, backprop, optimizerStep, trainBatches, trainRows, trainEpochs, evaluate } from './network';
 export { nextU32, shuffle, fillSymmetric } from './random';
-export { gemm, gemmReference, packTransposed, packRows, packedSize } from './gemm';
+export { gemm, gemmNarrow, gemmReference, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';
 export { workerLoop } from './threads';

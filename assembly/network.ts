@@ -4,12 +4,13 @@
 
 import {
   NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_PARAMS, NET_GRADS, NET_X,
-  NET_Y, NET_PACK, NET_STEP, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED, NET_HEADER_WORDS,
+  NET_Y, NET_PACK, NET_STEP, NET_TILE, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED, NET_HEADER_WORDS,
   NET_RNG, NET_FAIL_BATCH,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_WORDS,
   OPT_ADAM,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
+import { gemmNarrow, packTransposed } from './gemm';
 import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
@@ -54,6 +55,13 @@ function ensurePacked(net: usize): void {
   store<i32>(net + (<usize>NET_PACKED << 2), 1);
 }
 
+// Whether a layer's forward product goes through gemmNarrow: fewer than 16 outputs that do
+// not fill 8-column panels, and at least one full 8-row panel of the batch.
+// @ts-ignore: decorator
+@inline function narrow(nout: i32, m: i32): bool {
+  return nout < 16 && (nout & 7) != 0 && m >= 8;
+}
+
 // Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
 export function forward(net: usize, m: i32): void {
   ensurePacked(net);
@@ -64,7 +72,14 @@ export function forward(net: usize, m: i32): void {
     const nout = layerField(net, l, LAYER_OUT);
     const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
     const z = layerPtr(net, l, LAYER_Z);
-    parallelGemm(net, m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1);
+    if (narrow(nout, m)) {
+      // Few outputs (a classifier's 10): vectors down the rows, A packed, W read in place.
+      const pack = ptr(net, NET_PACK);
+      packTransposed(pack, layerInput(net, l), m, nin);
+      gemmNarrow(m, nout, nin, params + (<usize>layerField(net, l, LAYER_W) << 2), nin, 1, pack, z, nout, b, 1, ptr(net, NET_TILE));
+    } else {
+      parallelGemm(net, m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1);
+    }
     activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), m, nout);
   }
 }

@@ -37,6 +37,10 @@ export interface CoreExports {
     M: number, N: number, K: number, a: number, rsa: number, csa: number, bp: number,
     c: number, ldc: number, bias: number, alpha: number, tile: number,
   ): void;
+  gemmNarrow(
+    M: number, N: number, K: number, bt: number, rsb: number, csb: number, ap: number,
+    c: number, ldc: number, bias: number, alpha: number, tile: number,
+  ): void;
   gemmReference(
     M: number, N: number, K: number, a: number, rsa: number, csa: number, b: number, ldb: number,
     c: number, ldc: number, bias: number, alpha: number,

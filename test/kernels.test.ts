@@ -80,6 +80,43 @@ describe('gemm microkernel (4x8 f32x4) vs scalar reference', () => {
     rt.arena.free(tile);
   });
 
+  it('gemmNarrow (C^T tiles for few outputs) equals the reference bit for bit', () => {
+    const random = new Random(17);
+    const tile = rt.arena.alloc(32 * 4);
+    for (const M of [1, 3, 8, 9, 17, 64, 65]) {
+      for (const N of [1, 2, 3, 4, 5, 7, 9, 10, 12, 15]) {
+        for (const K of [1, 3, 17, 128]) {
+          // Z = A W^T + b: A (M x K), W (N x K) read in place, A packed in 8-row panels.
+          const a = randomArray(M * K, random);
+          const w = randomArray(N * K, random);
+          const wt = new Float32Array(K * N);
+          for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) wt[k * N + n] = w[n * K + k];
+          const bias = randomArray(N, random);
+          const [pa, pw, pwt, pbias] = [a, w, wt, bias].map(upload);
+          const ap = rt.arena.alloc(Math.ceil(M / 8) * 8 * K * 4);
+          rt.core.packTransposed(ap, pa, M, K);
+          const ldc = N + 2;
+          const sentinel = new Float32Array(M * ldc).fill(777);
+          const pc = upload(sentinel);
+          const pr = upload(sentinel);
+          rt.core.gemmNarrow(M, N, K, pw, K, 1, ap, pc, ldc, pbias, 0.75, tile);
+          rt.core.gemmReference(M, N, K, pa, K, 1, pwt, N, pr, ldc, pbias, 0.75);
+          const c = download(pc, M * ldc);
+          const r = download(pr, M * ldc);
+          for (let i = 0; i < M * ldc; i++) {
+            if (!Object.is(c[i], r[i])) throw new Error(`gemmNarrow ${M}x${N}x${K}: C[${Math.floor(i / ldc)}][${i % ldc}] = ${c[i]}, reference ${r[i]}`);
+          }
+          // Without bias too.
+          rt.core.gemmNarrow(M, N, K, pw, K, 1, ap, pc, ldc, 0, 1, tile);
+          rt.core.gemmReference(M, N, K, pa, K, 1, pwt, N, pr, ldc, 0, 1);
+          expect(Array.from(download(pc, M * ldc))).toEqual(Array.from(download(pr, M * ldc)));
+          for (const p of [pa, pw, pwt, pbias, ap, pc, pr]) rt.arena.free(p);
+        }
+      }
+    }
+    rt.arena.free(tile);
+  });
+
   it('packTransposed(W) equals packRows(W^T)', () => {
     const random = new Random(3);
     for (const N of SIZES) {

@@ -21,7 +21,7 @@ export function plannedBytes(spec: ModelSpec, rows: number): number {
     params += (prev + 1) * layer.units;
     packed += prev * pad8(layer.units);
     units += layer.units;
-    pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev));
+    pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev);
     prev = layer.units;
   }
   return 4 * (4 * params + packed + 3 * rows * units + rows * (spec.inputSize + prev) + pack);
@@ -181,7 +181,8 @@ export class WasmEngine implements Engine {
     let pack = 0;
     let prev = spec.inputSize;
     for (const layer of spec.layers) {
-      pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev));
+      // B operands: W (delta), A_prev by rows (dW), A_prev by 8-row panels (gemmNarrow).
+      pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev);
       prev = layer.units;
     }
     const sizes = [rows * spec.inputSize, rows * outputs, pack];
