@@ -54,9 +54,11 @@ export interface NetworkOptions {
    * Threads for training and inference (wasm backend), the calling one included. Default 1.
    * Big products and optimizer steps are split over the threads; results are the same bits
    * as on one thread. Needs SharedArrayBuffer (in browsers: a cross-origin isolated page);
-   * without it the network runs on one thread after a one-line warning.
+   * without it the network runs on one thread after a one-line warning. 'auto': one per
+   * core (navigator.hardwareConcurrency, os.availableParallelism()), at most 16. More
+   * threads than cores slow training down (waiting threads spin).
    */
-  threads?: number;
+  threads?: number | 'auto';
 }
 
 export interface ResolvedOptions {
@@ -243,8 +245,13 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 /** Most threads a network may ask for (the pool block has room for this many). */
 export const MAX_THREADS = 16;
 
+/** resolveThreads' answer for 'auto': as many threads as the machine has cores (see threads.ts). */
+export const AUTO_THREADS = 0;
+
 export function resolveThreads(value: unknown, backend: Backend, name: string): number {
   if (value === undefined) return 1;
+  if (value === 'auto') return backend === 'wasm' ? AUTO_THREADS : 1;
+  if (typeof value !== 'number') throw invalidOption(name, `an integer from 1 to ${MAX_THREADS} or 'auto'`, value);
   const threads = checkInteger(name, value, 1, MAX_THREADS);
   if (threads > 1 && backend !== 'wasm') {
     throw new WasmMlpError('INVALID_OPTION', `${name}: the '${backend}' backend runs on one thread; use backend 'wasm' for threads: ${threads}`);

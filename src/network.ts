@@ -2,7 +2,7 @@
 // policy, and drives a backend (wasm or pure JS) through the Engine contract.
 
 import {
-  optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type BatchStats, type EpochStats, type FitOptions,
+  AUTO_THREADS, MAX_THREADS, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type BatchStats, type EpochStats, type FitOptions,
   type Initializer, type Matrix, type NetworkOptions, type Targets,
 } from './config.js';
 import type { Activation, Loss } from './enums.js';
@@ -11,6 +11,7 @@ import { WasmMlpError, describe } from './errors.js';
 import { toMatrix, toTargets } from './data.js';
 import { Random } from './random.js';
 import { init, initThreads } from './wasm.js';
+import { hardwareThreads } from './threads.js';
 import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
@@ -49,7 +50,7 @@ export interface History {
 export interface LoadOptions {
   backend?: Backend;
   /** As NetworkOptions.threads. Default 1. */
-  threads?: number;
+  threads?: number | 'auto';
 }
 
 const registry =
@@ -91,6 +92,7 @@ export class Network {
     let engine: Engine;
     if (backend === 'js') engine = new JsEngine(spec);
     else {
+      if (threads === AUTO_THREADS) threads = Math.max(1, Math.min(MAX_THREADS, await hardwareThreads()));
       const threaded = threads > 1 ? await initThreads(threads) : null;
       engine = new WasmEngine(threaded ?? (await init()), spec, threads);
     }

@@ -20,6 +20,18 @@ export function threadsUnavailable(): string | null {
   return null;
 }
 
+/** Logical cores: navigator.hardwareConcurrency, or os.availableParallelism() in Node. */
+export async function hardwareThreads(): Promise<number> {
+  const nav = (globalThis as unknown as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  try {
+    const os = await import('node:os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  } catch {
+    return 1;
+  }
+}
+
 const warned = new Set<string>();
 /** One line per distinct reason, once per process. */
 export function warnOnce(message: string): void {

@@ -81,7 +81,7 @@ describe('threads', () => {
   });
 
   it('rejects bad thread counts with a typed error naming the option', async () => {
-    for (const threads of [0, -1, 1.5, 17, '2', NaN]) {
+    for (const threads of [0, -1, 1.5, 17, '2', 'all', NaN, null]) {
       await expect(Network.create({ inputSize: 2, layers: [{ units: 1 }], threads: threads as number })).rejects.toSatisfy(
         (e: unknown) => e instanceof WasmMlpError && e.code === 'INVALID_OPTION' && e.message.startsWith('threads:'),
       );
@@ -89,6 +89,10 @@ describe('threads', () => {
     await expect(Network.create({ inputSize: 2, layers: [{ units: 1 }], backend: 'js', threads: 2 })).rejects.toThrow(/threads: the 'js' backend runs on one thread/);
     const net = await Network.create({ inputSize: 2, layers: [{ units: 1 }] });
     await expect(Network.load(net.save(), { threads: 99 })).rejects.toThrow(/options.threads/);
+    const auto = await Network.create({ inputSize: 2, layers: [{ units: 1 }], threads: 'auto' });
+    const { availableParallelism } = await import('node:os');
+    expect(auto.threads).toBe(Math.min(16, availableParallelism()));
+    expect((await Network.create({ inputSize: 2, layers: [{ units: 1 }], backend: 'js', threads: 'auto' })).threads).toBe(1);
     const loaded = await Network.load(net.save(), { threads: 2 });
     expect(loaded.threads).toBe(2);
     expect(loaded.predict([[1, 2]])).toEqual(net.predict([[1, 2]]));
