@@ -25,8 +25,9 @@ import {
 import { gemm, packTransposed, packRows } from './gemm';
 import { optimizerRange } from './optimizers';
 
-/** Below this many multiply-adds a gemm stays on the calling thread (~10 us of work). */
-const GEMM_MIN_MACS: i64 = 1 << 18;
+/** Below this many multiply-adds a gemm stays on the calling thread (~4 us of work; a hand-off
+ * to a spinning worker costs ~1 us). */
+const GEMM_MIN_MACS: i64 = 1 << 16;
 /** Below this many parameters an optimizer step stays on the calling thread. */
 const UPDATE_MIN: i32 = 1 << 16;
 /** Chunks per thread: a late or descheduled worker leaves less for the others to wait on. */
