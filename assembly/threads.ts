@@ -7,10 +7,12 @@
 // bits whatever the thread count or who claimed what. Small jobs never leave the caller.
 //
 // Hand-off (the pool block layout is in src/abi.ts):
-//   caller: begin(): SEQ += 1 (odd: "writing"), wait until ACTIVE == 0; write the job;
-//           post(): reset the counters, SEQ += 1 (even: "posted"), notify sleepers, claim chunks itself, then
-//           spin until DONE == chunks. It never calls atomic.wait, so a browser main thread
-//           may be the caller.
+//   caller: begin(): SEQ += 1 (odd: "writing"), wait until ACTIVE == 0; write the job's
+//           arguments; post(): reset the counters, SEQ += 1 (even: "posted"), notify
+//           sleepers, claim chunks itself, then spin until DONE == chunks. It never calls
+//           atomic.wait, so a browser main thread may be the caller.
+//   The arguments are plain stores: the caller's SEQ increment (an atomic, so a release) and
+//   a worker's SEQ load (an acquire) order them before the worker's plain loads.
 //   worker: wait until SEQ is even and new, ACTIVE += 1, and only if SEQ is still that value
 //           claim chunks; ACTIVE -= 1. A worker that arrives late either sees the odd SEQ of
 //           the next job (and claims nothing) or is counted in ACTIVE before the caller
@@ -20,7 +22,8 @@
 import {
   NET_POOL, NET_THREADS, NET_TILE,
   POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_STOP, POOL_SLEEPERS, POOL_CHUNKS,
-  POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_ARGS, POOL_TILES, JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS,
+  POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_ARGS, POOL_TILES,
+  JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS,
 } from '../src/abi';
 import { gemm, packTransposed, packRows } from './gemm';
 import { optimizerRange } from './optimizers';

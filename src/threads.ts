@@ -9,6 +9,12 @@ interface Handle {
   terminate(): unknown;
 }
 
+/** Node itself (Deno and Bun also report a Node version; they get Web Workers). */
+function isNode(): boolean {
+  const p = (globalThis as unknown as { process?: { versions?: Record<string, string | undefined> } }).process;
+  return !!p?.versions?.node && !p.versions.deno && !p.versions.bun;
+}
+
 /** Why threads cannot run here, or null when they can. */
 export function threadsUnavailable(): string | null {
   const g = globalThis as unknown as { crossOriginIsolated?: boolean; Worker?: unknown; process?: { versions?: { node?: string } } };
@@ -16,7 +22,7 @@ export function threadsUnavailable(): string | null {
   if (g.crossOriginIsolated === false) {
     return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
   }
-  if (typeof g.Worker !== 'function' && !g.process?.versions?.node) return 'this runtime has no Worker';
+  if (typeof g.Worker !== 'function' && !isNode()) return 'this runtime has no Worker';
   return null;
 }
 
@@ -73,11 +79,22 @@ export class ThreadPool {
     return this.growing;
   }
 
-  private async spawn(id: number): Promise<Handle> {
+  private spawn(id: number): Promise<Handle> {
+    // A worker that never answers must not hang Network.create: give up after 10 s.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the worker did not start within 10 s')), 10_000);
+    });
+    return Promise.race([this.start(id), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async start(id: number): Promise<Handle> {
     const url = new URL('../dist/worker.js', import.meta.url);
     const message = { module: this.module, memory: this.memory, pool: this.address, id };
     const g = globalThis as unknown as { Worker?: new (url: URL, o: { type: string }) => Worker };
-    if (typeof g.Worker === 'function') {
+    // Node gets worker_threads even when a library has put a Worker shim on globalThis (ONNX
+    // Runtime Web's Node build does, and its shim never runs our module worker).
+    if (typeof g.Worker === 'function' && !isNode()) {
       const worker = new g.Worker(url, { type: 'module' });
       await new Promise<void>((resolve, reject) => {
         worker.onmessage = (e: MessageEvent) => (e.data === 'ready' ? resolve() : reject(new Error(String(e.data))));

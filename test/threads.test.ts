@@ -99,7 +99,7 @@ describe('threads', () => {
   });
 
   it('falls back to one thread with one warning line where SharedArrayBuffer is missing', async () => {
-    const run = spawnSync(process.execPath, [child], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const run = spawnSync(process.execPath, [child, 'no-sab'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toEqual(['wasm-mlp: running on 1 thread: SharedArrayBuffer is not available']);
     const { a, b } = JSON.parse(run.stdout) as { a: Result; b: Result };
@@ -109,4 +109,15 @@ describe('threads', () => {
     expect(a.hex).toBe(one.hex);
     expect(b.hex).toBe(one.hex);
   }, 60_000);
+
+  it('uses worker_threads in Node even when a library installed a global Worker shim', async () => {
+    const run = spawnSync(process.execPath, [child, 'shim'], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    const { a, b } = JSON.parse(run.stdout) as { a: Result; b: Result };
+    const one: Result = await trainThreaded(Network, 1);
+    expect(a.threads).toBe(2);
+    expect(b.threads).toBe(2);
+    expect(a.hex).toBe(one.hex);
+  }, 90_000);
 });
