@@ -75,6 +75,57 @@ function fmt(v) {
 console.log(`wasm-mlp bench${quick ? ' (quick)' : ''}: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`);
 console.log('medians (p50) of tinybench samples after warm-up; ratio = wasm / js in this run\n');
 
+// Threads: the wasm backend on 1 and 2 threads, same work, same process. First, before any
+// peer has run: a full run with the peers' leftovers in the heap read 10-30% lower 2-thread
+// ratios than this order.
+const threadRows = [];
+async function threadsPair(label, unit, perCall, make) {
+  const r = {};
+  for (const threads of [1, 2]) {
+    const { fn, dispose } = await make(threads);
+    r[threads] = await measure(`${label} threads ${threads}`, fn, perCall, unit);
+    dispose();
+  }
+  threadRows.push({ label, unit, one: r[1], two: r[2] });
+  console.log(
+    `${label.padEnd(44)} 1 thread ${fmt(r[1].rate)} ${unit} (±${r[1].rme.toFixed(1)}%)  2 threads ${fmt(r[2].rate)} ${unit} (±${r[2].rme.toFixed(1)}%)  ratio ${(r[2].rate / r[1].rate).toFixed(2)}x`,
+  );
+}
+{
+  const n = 1024;
+  const x = data(n, 784, 1);
+  const y = labels(n, 10);
+  await threadsPair('W1 train 784-128-10 batch 64', 'samples/s', n, async (threads) => {
+    const net = await mnistLike('wasm', [128], threads);
+    return { fn: async () => void await net.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false }), dispose: () => net.dispose() };
+  });
+  const x256 = data(256, 784, 2);
+  await threadsPair('W2 infer 784-128-10 batch 256', 'samples/s', 256, async (threads) => {
+    const net = await mnistLike('wasm', [128], threads);
+    return { fn: () => net.predict(x256), dispose: () => net.dispose() };
+  });
+  const xx = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);
+  const xy = new Float32Array([0, 1, 1, 0]);
+  await threadsPair('W3 train XOR 2-16-1, 4 samples/step', 'steps/s', 256, async (threads) => {
+    const net = await Network.create({
+      inputSize: 2,
+      layers: [{ units: 16, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+      loss: 'binary-cross-entropy',
+      optimizer: { kind: 'sgd', learningRate: 0.1 },
+      threads,
+    });
+    return { fn: async () => void await net.fit(xx, xy, { epochs: 256, batchSize: 4, shuffle: false }), dispose: () => net.dispose() };
+  });
+  const n4 = 512;
+  const x4 = data(n4, 784, 4);
+  const y4 = labels(n4, 10);
+  await threadsPair('W4 train 784-512-512-10 batch 128', 'samples/s', n4, async (threads) => {
+    const net = await mnistLike('wasm', [512, 512], threads);
+    return { fn: async () => void await net.fit(x4, y4, { epochs: 1, batchSize: 128, shuffle: false }), dispose: () => net.dispose() };
+  });
+}
+console.log('');
+
 // W1: train 784-128-10, relu/softmax + CCE, SGD, batch 64. One call = one epoch of 1,024 samples.
 {
   const n = 1024;
@@ -142,55 +193,6 @@ if (!quick) {
     return { fn: async () => void await net.fit(x, y, { epochs: 1, batchSize: 128, shuffle: false }), dispose: () => net.dispose() };
   }, {
     'TF.js wasm': [n, () => peers.tfTrain('wasm', [512, 512], x, y, 128)],
-  });
-}
-
-// Threads: the wasm backend on 1 and 2 threads, same work, same process.
-console.log('');
-const threadRows = [];
-async function threadsPair(label, unit, perCall, make) {
-  const r = {};
-  for (const threads of [1, 2]) {
-    const { fn, dispose } = await make(threads);
-    r[threads] = await measure(`${label} threads ${threads}`, fn, perCall, unit);
-    dispose();
-  }
-  threadRows.push({ label, unit, one: r[1], two: r[2] });
-  console.log(
-    `${label.padEnd(44)} 1 thread ${fmt(r[1].rate)} ${unit} (±${r[1].rme.toFixed(1)}%)  2 threads ${fmt(r[2].rate)} ${unit} (±${r[2].rme.toFixed(1)}%)  ratio ${(r[2].rate / r[1].rate).toFixed(2)}x`,
-  );
-}
-{
-  const n = 1024;
-  const x = data(n, 784, 1);
-  const y = labels(n, 10);
-  await threadsPair('W1 train 784-128-10 batch 64', 'samples/s', n, async (threads) => {
-    const net = await mnistLike('wasm', [128], threads);
-    return { fn: async () => void await net.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false }), dispose: () => net.dispose() };
-  });
-  const x256 = data(256, 784, 2);
-  await threadsPair('W2 infer 784-128-10 batch 256', 'samples/s', 256, async (threads) => {
-    const net = await mnistLike('wasm', [128], threads);
-    return { fn: () => net.predict(x256), dispose: () => net.dispose() };
-  });
-  const xx = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);
-  const xy = new Float32Array([0, 1, 1, 0]);
-  await threadsPair('W3 train XOR 2-16-1, 4 samples/step', 'steps/s', 256, async (threads) => {
-    const net = await Network.create({
-      inputSize: 2,
-      layers: [{ units: 16, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
-      loss: 'binary-cross-entropy',
-      optimizer: { kind: 'sgd', learningRate: 0.1 },
-      threads,
-    });
-    return { fn: async () => void await net.fit(xx, xy, { epochs: 256, batchSize: 4, shuffle: false }), dispose: () => net.dispose() };
-  });
-  const n4 = 512;
-  const x4 = data(n4, 784, 4);
-  const y4 = labels(n4, 10);
-  await threadsPair('W4 train 784-512-512-10 batch 128', 'samples/s', n4, async (threads) => {
-    const net = await mnistLike('wasm', [512, 512], threads);
-    return { fn: async () => void await net.fit(x4, y4, { epochs: 1, batchSize: 128, shuffle: false }), dispose: () => net.dispose() };
   });
 }
 
