@@ -3,7 +3,7 @@
 // path on every route through fit (whole epochs in the core, per-batch callbacks, validation),
 // the same divergence handling, and the caller's arrays untouched.
 import { describe, it, expect, afterEach } from 'vitest';
-import { Network, WasmMlpError } from '../src/index.js';
+import { Network, WasmMlpError, type OptimizerOptions } from '../src/index.js';
 import { WasmEngine } from '../src/backends/wasm.js';
 
 const saved = WasmEngine.streamBytes;
@@ -17,7 +17,7 @@ function task(n: number, nin: number, classes: number) {
   return { x, y };
 }
 
-async function train(stream: boolean, fitOptions: object, optimizer: object = { kind: 'adam', learningRate: 0.01 }) {
+async function train(stream: boolean, fitOptions: object, optimizer: OptimizerOptions = { kind: 'adam', learningRate: 0.01 }) {
   WasmEngine.streamBytes = stream ? 0 : saved;
   const { x, y } = task(203, 17, 5);
   const xCopy = x.slice();
