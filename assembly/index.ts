@@ -6,3 +6,4 @@ export { nextU32, shuffle, fillSymmetric } from './random';
 export { gemm, gemmNarrow, gemmReference, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';
 export { workerLoop } from './threads';
+export { firstNonFinite } from './checks';

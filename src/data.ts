@@ -13,7 +13,11 @@ export interface Packed {
 const INT_ARRAYS = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array];
 
 /** A (rows x cols) matrix from a flat Float32Array/Float64Array or number[][]. */
-export function toMatrix(value: unknown, cols: number, name: string): Packed {
+/**
+ * `check = false` leaves the finiteness test of a flat float array to the caller (the wasm
+ * engine runs it in the core as it copies each chunk, see nonFiniteError).
+ */
+export function toMatrix(value: unknown, cols: number, name: string, check = true): Packed {
   if (value instanceof Float32Array || value instanceof Float64Array) {
     if (value.length === 0 || value.length % cols !== 0) {
       throw new WasmMlpError(
@@ -22,7 +26,7 @@ export function toMatrix(value: unknown, cols: number, name: string): Packed {
       );
     }
     const data = value instanceof Float32Array ? value : Float32Array.from(value);
-    checkFinite(data, cols, name);
+    if (check) checkFinite(data, cols, name);
     return { data, rows: value.length / cols };
   }
   if (Array.isArray(value)) {
@@ -73,14 +77,14 @@ function checkFinite(data: Float32Array, cols: number, name: string): void {
   for (; i < n; i++) s0 += data[i] * 0;
   if (s0 + s1 + s2 + s3 === 0) return;
   for (let j = 0; j < n; j++) {
-    if (!Number.isFinite(data[j])) {
-      const r = Math.floor(j / cols);
-      throw new WasmMlpError(
-        'INVALID_DATA',
-        `${name}: expected finite float32 values, got ${data[j]} at row ${r}, column ${j - r * cols}`,
-      );
-    }
+    if (!Number.isFinite(data[j])) throw nonFiniteError(name, data[j], j, cols);
   }
+}
+
+/** The error for a NaN or infinite value at flat index `index` of a (rows x cols) input. */
+export function nonFiniteError(name: string, value: number, index: number, cols: number): WasmMlpError {
+  const r = Math.floor(index / cols);
+  return new WasmMlpError('INVALID_DATA', `${name}: expected finite float32 values, got ${value} at row ${r}, column ${index - r * cols}`);
 }
 
 /**

@@ -95,13 +95,18 @@ export interface Engine {
   setOptimizer(opt: OptimizerSpec): void;
 
   /** out (m x outputs) = network(x), x is (m x inputSize) row-major. */
-  predict(x: Float32Array, m: number, out: Float32Array): void;
+  /**
+   * True if predict and evaluate test x for NaN/Infinity themselves (throwing nonFiniteError
+   * with `name` before any result is returned), so the caller may skip its own test.
+   */
+  readonly checksInputs?: boolean;
+  predict(x: Float32Array, m: number, out: Float32Array, name?: string): void;
 
   /**
    * Batch-averaged loss and summed per-sample accuracy (see the rule above) of x against
    * dense targets y (m x outputs). No parameter changes.
    */
-  evaluate(x: Float32Array, y: Float32Array, m: number): { loss: number; correct: number };
+  evaluate(x: Float32Array, y: Float32Array, m: number, name?: string): { loss: number; correct: number };
 
   /**
    * dC/dW and dC/db averaged over the m samples, written into `out` in the parameter-block

@@ -142,18 +142,18 @@ export class Network {
   /** Outputs (samples x outputs, row-major) for inputs x (samples x inputSize). */
   predict(x: Matrix): Float32Array {
     const engine = this.idle('predict');
-    const { data, rows } = toMatrix(x, this.inputSize, 'x');
+    const { data, rows } = toMatrix(x, this.inputSize, 'x', !engine.checksInputs);
     const out = new Float32Array(rows * this.outputSize);
-    engine.predict(data, rows, out);
+    engine.predict(data, rows, out, 'x');
     return out;
   }
 
   /** Loss (batch mean) and, for classification, accuracy over the given samples. */
   evaluate(x: Matrix, y: Targets): Evaluation {
     const engine = this.idle('evaluate');
-    const { data, rows } = toMatrix(x, this.inputSize, 'x');
+    const { data, rows } = toMatrix(x, this.inputSize, 'x', !engine.checksInputs);
     const targets = this.targets(y, rows, 'y');
-    const r = engine.evaluate(data, targets, rows);
+    const r = engine.evaluate(data, targets, rows, 'x');
     return this.classification ? { loss: r.loss, accuracy: r.correct / rows } : { loss: r.loss };
   }
 

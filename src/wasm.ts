@@ -51,6 +51,7 @@ export interface CoreExports {
   activationForward(act: number, z: number, a: number, rows: number, units: number): void;
   activationBackward(act: number, z: number, a: number, d: number, rows: number, units: number): void;
   workerLoop(pool: number, id: number): void;
+  firstNonFinite(p: number, n: number): number;
 }
 
 /** One module instance, its memory and the allocator that plans it. */

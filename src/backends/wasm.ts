@@ -7,6 +7,7 @@ import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type Para
 import type { Runtime } from '../wasm.js';
 import type { Random } from '../random.js';
 import { WasmMlpError } from '../errors.js';
+import { nonFiniteError } from '../data.js';
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
@@ -274,30 +275,38 @@ export class WasmEngine implements Engine {
     return this.field(abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS + abi.LAYER_A);
   }
 
-  predict(x: Float32Array, m: number, out: Float32Array): void {
+  readonly checksInputs = true;
+
+  /** Copies rows [r, r + rows) of x into the batch input region, testing them in the core. */
+  private loadRows(x: Float32Array, r: number, rows: number, name: string): void {
     const nin = this.spec.inputSize;
+    const X = this.field(abi.NET_X);
+    this.f32.set(x.subarray(r * nin, (r + rows) * nin), X >>> 2);
+    const bad = this.rt.core.firstNonFinite(X, rows * nin);
+    if (bad >= 0) throw nonFiniteError(name, x[r * nin + bad], r * nin + bad, nin);
+  }
+
+  predict(x: Float32Array, m: number, out: Float32Array, name = 'x'): void {
     const nout = this.outputs;
     this.ensureCapacity(Math.min(m, CHUNK_ROWS));
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
-      this.f32.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >>> 2);
+      this.loadRows(x, r, rows, name);
       this.rt.core.forward(this.net, rows);
       const a = this.lastActivations() >>> 2;
       out.set(this.f32.subarray(a, a + rows * nout), r * nout);
     }
   }
 
-  evaluate(x: Float32Array, y: Float32Array, m: number): { loss: number; correct: number } {
-    const nin = this.spec.inputSize;
+  evaluate(x: Float32Array, y: Float32Array, m: number, name = 'x'): { loss: number; correct: number } {
     const nout = this.outputs;
     this.ensureCapacity(Math.min(m, CHUNK_ROWS));
     let loss = 0;
     let correct = 0;
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
-      const f = this.f32;
-      f.set(x.subarray(r * nin, (r + rows) * nin), this.field(abi.NET_X) >>> 2);
-      f.set(y.subarray(r * nout, (r + rows) * nout), this.field(abi.NET_Y) >>> 2);
+      this.loadRows(x, r, rows, name);
+      this.f32.set(y.subarray(r * nout, (r + rows) * nout), this.field(abi.NET_Y) >>> 2);
       this.rt.core.evaluate(this.net, rows);
       const res = (this.net >>> 3) + abi.NET_RESULT / 2;
       loss += this.f64[res];
