@@ -237,11 +237,13 @@ export class Network {
         const t0 = now();
         const r = engine.trainEpochs(this.random, batchSize, count, o.shuffle, epochLosses, epochCorrects);
         const seconds = (now() - t0) / 1000;
+        const rate = (n * r.done) / Math.max(seconds, 1e-9);
+        const { loss, samplesPerSecond, accuracy } = history;
         for (let e = 0; e < r.done; e++) {
-          history.loss.push(epochLosses[e]);
-          history.samplesPerSecond.push((n * r.done) / Math.max(seconds, 1e-9));
-          if (this.classification) history.accuracy!.push(epochCorrects[e] / n);
+          loss.push(epochLosses[e]);
+          samplesPerSecond.push(rate);
         }
+        if (accuracy) for (let e = 0; e < r.done; e++) accuracy.push(epochCorrects[e] / n);
         if (r.failedBatch !== undefined) this.diverged(engine, epoch + r.done, r.failedBatch, r.failedLoss!, snapshot);
         epoch += count;
         chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((YIELD_MS / 1000 / Math.max(seconds, 1e-9)) * count)));
