@@ -10,7 +10,7 @@ import {
   OPT_ADAM,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
-import { gemmNarrow, packTransposed } from './gemm';
+import { gemmNarrow, packTransposed, packRows } from './gemm';
 import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
@@ -55,11 +55,12 @@ function ensurePacked(net: usize): void {
   store<i32>(net + (<usize>NET_PACKED << 2), 1);
 }
 
-// Whether a layer's forward product goes through gemmNarrow: fewer than 16 outputs that do
-// not fill 8-column panels, and at least one full 8-row panel of the batch.
+// Whether a product with n output columns and m output rows goes through gemmNarrow: fewer
+// than 16 columns that do not fill 8-column panels, and at least one full 8-row panel.
+// (Forward: n = outputs, m = batch rows. dW: n = the layer's inputs, m = its outputs.)
 // @ts-ignore: decorator
-@inline function narrow(nout: i32, m: i32): bool {
-  return nout < 16 && (nout & 7) != 0 && m >= 8;
+@inline function narrow(n: i32, m: i32): bool {
+  return n < 16 && (n & 7) != 0 && m >= 8;
 }
 
 // Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
@@ -107,8 +108,16 @@ export function backprop(net: usize, m: i32): f64 {
     const delta = layerPtr(net, l, LAYER_DELTA);
     const ain = layerInput(net, l);
     // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
-    parallelPackRows(net, pack, ain, m, nin, nin);
-    parallelGemm(net, nout, nin, m, delta, 1, nout, pack, grads + (<usize>layerField(net, l, LAYER_W) << 2), nin, 0, invm);
+    const gw = grads + (<usize>layerField(net, l, LAYER_W) << 2);
+    if (narrow(nin, nout)) {
+      // Few inputs (tabular data, XOR): C^T tiles. The 8-row panels of Delta^T are Delta's
+      // 8-column panels, i.e. packRows(Delta); A_{l-1} is read in place as B^T.
+      packRows(pack, delta, m, nout, nout);
+      gemmNarrow(nout, nin, m, ain, 1, nin, pack, gw, nin, 0, invm, ptr(net, NET_TILE));
+    } else {
+      parallelPackRows(net, pack, ain, m, nin, nin);
+      parallelGemm(net, nout, nin, m, delta, 1, nout, pack, gw, nin, 0, invm);
+    }
     biasGradient(grads + (<usize>layerField(net, l, LAYER_B) << 2), delta, m, nout, invm);
     if (l > 0) {
       // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})

@@ -22,7 +22,7 @@ export function plannedBytes(spec: ModelSpec, rows: number): number {
     params += (prev + 1) * layer.units;
     packed += prev * pad8(layer.units);
     units += layer.units;
-    pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev);
+    pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev, rows * pad8(layer.units));
     prev = layer.units;
   }
   return 4 * (4 * params + packed + 3 * rows * units + rows * (spec.inputSize + prev) + pack);
@@ -182,8 +182,9 @@ export class WasmEngine implements Engine {
     let pack = 0;
     let prev = spec.inputSize;
     for (const layer of spec.layers) {
-      // B operands: W (delta), A_prev by rows (dW), A_prev by 8-row panels (gemmNarrow).
-      pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev);
+      // Packed operands: W (delta), A_prev by rows (dW), A_prev by 8-row panels (narrow
+      // forward), Delta by 8-column panels (narrow dW).
+      pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev, rows * pad8(layer.units));
       prev = layer.units;
     }
     const sizes = [rows * spec.inputSize, rows * outputs, pack];
