@@ -248,7 +248,7 @@ export class Network {
         epoch += count;
         chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((YIELD_MS / 1000 / Math.max(seconds, 1e-9)) * count)));
         if (epoch < o.epochs && now() - lastYield > YIELD_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await yieldToEventLoop();
           lastYield = now();
         }
       }
@@ -316,7 +316,7 @@ export class Network {
           break;
         }
         if (now() - lastYield > YIELD_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await yieldToEventLoop();
           lastYield = now();
         }
       }
@@ -473,6 +473,33 @@ export class Network {
     return flat;
   }
 }
+
+/**
+ * One turn of the event loop (timers, I/O, an AbortSignal's listeners) without setTimeout's
+ * clamp: setTimeout(0) waits >= 1 ms in Node and 4 ms in browsers once nested, which cost
+ * fit 5-20% when it yields every 20 ms. setImmediate in Node and Bun, else a MessageChannel.
+ */
+const yieldToEventLoop: () => Promise<void> = (() => {
+  const g = globalThis as unknown as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') {
+    const setImmediate = g.setImmediate;
+    return () => new Promise<void>((resolve) => void setImmediate(resolve));
+  }
+  if (typeof MessageChannel === 'function') {
+    let channel: MessageChannel | null = null;
+    const waiting: (() => void)[] = [];
+    return () =>
+      new Promise<void>((resolve) => {
+        if (!channel) {
+          channel = new MessageChannel();
+          channel.port1.onmessage = () => waiting.shift()?.();
+        }
+        waiting.push(resolve);
+        channel.port2.postMessage(0);
+      });
+  }
+  return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+})();
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();

@@ -78,3 +78,34 @@ describe('streamed training sets', () => {
     net.dispose();
   });
 });
+
+describe('event loop during a long fit', () => {
+  it('timers keep running while whole epochs run in the core, and a timer can abort', async () => {
+    const net = await Network.create({ inputSize: 2, layers: [{ units: 16, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'binary-cross-entropy' });
+    const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
+    const y = [[0], [1], [1], [0]];
+    let ticks = 0;
+    let last = performance.now();
+    let maxGap = 0;
+    const timer = setInterval(() => {
+      const t = performance.now();
+      maxGap = Math.max(maxGap, t - last);
+      last = t;
+      ticks++;
+    }, 2);
+    const started = performance.now();
+    await net.fit(x, y, { epochs: 200_000, batchSize: 4 });
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    // fit yields every ~20 ms of work: the interval fires throughout, never starved.
+    expect(ticks).toBeGreaterThan(elapsed / 100);
+    expect(maxGap).toBeLessThan(250);
+    // An abort from a timer stops a fit that has no callbacks at all.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const h = await net.fit(x, y, { epochs: 10_000_000, batchSize: 4, signal: controller.signal });
+    expect(h.stopReason).toBe('aborted');
+    expect(h.loss.length).toBeLessThan(10_000_000);
+    net.dispose();
+  }, 60_000);
+});
