@@ -10,6 +10,7 @@
 import type { Activation, Loss, OptimizerKind } from './enums.js';
 import type { Random } from './random.js';
 
+
 export interface LayerSpec {
   units: number;
   activation: Activation;
@@ -156,4 +157,44 @@ export interface Engine {
 
   /** Free everything; the engine must not be used afterwards. */
   dispose(): void;
+}
+
+/** What trainEpochs reports (see Engine.trainEpochs). */
+export interface EpochsResult {
+  done: number;
+  failedBatch?: number;
+  failedLoss?: number;
+}
+
+/**
+ * Engine.trainEpochs written once over an engine's trainBatches: per epoch, order = 0..n-1,
+ * shuffled with `random` when asked, every batch trained, then the sample-weighted mean loss
+ * and the summed correct count. The same order, PRNG draws and f64 sums as the core's
+ * trainEpochs (assembly/network.ts), so both routes give the same bits. Used by the JS engine
+ * and by the wasm engine for training sets it streams from the caller's arrays.
+ */
+export function epochLoop(
+  n: number, random: Random, batchSize: number, epochs: number, shuffle: boolean,
+  losses: Float64Array, corrects: Float64Array,
+  trainBatches: (order: Uint32Array, batches: number, bl: Float64Array, bc: Float64Array) => number,
+): EpochsResult {
+  const batches = Math.ceil(n / batchSize);
+  const order = new Uint32Array(n);
+  const bl = new Float64Array(batches);
+  const bc = new Float64Array(batches);
+  for (let e = 0; e < epochs; e++) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (shuffle) random.shuffle(order);
+    const end = trainBatches(order, batches, bl, bc);
+    if (end !== batches) return { done: e, failedBatch: end, failedLoss: bl[end] };
+    let loss = 0;
+    let correct = 0;
+    for (let b = 0; b < batches; b++) {
+      loss += bl[b] * Math.min(batchSize, n - b * batchSize);
+      correct += bc[b];
+    }
+    losses[e] = loss / n;
+    corrects[e] = correct;
+  }
+  return { done: epochs };
 }

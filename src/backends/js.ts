@@ -5,7 +5,7 @@
 
 import { LEAKY_SLOPE } from '../enums.js';
 import { WasmMlpError } from '../errors.js';
-import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
+import { epochLoop, paramLayout, type Engine, type EpochsResult, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Random } from '../random.js';
 
 const CHUNK_ROWS = 256;
@@ -203,27 +203,9 @@ export class JsEngine implements Engine {
 
   trainEpochs(
     random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
-  ): { done: number; failedBatch?: number; failedLoss?: number } {
-    const n = this.data!.n;
-    const batches = Math.ceil(n / batchSize);
-    const order = new Uint32Array(n);
-    const bl = new Float64Array(batches);
-    const bc = new Float64Array(batches);
-    for (let e = 0; e < epochs; e++) {
-      for (let i = 0; i < n; i++) order[i] = i;
-      if (shuffle) random.shuffle(order);
-      const end = this.trainBatches(order, batchSize, 0, batches, bl, bc);
-      if (end !== batches) return { done: e, failedBatch: end, failedLoss: bl[end] };
-      let loss = 0;
-      let correct = 0;
-      for (let b = 0; b < batches; b++) {
-        loss += bl[b] * Math.min(batchSize, n - b * batchSize);
-        correct += bc[b];
-      }
-      losses[e] = loss / n;
-      corrects[e] = correct;
-    }
-    return { done: epochs };
+  ): EpochsResult {
+    return epochLoop(this.data!.n, random, batchSize, epochs, shuffle, losses, corrects, (order, batches, bl, bc) =>
+      this.trainBatches(order, batchSize, 0, batches, bl, bc));
   }
 
   private optimizerStep(): void {

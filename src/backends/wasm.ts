@@ -3,7 +3,7 @@
 
 import * as abi from '../abi.js';
 import { activationCode, lossCode, optimizerCode } from '../enums.js';
-import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
+import { epochLoop, paramLayout, type Engine, type EpochsResult, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Runtime } from '../wasm.js';
 import type { Random } from '../random.js';
 import { WasmMlpError } from '../errors.js';
@@ -411,7 +411,7 @@ export class WasmEngine implements Engine {
 
   trainEpochs(
     random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
-  ): { done: number; failedBatch?: number; failedLoss?: number } {
+  ): EpochsResult {
     const d = this.data;
     if (!d) throw new Error('trainEpochs before loadTrainingSet');
     this.ensureCapacity(Math.min(batchSize, d.n));
@@ -436,31 +436,13 @@ export class WasmEngine implements Engine {
     return { done };
   }
 
-  /** trainEpochs for a streamed set, in JS with the same order, PRNG draws and sums as the core's. */
+  /** trainEpochs for a streamed set: the JS epoch loop, batches gathered from the caller. */
   private streamEpochs(
     random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
-  ): { done: number; failedBatch?: number; failedLoss?: number } {
+  ): EpochsResult {
     const d = this.data!;
-    const n = d.n;
-    const batches = Math.ceil(n / batchSize);
-    const order = new Uint32Array(n);
-    const bl = new Float64Array(batches);
-    const bc = new Float64Array(batches);
-    for (let e = 0; e < epochs; e++) {
-      for (let i = 0; i < n; i++) order[i] = i;
-      if (shuffle) random.shuffle(order);
-      const end = this.streamBatches(d.source!, order, batchSize, 0, batches, bl, bc);
-      if (end !== batches) return { done: e, failedBatch: end, failedLoss: bl[end] };
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < batches; b++) {
-        lossSum += bl[b] * Math.min(batchSize, n - b * batchSize);
-        correct += bc[b];
-      }
-      losses[e] = lossSum / n;
-      corrects[e] = correct;
-    }
-    return { done: epochs };
+    return epochLoop(d.n, random, batchSize, epochs, shuffle, losses, corrects, (order, batches, bl, bc) =>
+      this.streamBatches(d.source!, order, batchSize, 0, batches, bl, bc));
   }
 
   releaseTrainingSet(): void {
