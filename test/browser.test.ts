@@ -23,6 +23,12 @@ const PAGE = `<!doctype html><html><head>
 <script type="importmap">{ "imports": { "@assemblyscript/loader": "/node_modules/@assemblyscript/loader/index.js" } }</script>
 <script type="module" src="/test/browser-page.js"></script></head><body></body></html>`;
 const THREADS_PAGE = PAGE.replace('browser-page.js', 'browser-threads-page.js');
+/** A page that runs test/browser-worker.js in a module Worker and keeps its answer. */
+const WORKER_PAGE = `<!doctype html><html><head><script type="module">
+const w = new Worker('/test/browser-worker.js', { type: 'module' });
+w.onmessage = (e) => { window.__result = e.data; };
+w.onerror = (e) => { window.__result = { error: 'worker error: ' + e.message }; };
+</script></head><body></body></html>`;
 /** Cross-origin isolation: what a page needs for SharedArrayBuffer and so for threads. */
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
@@ -38,6 +44,10 @@ beforeAll(async () => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      return;
+    }
+    if (path === '/worker' || path === '/worker-isolated') {
+      res.writeHead(200, { 'content-type': 'text/html', ...(path === '/worker' ? {} : ISOLATION) }).end(WORKER_PAGE);
       return;
     }
     if (path === '/threads' || path === '/threads-isolated') {
@@ -118,5 +128,22 @@ describe('in Chromium', () => {
     expect(r.warnings).toHaveLength(1);
     expect(r.warnings![0]).toMatch(/^wasm-mlp: running on 1 thread: .*(SharedArrayBuffer|cross-origin isolated)/);
     expect(r.hex).toBe(one.hex);
+  }, 120_000);
+
+  it('trains inside a module Web Worker to the same bits as Node, isolated or not', async () => {
+    const node: string = await trainFixed(Network, 'wasm');
+    for (const [path, isolated] of [['/worker', false], ['/worker-isolated', true]] as const) {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(origin + path);
+      await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
+      const r = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { hex?: string; isolated?: boolean; error?: string };
+      await page.close();
+      expect(errors).toEqual([]);
+      expect(r.error).toBeUndefined();
+      expect(r.isolated).toBe(isolated); // shared-memory build when isolated, plain build when not
+      expect(r.hex).toBe(node);
+    }
   }, 120_000);
 });
