@@ -22,7 +22,7 @@
 import {
   NET_POOL, NET_THREADS, NET_TILE,
   POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_STOP, POOL_SLEEPERS, POOL_CHUNKS,
-  POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_ARGS, POOL_TILES,
+  POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_WORKERS_FIRST, POOL_ARGS, POOL_TILES,
   JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS,
 } from '../src/abi';
 import { gemm, packTransposed, packRows } from './gemm';
@@ -74,6 +74,11 @@ function post(pool: usize, kind: i32, chunks: i32, threads: i32, tile: usize): v
   atomic.store<i32>(word(pool, POOL_DONE), 0);
   atomic.add<i32>(word(pool, POOL_SEQ), 1);
   if (atomic.load<i32>(word(pool, POOL_SLEEPERS)) != 0) atomic.notify(word(pool, POOL_SEQ), -1);
+  // Tests switch this on to make "the workers took part" deterministic on a loaded machine,
+  // where a worker may otherwise not be scheduled before the caller has done everything.
+  if (atomic.load<i32>(word(pool, POOL_WORKERS_FIRST)) != 0) {
+    while (atomic.load<i32>(word(pool, POOL_NEXT)) == 0) {}
+  }
   claim(pool, tile, false);
   while (atomic.load<i32>(word(pool, POOL_DONE)) < chunks) {}
 }

@@ -122,6 +122,14 @@ export class ThreadPool {
     return Atomics.load(new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS), abi.POOL_WORKER_CHUNKS);
   }
 
+  /**
+   * For tests: while true, each job waits until a worker has taken a chunk before the calling
+   * thread takes any, so that workers demonstrably take part even on a loaded machine.
+   */
+  set workersFirst(on: boolean) {
+    Atomics.store(new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS), abi.POOL_WORKERS_FIRST, on ? 1 : 0);
+  }
+
   /** Stops every worker for good (they leave workerLoop); later jobs run on the caller alone. */
   stop(): void {
     this.stopped = true;

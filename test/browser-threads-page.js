@@ -13,8 +13,11 @@ console.warn = (...args) => {
   warn(...args);
 };
 try {
-  const r = await trainThreaded(Network, 2);
+  // Isolated: make every job wait for a worker's chunk, so that "the workers took part" does
+  // not depend on how the machine schedules threads.
   const rt = window.crossOriginIsolated ? await initThreads(1) : null;
+  if (rt) rt.pool.workersFirst = true;
+  const r = await trainThreaded(Network, 2);
   window.__result = { ...r, isolated: window.crossOriginIsolated, warnings, workerChunks: rt ? rt.pool.workerChunks : 0 };
 } catch (e) {
   window.__result = { error: String(e && e.stack ? e.stack : e) };
