@@ -88,12 +88,12 @@ export const POOL_SLEEPERS = 65; // workers blocked in atomic.wait
 export const POOL_CHUNKS = 66; // chunks in the posted job
 export const POOL_THREADS = 67; // threads the posted job may use (worker ids below it claim)
 export const POOL_KIND = 68; // JOB_* code of the posted job
-export const POOL_WORKER_CHUNKS = 69; // chunks computed by workers so far (a statistic)
+export const POOL_WORKER_CHUNKS = 608; // chunks computed by workers so far (a statistic; own line)
 export const POOL_WORKERS_FIRST = 70; // tests: 1 makes the caller wait until a worker took a chunk
 export const POOL_ARGS = 80; // up to 16 argument words of the posted job
 export const POOL_TILES = 96; // per-thread 32-float scratch: thread t at POOL_TILES + 32 t
 export const POOL_MAX_THREADS = 16;
-export const POOL_WORDS = 96 + 32 * 16;
+export const POOL_WORDS = 96 + 32 * 16 + 16;
 
 export const JOB_GEMM = 1; // column panels of one gemm call
 export const JOB_OPTIMIZER = 2; // ranges of the parameter block in one optimizer step

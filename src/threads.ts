@@ -47,7 +47,8 @@ export function warnOnce(message: string): void {
 }
 
 export class ThreadPool {
-  private readonly workers: Handle[] = [];
+  /** Live workers by id (1..POOL_MAX_THREADS - 1). */
+  private readonly workers = new Map<number, Handle>();
   private growing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -60,61 +61,80 @@ export class ThreadPool {
 
   /** Threads available now, the calling one included. */
   get size(): number {
-    return this.workers.length + 1;
+    return this.workers.size + 1;
   }
 
-  /** Starts workers until `threads` threads are available (at most POOL_MAX_THREADS). */
+  /**
+   * Starts workers until `threads` threads are available (at most POOL_MAX_THREADS). Each
+   * gets the lowest free id (ids pick the per-thread scratch tile, so two live workers must
+   * never share one, even after a worker failed to start).
+   */
   ensure(threads: number): Promise<void> {
     const want = Math.min(threads, abi.POOL_MAX_THREADS);
     this.growing = this.growing.then(async () => {
       if (this.stopped) return;
-      const spawns: Promise<Handle>[] = [];
-      for (let id = this.size; id < want; id++) spawns.push(this.spawn(id));
-      const started = await Promise.allSettled(spawns);
-      for (const s of started) {
-        if (s.status === 'fulfilled') this.workers.push(s.value);
-        else warnOnce(`wasm-mlp: could not start a worker thread (${(s.reason as Error).message}); using fewer threads`);
+      const ids: number[] = [];
+      for (let id = 1; ids.length + this.size < want && id < abi.POOL_MAX_THREADS; id++) {
+        if (!this.workers.has(id)) ids.push(id);
       }
+      const started = await Promise.allSettled(ids.map((id) => this.spawn(id)));
+      started.forEach((s, i) => {
+        if (s.status === 'fulfilled') this.workers.set(ids[i], s.value);
+        else warnOnce(`wasm-mlp: could not start a worker thread (${(s.reason as Error).message}); using fewer threads`);
+      });
     });
     return this.growing;
   }
 
-  private spawn(id: number): Promise<Handle> {
-    // A worker that never answers must not hang Network.create: give up after 10 s.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the worker did not start within 10 s')), 10_000);
-    });
-    return Promise.race([this.start(id), timeout]).finally(() => clearTimeout(timer));
-  }
-
-  private async start(id: number): Promise<Handle> {
+  /**
+   * One worker, ready, or a rejection. A worker that fails or does not answer within 10 s is
+   * terminated, so it can never enter the work loop later under an id given to another.
+   */
+  private async spawn(id: number): Promise<Handle> {
     const url = new URL('../dist/worker.js', import.meta.url);
     const message = { module: this.module, memory: this.memory, pool: this.address, id };
+    let worker: Handle;
+    let ready: Promise<void>;
     const g = globalThis as unknown as { Worker?: new (url: URL, o: { type: string }) => Worker };
     // Node gets worker_threads even when a library has put a Worker shim on globalThis (ONNX
     // Runtime Web's Node build does, and its shim never runs our module worker).
     if (typeof g.Worker === 'function' && !isNode()) {
-      const worker = new g.Worker(url, { type: 'module' });
-      await new Promise<void>((resolve, reject) => {
-        worker.onmessage = (e: MessageEvent) => (e.data === 'ready' ? resolve() : reject(new Error(String(e.data))));
-        worker.onerror = (e: ErrorEvent) => reject(new Error(e.message || 'worker failed to load'));
-        worker.postMessage(message);
+      const web = new g.Worker(url, { type: 'module' });
+      worker = web;
+      ready = new Promise<void>((resolve, reject) => {
+        web.onmessage = (e: MessageEvent) => (e.data === 'ready' ? resolve() : reject(new Error(String(e.data))));
+        web.onerror = (e: ErrorEvent) => reject(new Error(e.message || 'worker failed to load'));
+        web.postMessage(message);
+      }).then(() => {
+        web.onmessage = null;
       });
-      worker.onmessage = null;
-      return worker;
+    } else {
+      const { Worker: NodeWorker } = await import('node:worker_threads');
+      const node = new NodeWorker(url);
+      node.unref(); // a pool never keeps a Node process alive, not even a worker still starting
+      worker = node;
+      ready = new Promise<void>((resolve, reject) => {
+        node.once('message', (m: string) => (m === 'ready' ? resolve() : reject(new Error(m))));
+        node.once('error', reject);
+        node.postMessage(message);
+      }).then(() => {
+        node.removeAllListeners('error');
+        node.on('error', () => {}); // after start-up a worker has nothing left to report
+      });
     }
-    const { Worker: NodeWorker } = await import('node:worker_threads');
-    const worker = new NodeWorker(url);
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', (m: string) => (m === 'ready' ? resolve() : reject(new Error(m))));
-      worker.once('error', reject);
-      worker.postMessage(message);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the worker did not start within 10 s')), 10_000);
     });
-    worker.removeAllListeners('error');
-    worker.on('error', () => {}); // after start-up a worker has nothing left to report
-    worker.unref(); // a pool never keeps a Node process alive
-    return worker;
+    try {
+      await Promise.race([ready, timeout]);
+      return worker;
+    } catch (e) {
+      worker.terminate();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Chunks of jobs that workers (not the calling thread) have computed so far. */
@@ -136,7 +156,7 @@ export class ThreadPool {
     const words = new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS);
     Atomics.store(words, abi.POOL_STOP, 1);
     Atomics.notify(words, abi.POOL_SEQ);
-    for (const w of this.workers) w.terminate();
-    this.workers.length = 0;
+    for (const w of this.workers.values()) w.terminate();
+    this.workers.clear();
   }
 }
