@@ -21,7 +21,7 @@
 
 import {
   NET_POOL, NET_THREADS, NET_TILE,
-  POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_STOP, POOL_SLEEPERS, POOL_CHUNKS,
+  POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_SLEEPERS, POOL_CHUNKS,
   POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_WORKERS_FIRST, POOL_ARGS, POOL_TILES,
   JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS,
 } from '../src/abi';
@@ -99,7 +99,7 @@ function claim(pool: usize, tile: usize, worker: bool): void {
 }
 
 /**
- * A worker's life: instantiate, then call this once. Returns only when POOL_STOP is set.
+ * A worker's life: instantiate, then call this once. It never returns.
  * `id` (1..) picks the worker's tile scratch and whether it joins jobs limited to fewer threads.
  */
 export function workerLoop(pool: usize, id: i32): void {
@@ -110,7 +110,6 @@ export function workerLoop(pool: usize, id: i32): void {
     let s = atomic.load<i32>(seq);
     let polls = 0;
     while (s == seen || (s & 1) != 0) {
-      if (atomic.load<i32>(word(pool, POOL_STOP)) != 0) return;
       if (++polls > SPIN_POLLS) {
         atomic.add<i32>(word(pool, POOL_SLEEPERS), 1);
         atomic.wait<i32>(seq, s, -1);

@@ -83,7 +83,6 @@ export const POOL_SEQ = 0; // job sequence: odd while the caller writes a job, e
 export const POOL_NEXT = 16; // next chunk to claim
 export const POOL_DONE = 32; // chunks finished
 export const POOL_ACTIVE = 48; // workers between "saw a job" and "finished claiming"
-export const POOL_STOP = 64; // 1: workers return from workerLoop
 export const POOL_SLEEPERS = 65; // workers blocked in atomic.wait
 export const POOL_CHUNKS = 66; // chunks in the posted job
 export const POOL_THREADS = 67; // threads the posted job may use (worker ids below it claim)

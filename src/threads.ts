@@ -50,7 +50,6 @@ export class ThreadPool {
   /** Live workers by id (1..POOL_MAX_THREADS - 1). */
   private readonly workers = new Map<number, Handle>();
   private growing: Promise<void> = Promise.resolve();
-  private stopped = false;
 
   constructor(
     private readonly module: WebAssembly.Module,
@@ -72,7 +71,6 @@ export class ThreadPool {
   ensure(threads: number): Promise<void> {
     const want = Math.min(threads, abi.POOL_MAX_THREADS);
     this.growing = this.growing.then(async () => {
-      if (this.stopped) return;
       const ids: number[] = [];
       for (let id = 1; ids.length + this.size < want && id < abi.POOL_MAX_THREADS; id++) {
         if (!this.workers.has(id)) ids.push(id);
@@ -148,15 +146,5 @@ export class ThreadPool {
    */
   set workersFirst(on: boolean) {
     Atomics.store(new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS), abi.POOL_WORKERS_FIRST, on ? 1 : 0);
-  }
-
-  /** Stops every worker for good (they leave workerLoop); later jobs run on the caller alone. */
-  stop(): void {
-    this.stopped = true;
-    const words = new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS);
-    Atomics.store(words, abi.POOL_STOP, 1);
-    Atomics.notify(words, abi.POOL_SEQ);
-    for (const w of this.workers.values()) w.terminate();
-    this.workers.clear();
   }
 }

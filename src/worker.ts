@@ -1,7 +1,7 @@
 // A thread of the pool (src/threads.ts). Self-contained on purpose: no imports, so the same
 // file runs as a Node worker_threads worker and as a browser/Deno/Bun module Worker without
 // an import map. It instantiates the threaded core over the shared memory it is sent, says
-// "ready", and then lives inside the core's workerLoop until the pool is stopped.
+// "ready", and then lives inside the core's workerLoop.
 
 interface Start {
   module: WebAssembly.Module;
@@ -22,8 +22,7 @@ function start(msg: Start, reply: Reply): void {
     return;
   }
   reply('ready');
-  loop(msg.pool, msg.id);
-  reply('stopped');
+  loop(msg.pool, msg.id); // never returns: the worker lives as long as its process or page
 }
 
 const scope = globalThis as unknown as {
