@@ -4,9 +4,9 @@
 
 import {
   NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_PARAMS, NET_GRADS, NET_X,
-  NET_Y, NET_PACK, NET_STEP, NET_TILE, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED, NET_HEADER_WORDS,
+  NET_Y, NET_PACK, NET_STEP, NET_TILE, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED,
   NET_RNG, NET_FAIL_BATCH,
-  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_WORDS,
+  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT,
   OPT_ADAM,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
@@ -14,45 +14,28 @@ import { gemmNarrow, packTransposed, packRows } from './gemm';
 import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
+import { field, ptr, layerField, layerPtr, layerInput } from './layout';
+import { isSmall, smallProduct, transposeSmall } from './small';
 
-// @ts-ignore: decorator
-@inline function field(net: usize, i: i32): i32 {
-  return load<i32>(net + (<usize>i << 2));
-}
-// @ts-ignore: decorator
-@inline function ffield(net: usize, i: i32): f32 {
-  return load<f32>(net + (<usize>i << 2));
-}
-// @ts-ignore: decorator
-@inline function ptr(net: usize, i: i32): usize {
-  return <usize>load<u32>(net + (<usize>i << 2));
-}
-// @ts-ignore: decorator
-@inline function layerField(net: usize, l: i32, i: i32): i32 {
-  return load<i32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + i) << 2));
-}
-// @ts-ignore: decorator
-@inline function layerPtr(net: usize, l: i32, i: i32): usize {
-  return <usize>load<u32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + i) << 2));
-}
-
-// Activations feeding layer l: the batch input for l = 0, else layer l-1's a.
-// @ts-ignore: decorator
-@inline function layerInput(net: usize, l: i32): usize {
-  return l == 0 ? ptr(net, NET_X) : layerPtr(net, l - 1, LAYER_A);
-}
-
-// Refreshes every layer's packed W^T after the parameters changed (an optimizer step or a
+// Refreshes every layer's W^T copy after the parameters changed (an optimizer step or a
 // write from TS clears NET_PACKED), so inference on unchanged weights never repacks.
-function ensurePacked(net: usize): void {
-  if (field(net, NET_PACKED) != 0) return;
+// NET_PACKED records the layout: PACKED_PANELS for gemm.ts, PACKED_PLAIN for small.ts.
+const PACKED_PANELS = 1;
+const PACKED_PLAIN = 2;
+function ensurePacked(net: usize, small: bool): void {
+  const want = small ? PACKED_PLAIN : PACKED_PANELS;
+  if (field(net, NET_PACKED) == want) return;
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
   for (let l = 0; l < L; l++) {
     const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-    parallelPackTransposed(net, layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
+    const wt = layerPtr(net, l, LAYER_WT);
+    const nout = layerField(net, l, LAYER_OUT);
+    const nin = layerField(net, l, LAYER_IN);
+    if (small) transposeSmall(wt, w, nout, nin);
+    else parallelPackTransposed(net, wt, w, nout, nin);
   }
-  store<i32>(net + (<usize>NET_PACKED << 2), 1);
+  store<i32>(net + (<usize>NET_PACKED << 2), want);
 }
 
 // Whether a product with n output columns and m output rows goes through gemmNarrow: fewer
@@ -65,7 +48,8 @@ function ensurePacked(net: usize): void {
 
 // Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
 export function forward(net: usize, m: i32): void {
-  ensurePacked(net);
+  const small = isSmall(net);
+  ensurePacked(net, small);
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
   for (let l = 0; l < L; l++) {
@@ -73,7 +57,9 @@ export function forward(net: usize, m: i32): void {
     const nout = layerField(net, l, LAYER_OUT);
     const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
     const z = layerPtr(net, l, LAYER_Z);
-    if (narrow(nout, m)) {
+    if (small) {
+      smallProduct(m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), nout, z, nout, 1, b, 1);
+    } else if (narrow(nout, m)) {
       // Few outputs (a classifier's 10): vectors down the rows, A packed, W read in place.
       const pack = ptr(net, NET_PACK);
       packTransposed(pack, layerInput(net, l), m, nin);
@@ -91,6 +77,7 @@ export function forward(net: usize, m: i32): void {
 // dC/dW_l = (1/m) Delta_l^T A_{l-1}; dC/db_l = (1/m) sum over rows of Delta_l.
 export function backprop(net: usize, m: i32): f64 {
   forward(net, m);
+  const small = isSmall(net);
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
   const grads = ptr(net, NET_GRADS);
@@ -109,7 +96,14 @@ export function backprop(net: usize, m: i32): f64 {
     const ain = layerInput(net, l);
     // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
     const gw = grads + (<usize>layerField(net, l, LAYER_W) << 2);
-    if (narrow(nin, nout)) {
+    if (small) {
+      if ((nin & 3) != 0 && (nout & 3) == 0) {
+        // dW^T (nin x nout): its columns, the units, fill the lanes.
+        smallProduct(nin, nout, m, ain, 1, nin, delta, nout, gw, 1, nin, 0, invm);
+      } else {
+        smallProduct(nout, nin, m, delta, 1, nout, ain, nin, gw, nin, 1, 0, invm);
+      }
+    } else if (narrow(nin, nout)) {
       // Few inputs (tabular data, XOR): C^T tiles. The 8-row panels of Delta^T are Delta's
       // 8-column panels, i.e. packRows(Delta); A_{l-1} is read in place as B^T.
       packRows(pack, delta, m, nout, nout);
@@ -123,8 +117,12 @@ export function backprop(net: usize, m: i32): f64 {
       // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
       const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
       const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-      parallelPackRows(net, pack, w, nout, nin, nin);
-      parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
+      if (small) {
+        smallProduct(m, nin, nout, delta, nout, 1, w, nin, dprev, nin, 1, 0, 1);
+      } else {
+        parallelPackRows(net, pack, w, nout, nin, nin);
+        parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
+      }
       activationBackward(
         layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
         layerPtr(net, l - 1, LAYER_A), dprev, m, nin,
@@ -176,8 +174,19 @@ function gather(net: usize, order: usize, start: i32, m: i32): void {
   const yrow = <usize>nout << 2;
   for (let i = 0; i < m; i++) {
     const s = <usize>load<u32>(order + (<usize>(start + i) << 2));
-    memory.copy(x + <usize>i * xrow, dx + s * xrow, xrow);
-    memory.copy(y + <usize>i * yrow, dy + s * yrow, yrow);
+    copyRow(x + <usize>i * xrow, dx + s * xrow, xrow);
+    copyRow(y + <usize>i * yrow, dy + s * yrow, yrow);
+  }
+}
+
+// memory.copy is a call into the runtime, which costs more than copying a short row.
+// @ts-ignore: decorator
+@inline
+function copyRow(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > 64) {
+    memory.copy(dst, src, bytes);
+  } else {
+    for (let o: usize = 0; o < bytes; o += 4) store<u32>(dst + o, load<u32>(src + o));
   }
 }
 

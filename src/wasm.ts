@@ -52,6 +52,12 @@ export interface CoreExports {
   activationBackward(act: number, z: number, a: number, d: number, rows: number, units: number): void;
   workerLoop(pool: number, id: number): void;
   firstNonFinite(p: number, n: number): number;
+  /** 0 sends every network through the gemm.ts path (tests); returns the previous setting. */
+  setSmallPath(on: number): number;
+  smallProduct(
+    M: number, N: number, K: number, a: number, rsa: number, csa: number, b: number, rsb: number,
+    c: number, rsc: number, csc: number, bias: number, alpha: number,
+  ): void;
 }
 
 /** One module instance, its memory and the allocator that plans it. */
