@@ -123,7 +123,12 @@ export function activationForward(act: i32, z: usize, a: usize, rows: i32, units
   const n = rows * units;
   switch (act) {
     case ACT_LINEAR: {
-      memory.copy(a, z, <usize>n << 2);
+      // memory.copy is a call into the runtime; short regions are cheaper copied here.
+      if (n > 64) {
+        memory.copy(a, z, <usize>n << 2);
+      } else {
+        for (let i = 0; i < n; i++) store<u32>(a + (<usize>i << 2), load<u32>(z + (<usize>i << 2)));
+      }
       break;
     }
     case ACT_RELU: {
@@ -229,7 +234,15 @@ export function activationBackward(act: i32, z: usize, a: usize, d: usize, rows:
       break;
     }
     case ACT_SIGMOID: {
-      for (let i = 0; i < n; i++) {
+      // Four lanes and a scalar tail with the same operations: d * (a * (1 - a)).
+      const one = k(10);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        const y = v128.load(a + off);
+        v128.store(d + off, f32x4.mul(v128.load(d + off), f32x4.mul(y, f32x4.sub(one, y))));
+      }
+      for (; i < n; i++) {
         const off = <usize>i << 2;
         const y = load<f32>(a + off);
         store<f32>(d + off, load<f32>(d + off) * (y * (1 - y)));
@@ -237,7 +250,15 @@ export function activationBackward(act: i32, z: usize, a: usize, d: usize, rows:
       break;
     }
     case ACT_TANH: {
-      for (let i = 0; i < n; i++) {
+      // d * (1 - a^2), as for sigmoid.
+      const one = k(10);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        const y = v128.load(a + off);
+        v128.store(d + off, f32x4.mul(v128.load(d + off), f32x4.sub(one, f32x4.mul(y, y))));
+      }
+      for (; i < n; i++) {
         const off = <usize>i << 2;
         const y = load<f32>(a + off);
         store<f32>(d + off, load<f32>(d + off) * (1 - y * y));

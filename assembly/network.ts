@@ -32,8 +32,12 @@ function ensurePacked(net: usize, small: bool): void {
     const wt = layerPtr(net, l, LAYER_WT);
     const nout = layerField(net, l, LAYER_OUT);
     const nin = layerField(net, l, LAYER_IN);
-    if (small) transposeSmall(wt, w, nout, nin);
-    else parallelPackTransposed(net, wt, w, nout, nin);
+    if (small) {
+      // A single row or column is its own transpose: forward reads W in place.
+      if (nout > 1 && nin > 1) transposeSmall(wt, w, nout, nin);
+    } else {
+      parallelPackTransposed(net, wt, w, nout, nin);
+    }
   }
   store<i32>(net + (<usize>NET_PACKED << 2), want);
 }
@@ -58,7 +62,9 @@ export function forward(net: usize, m: i32): void {
     const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
     const z = layerPtr(net, l, LAYER_Z);
     if (small) {
-      smallProduct(m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), nout, z, nout, 1, b, 1);
+      const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
+      const wt = nout > 1 && nin > 1 ? layerPtr(net, l, LAYER_WT) : w;
+      smallProduct(m, nout, nin, layerInput(net, l), nin, 1, wt, nout, z, nout, 1, b, 1);
     } else if (narrow(nout, m)) {
       // Few outputs (a classifier's 10): vectors down the rows, A packed, W read in place.
       const pack = ptr(net, NET_PACK);
