@@ -15,31 +15,19 @@ import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
 import { field, ptr, layerField, layerPtr, layerInput } from './layout';
-import { isSmall, smallProduct, transposeSmall } from './small';
+import { isSmall, smallForward, smallBackprop } from './small';
 
-// Refreshes every layer's W^T copy after the parameters changed (an optimizer step or a
+// Refreshes every layer's packed W^T after the parameters changed (an optimizer step or a
 // write from TS clears NET_PACKED), so inference on unchanged weights never repacks.
-// NET_PACKED records the layout: PACKED_PANELS for gemm.ts, PACKED_PLAIN for small.ts.
-const PACKED_PANELS = 1;
-const PACKED_PLAIN = 2;
-function ensurePacked(net: usize, small: bool): void {
-  const want = small ? PACKED_PLAIN : PACKED_PANELS;
-  if (field(net, NET_PACKED) == want) return;
+function ensurePacked(net: usize): void {
+  if (field(net, NET_PACKED) != 0) return;
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
   for (let l = 0; l < L; l++) {
     const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-    const wt = layerPtr(net, l, LAYER_WT);
-    const nout = layerField(net, l, LAYER_OUT);
-    const nin = layerField(net, l, LAYER_IN);
-    if (small) {
-      // A single row or column is its own transpose: forward reads W in place.
-      if (nout > 1 && nin > 1) transposeSmall(wt, w, nout, nin);
-    } else {
-      parallelPackTransposed(net, wt, w, nout, nin);
-    }
+    parallelPackTransposed(net, layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
   }
-  store<i32>(net + (<usize>NET_PACKED << 2), want);
+  store<i32>(net + (<usize>NET_PACKED << 2), 1);
 }
 
 // Whether a product with n output columns and m output rows goes through gemmNarrow: fewer
@@ -51,9 +39,13 @@ function ensurePacked(net: usize, small: bool): void {
 }
 
 // Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
+// Small networks (every layer at most 32 wide) take small.ts's path, with the same bits.
 export function forward(net: usize, m: i32): void {
-  const small = isSmall(net);
-  ensurePacked(net, small);
+  if (isSmall(net)) {
+    smallForward(net, m);
+    return;
+  }
+  ensurePacked(net);
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
   for (let l = 0; l < L; l++) {
@@ -61,11 +53,7 @@ export function forward(net: usize, m: i32): void {
     const nout = layerField(net, l, LAYER_OUT);
     const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
     const z = layerPtr(net, l, LAYER_Z);
-    if (small) {
-      const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-      const wt = nout > 1 && nin > 1 ? layerPtr(net, l, LAYER_WT) : w;
-      smallProduct(m, nout, nin, layerInput(net, l), nin, 1, wt, nout, z, nout, 1, b, 1);
-    } else if (narrow(nout, m)) {
+    if (narrow(nout, m)) {
       // Few outputs (a classifier's 10): vectors down the rows, A packed, W read in place.
       const pack = ptr(net, NET_PACK);
       packTransposed(pack, layerInput(net, l), m, nin);
@@ -82,8 +70,8 @@ export function forward(net: usize, m: i32): void {
 // Seeds: delta^L from the loss (losses.ts); delta^l = (delta^{l+1} W^{l+1}) * g'(z^l);
 // dC/dW_l = (1/m) Delta_l^T A_{l-1}; dC/db_l = (1/m) sum over rows of Delta_l.
 export function backprop(net: usize, m: i32): f64 {
+  if (isSmall(net)) return smallBackprop(net, m);
   forward(net, m);
-  const small = isSmall(net);
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
   const grads = ptr(net, NET_GRADS);
@@ -102,14 +90,7 @@ export function backprop(net: usize, m: i32): f64 {
     const ain = layerInput(net, l);
     // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
     const gw = grads + (<usize>layerField(net, l, LAYER_W) << 2);
-    if (small) {
-      if ((nin & 3) != 0 && (nout & 3) == 0) {
-        // dW^T (nin x nout): its columns, the units, fill the lanes.
-        smallProduct(nin, nout, m, ain, 1, nin, delta, nout, gw, 1, nin, 0, invm);
-      } else {
-        smallProduct(nout, nin, m, delta, 1, nout, ain, nin, gw, nin, 1, 0, invm);
-      }
-    } else if (narrow(nin, nout)) {
+    if (narrow(nin, nout)) {
       // Few inputs (tabular data, XOR): C^T tiles. The 8-row panels of Delta^T are Delta's
       // 8-column panels, i.e. packRows(Delta); A_{l-1} is read in place as B^T.
       packRows(pack, delta, m, nout, nout);
@@ -123,12 +104,8 @@ export function backprop(net: usize, m: i32): f64 {
       // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
       const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
       const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-      if (small) {
-        smallProduct(m, nin, nout, delta, nout, 1, w, nin, dprev, nin, 1, 0, 1);
-      } else {
-        parallelPackRows(net, pack, w, nout, nin, nin);
-        parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
-      }
+      parallelPackRows(net, pack, w, nout, nin, nin);
+      parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
       activationBackward(
         layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
         layerPtr(net, l - 1, LAYER_A), dprev, m, nin,

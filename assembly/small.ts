@@ -1,15 +1,25 @@
-// Products for small networks: every layer at most SMALL_WIDTH units wide (XOR, most tabular
-// nets). Their products are a few hundred multiply-adds, where gemm.ts's packing, tile
-// epilogues and thread checks cost more than the arithmetic. Here each product is one pass
-// over unpacked operands.
+// Small networks: every layer at most SMALL_WIDTH units wide (XOR, most tabular nets). Their
+// products are a few hundred multiply-adds, where gemm.ts's packing, tile epilogues and
+// thread checks cost more than the arithmetic, and a layer of 1-16 units fills few lanes of a
+// tile. Here the batch rows are the lanes: hidden layers keep Z, A and Delta transposed,
+// (units x mp) with mp = m rounded up to 4 (TS sizes every activation region for that), so a
+// unit's values for four rows are one f32x4 and W is read in place, never packed.
 //
-// Same bits as gemm.ts: every element is summed from +0 over k in ascending order, then
-// multiplied by alpha, then the bias is added, exactly as in the 4x8, 1-row and narrow
-// kernels (lanes are independent elements, and there is no FMA). So a network gives the same
-// results whichever path runs (a test compares them with this path switched off).
+// Same bits as gemm.ts: every element is summed from +0 over its inner index in ascending
+// order, then multiplied by alpha, then the bias is added, as in the 4x8, 1-row and narrow
+// kernels (lanes are independent elements and there is no FMA). Sums over the batch rows
+// (dW, db) add the lanes one by one in row order. Activations are elementwise, so their
+// layout does not matter. So a network gives the same results on either path (a test
+// compares them with this path switched off). The lanes past row m hold whatever the regions
+// held; they are computed and never read into a result.
 
-import { NET_LAYERS, LAYER_IN, LAYER_OUT } from '../src/abi';
-import { field, layerField } from './layout';
+import {
+  NET_LAYERS, NET_LOSS, NET_PARAMS, NET_GRADS, NET_X, NET_Y, NET_PACK, NET_INPUT,
+  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA,
+} from '../src/abi';
+import { field, ptr, layerField, layerPtr } from './layout';
+import { activationForward, activationBackward } from './activations';
+import { outputLossAndDelta } from './losses';
 
 /** Widest layer (inputs or units) that takes this path. */
 export const SMALL_WIDTH = 32;
@@ -33,129 +43,273 @@ export function isSmall(net: usize): bool {
   return true;
 }
 
-// W^T (K x N, row-major, row stride N) from W (N x K, row-major), for the forward product.
-export function transposeSmall(wt: usize, w: usize, N: i32, K: i32): void {
-  for (let k = 0; k < K; k++) {
-    const dst = wt + ((<usize>k * N) << 2);
-    let src = w + (<usize>k << 2);
-    const step = <usize>K << 2;
-    for (let j = 0; j < N; j++) {
-      store<f32>(dst + (<usize>j << 2), load<f32>(src));
-      src += step;
-    }
+// The input rows (m x K, row-major) transposed to (K x mp).
+function transposeInput(dst: usize, src: usize, m: i32, K: i32, mp: i32): void {
+  for (let i = 0; i < m; i++) {
+    const row = src + ((<usize>i * K) << 2);
+    for (let k = 0; k < K; k++) store<f32>(dst + ((<usize>k * mp + i) << 2), load<f32>(row + (<usize>k << 2)));
   }
 }
 
-// C (M x N) = alpha * A (M x K) * B (K x N) + bias (N, or 0 for none).
-//   A(i, k) at a + 4 (i rsa + k csa); B(k, j) at b + 4 (k rsb + j): contiguous along j;
-//   C(i, j) at c + 4 (i rsc + j csc).
-// Columns go four at a time as f32x4 lanes, four rows at a time (four independent chains);
-// the last N % 4 columns in scalar, four rows at a time as well.
-export function smallProduct(
-  M: i32, N: i32, K: i32,
-  a: usize, rsa: i32, csa: i32,
-  b: usize, rsb: i32,
-  c: usize, rsc: i32, csc: i32,
+// Out(j, i) = alpha * sum_k Coef(j, k) * In(k, i) + bias[j] (bias 0: none), i < mp in lanes.
+//   Coef(j, k) at coef + 4 (j rsc + k csc); In(k, i) at src + 4 (k mp + i);
+//   Out(j, i) at dst + 4 (j dsj + i dsi). dsi = 1 stores whole vectors (padding lanes too),
+//   otherwise the rows below m lane by lane.
+// Four output rows j at a time share each In vector (four independent chains).
+export function lanesProduct(
+  N: i32, K: i32,
+  coef: usize, rsc: i32, csc: i32,
+  src: usize, mp: i32,
+  dst: usize, dsj: i32, dsi: i32, m: i32,
   bias: usize, alpha: f32,
 ): void {
   const valpha = f32x4.splat(alpha);
-  const astep = <usize>csa << 2;
-  const arow = <usize>rsa << 2;
-  const bstep = <usize>rsb << 2;
+  const cstep = <usize>csc << 2;
   const crow = <usize>rsc << 2;
-  const ccol = <usize>csc << 2;
-  const M4 = M & ~3;
+  const sstep = <usize>mp << 2;
   const N4 = N & ~3;
-  for (let j0 = 0; j0 < N4; j0 += 4) {
-    const vbias = bias != 0 ? v128.load(bias + (<usize>j0 << 2)) : f32x4.splat(0);
-    const bcol = b + (<usize>j0 << 2);
-    const ccol0 = c + <usize>j0 * ccol;
-    let i = 0;
-    for (; i < M4; i += 4) {
-      let pa = a + <usize>i * arow;
-      let pb = bcol;
-      let acc0 = f32x4.splat(0);
-      let acc1 = f32x4.splat(0);
-      let acc2 = f32x4.splat(0);
-      let acc3 = f32x4.splat(0);
-      for (let k = 0; k < K; k++) {
-        const vb = v128.load(pb);
-        acc0 = f32x4.add(acc0, f32x4.mul(v128.load32_splat(pa), vb));
-        acc1 = f32x4.add(acc1, f32x4.mul(v128.load32_splat(pa + arow), vb));
-        acc2 = f32x4.add(acc2, f32x4.mul(v128.load32_splat(pa + 2 * arow), vb));
-        acc3 = f32x4.add(acc3, f32x4.mul(v128.load32_splat(pa + 3 * arow), vb));
-        pa += astep;
-        pb += bstep;
-      }
-      const pc = ccol0 + <usize>i * crow;
-      storeLanes(pc, f32x4.add(f32x4.mul(acc0, valpha), vbias), ccol);
-      storeLanes(pc + crow, f32x4.add(f32x4.mul(acc1, valpha), vbias), ccol);
-      storeLanes(pc + 2 * crow, f32x4.add(f32x4.mul(acc2, valpha), vbias), ccol);
-      storeLanes(pc + 3 * crow, f32x4.add(f32x4.mul(acc3, valpha), vbias), ccol);
+  let j = 0;
+  for (; j < N4; j += 4) {
+    const c0 = coef + <usize>j * crow;
+    let b0 = f32x4.splat(0);
+    let b1 = b0;
+    let b2 = b0;
+    let b3 = b0;
+    if (bias != 0) {
+      const pb = bias + (<usize>j << 2);
+      b0 = v128.load32_splat(pb);
+      b1 = v128.load32_splat(pb, 4);
+      b2 = v128.load32_splat(pb, 8);
+      b3 = v128.load32_splat(pb, 12);
     }
-    for (; i < M; i++) {
-      let pa = a + <usize>i * arow;
-      let pb = bcol;
-      let acc = f32x4.splat(0);
+    for (let c = 0; c < mp; c += 4) {
+      let pc = c0;
+      let ps = src + (<usize>c << 2);
+      let acc0 = f32x4.splat(0);
+      let acc1 = acc0;
+      let acc2 = acc0;
+      let acc3 = acc0;
       for (let k = 0; k < K; k++) {
-        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
-        pa += astep;
-        pb += bstep;
+        const v = v128.load(ps);
+        acc0 = f32x4.add(acc0, f32x4.mul(v128.load32_splat(pc), v));
+        acc1 = f32x4.add(acc1, f32x4.mul(v128.load32_splat(pc + crow), v));
+        acc2 = f32x4.add(acc2, f32x4.mul(v128.load32_splat(pc + 2 * crow), v));
+        acc3 = f32x4.add(acc3, f32x4.mul(v128.load32_splat(pc + 3 * crow), v));
+        pc += cstep;
+        ps += sstep;
       }
-      storeLanes(ccol0 + <usize>i * crow, f32x4.add(f32x4.mul(acc, valpha), vbias), ccol);
+      storeRows(dst, j, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc0, valpha), b0));
+      storeRows(dst, j + 1, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc1, valpha), b1));
+      storeRows(dst, j + 2, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc2, valpha), b2));
+      storeRows(dst, j + 3, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc3, valpha), b3));
     }
   }
-  for (let j = N4; j < N; j++) {
-    const bj: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
-    const bcol = b + (<usize>j << 2);
-    const cj = c + <usize>j * ccol;
-    let i = 0;
-    for (; i < M4; i += 4) {
-      let pa = a + <usize>i * arow;
-      let pb = bcol;
-      let s0: f32 = 0;
-      let s1: f32 = 0;
-      let s2: f32 = 0;
-      let s3: f32 = 0;
+  for (; j < N; j++) {
+    const c0 = coef + <usize>j * crow;
+    const b0 = bias != 0 ? v128.load32_splat(bias + (<usize>j << 2)) : f32x4.splat(0);
+    for (let c = 0; c < mp; c += 4) {
+      let pc = c0;
+      let ps = src + (<usize>c << 2);
+      let acc = f32x4.splat(0);
       for (let k = 0; k < K; k++) {
-        const vb = load<f32>(pb);
-        s0 += load<f32>(pa) * vb;
-        s1 += load<f32>(pa + arow) * vb;
-        s2 += load<f32>(pa + 2 * arow) * vb;
-        s3 += load<f32>(pa + 3 * arow) * vb;
-        pa += astep;
-        pb += bstep;
+        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(pc), v128.load(ps)));
+        pc += cstep;
+        ps += sstep;
       }
-      const pc = cj + <usize>i * crow;
-      store<f32>(pc, s0 * alpha + bj);
-      store<f32>(pc + crow, s1 * alpha + bj);
-      store<f32>(pc + 2 * crow, s2 * alpha + bj);
-      store<f32>(pc + 3 * crow, s3 * alpha + bj);
-    }
-    for (; i < M; i++) {
-      let pa = a + <usize>i * arow;
-      let pb = bcol;
-      let s: f32 = 0;
-      for (let k = 0; k < K; k++) {
-        s += load<f32>(pa) * load<f32>(pb);
-        pa += astep;
-        pb += bstep;
-      }
-      store<f32>(cj + <usize>i * crow, s * alpha + bj);
+      storeRows(dst, j, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc, valpha), b0));
     }
   }
 }
 
-// Four lanes to C(i, j0..j0+3): one store when the columns are contiguous, else four.
+// Lanes c..c+3 of output row j: one store when they are contiguous, else the rows below m.
 // @ts-ignore: decorator
 @inline
-function storeLanes(p: usize, v: v128, step: usize): void {
-  if (step == 4) {
+function storeRows(dst: usize, j: i32, c: i32, dsj: i32, dsi: i32, m: i32, v: v128): void {
+  const p = dst + ((<usize>j * dsj + <usize>c * dsi) << 2);
+  if (dsi == 1) {
     v128.store(p, v);
   } else {
+    const step = <usize>dsi << 2;
+    const rows = m - c;
     store<f32>(p, f32x4.extract_lane(v, 0));
-    store<f32>(p + step, f32x4.extract_lane(v, 1));
-    store<f32>(p + 2 * step, f32x4.extract_lane(v, 2));
-    store<f32>(p + 3 * step, f32x4.extract_lane(v, 3));
+    if (rows > 1) store<f32>(p + step, f32x4.extract_lane(v, 1));
+    if (rows > 2) store<f32>(p + 2 * step, f32x4.extract_lane(v, 2));
+    if (rows > 3) store<f32>(p + 3 * step, f32x4.extract_lane(v, 3));
   }
+}
+
+// Row sums of a 4 x 4 block, four at once: lane t of the result is s[t] + p_t[0] + p_t[1] +
+// ... (the first `rows` lanes of p_t, added in that order). A 4x4 transpose (eight shuffles)
+// turns the lanes of each p_t into one lane of four vectors, so the adds are f32x4 and keep
+// the row order.
+// @ts-ignore: decorator
+@inline
+function addTransposed(s: v128, p0: v128, p1: v128, p2: v128, p3: v128, rows: i32): v128 {
+  const t0 = i32x4.shuffle(p0, p1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(p0, p1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(p2, p3, 2, 6, 3, 7);
+  s = f32x4.add(s, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  if (rows > 1) s = f32x4.add(s, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  if (rows > 2) s = f32x4.add(s, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  if (rows > 3) s = f32x4.add(s, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+  return s;
+}
+
+// Lane t: sum over i < m of X_t(i) * Y(i), from +0 in row order (rows of lanes).
+// @ts-ignore: decorator
+@inline
+function dotBlock(x0: usize, x1: usize, x2: usize, x3: usize, y: usize, m: i32): v128 {
+  let s = f32x4.splat(0);
+  for (let c = 0; c < m; c += 4) {
+    const off = <usize>c << 2;
+    const vy = v128.load(y + off);
+    s = addTransposed(
+      s,
+      f32x4.mul(v128.load(x0 + off), vy), f32x4.mul(v128.load(x1 + off), vy),
+      f32x4.mul(v128.load(x2 + off), vy), f32x4.mul(v128.load(x3 + off), vy),
+      m - c,
+    );
+  }
+  return s;
+}
+
+// The first n lanes of v to p, p + step, p + 2 step, p + 3 step.
+// @ts-ignore: decorator
+@inline
+function storeSome(p: usize, step: usize, v: v128, n: i32): void {
+  if (n == 4 && step == 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p + step, f32x4.extract_lane(v, 1));
+  if (n > 2) store<f32>(p + 2 * step, f32x4.extract_lane(v, 2));
+  if (n > 3) store<f32>(p + 3 * step, f32x4.extract_lane(v, 3));
+}
+
+// Out(j, k) = alpha * sum_{i < m} D(j, i) A(k, i), rows of mp lanes; Out row-major (N x K).
+// (dW = (1/m) Delta^T A_prev, with Delta and A_prev transposed.) Blocks of four k for one j,
+// or of four j for one k when there are fewer than four k; a short block repeats its first
+// row and drops those lanes.
+export function lanesDots(N: i32, K: i32, d: usize, a: usize, mp: i32, m: i32, out: usize, alpha: f32): void {
+  const rowBytes = <usize>mp << 2;
+  const valpha = f32x4.splat(alpha);
+  if (K >= 4 || N < 4) {
+    for (let j = 0; j < N; j++) {
+      const dj = d + <usize>j * rowBytes;
+      for (let k = 0; k < K; k += 4) {
+        const n = min(4, K - k);
+        const a0 = a + <usize>k * rowBytes;
+        const a1 = n > 1 ? a0 + rowBytes : a0;
+        const a2 = n > 2 ? a0 + 2 * rowBytes : a0;
+        const a3 = n > 3 ? a0 + 3 * rowBytes : a0;
+        const s = f32x4.mul(dotBlock(a0, a1, a2, a3, dj, m), valpha);
+        storeSome(out + ((<usize>j * K + k) << 2), 4, s, n);
+      }
+    }
+  } else {
+    const step = <usize>K << 2;
+    for (let k = 0; k < K; k++) {
+      const ak = a + <usize>k * rowBytes;
+      for (let j = 0; j < N; j += 4) {
+        const n = min(4, N - j);
+        const d0 = d + <usize>j * rowBytes;
+        const d1 = n > 1 ? d0 + rowBytes : d0;
+        const d2 = n > 2 ? d0 + 2 * rowBytes : d0;
+        const d3 = n > 3 ? d0 + 3 * rowBytes : d0;
+        const s = f32x4.mul(dotBlock(d0, d1, d2, d3, ak, m), valpha);
+        storeSome(out + ((<usize>j * K + k) << 2), step, s, n);
+      }
+    }
+  }
+}
+
+// db[j] = alpha * sum_{i < m} D(j, i), in row order; four units at a time.
+function lanesSums(N: i32, d: usize, mp: i32, m: i32, db: usize, alpha: f32): void {
+  const rowBytes = <usize>mp << 2;
+  const valpha = f32x4.splat(alpha);
+  for (let j = 0; j < N; j += 4) {
+    const n = min(4, N - j);
+    const d0 = d + <usize>j * rowBytes;
+    const d1 = n > 1 ? d0 + rowBytes : d0;
+    const d2 = n > 2 ? d0 + 2 * rowBytes : d0;
+    const d3 = n > 3 ? d0 + 3 * rowBytes : d0;
+    let s = f32x4.splat(0);
+    for (let c = 0; c < m; c += 4) {
+      const off = <usize>c << 2;
+      s = addTransposed(s, v128.load(d0 + off), v128.load(d1 + off), v128.load(d2 + off), v128.load(d3 + off), m - c);
+    }
+    storeSome(db + (<usize>j << 2), 4, f32x4.mul(s, valpha), n);
+  }
+}
+
+// Forward pass of m rows: hidden layers transposed, the output layer row-major (m x units) in
+// its Z and A regions, as the gemm path leaves it for predict, evaluate and the loss. The
+// transposed input sits in the packing scratch, which TS sizes for pad8(rows) x inputs.
+export function smallForward(net: usize, m: i32): void {
+  const mp = (m + 3) & ~3;
+  const L = field(net, NET_LAYERS);
+  const params = ptr(net, NET_PARAMS);
+  let src = ptr(net, NET_PACK);
+  transposeInput(src, ptr(net, NET_X), m, field(net, NET_INPUT), mp);
+  for (let l = 0; l < L; l++) {
+    const nin = layerField(net, l, LAYER_IN);
+    const nout = layerField(net, l, LAYER_OUT);
+    const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
+    const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
+    const z = layerPtr(net, l, LAYER_Z);
+    const a = layerPtr(net, l, LAYER_A);
+    const act = layerField(net, l, LAYER_ACT);
+    if (l < L - 1) {
+      lanesProduct(nout, nin, w, nin, 1, src, mp, z, mp, 1, m, b, 1);
+      activationForward(act, z, a, 1, nout * mp);
+    } else {
+      // Z (m x nout): element (j, i) at i * nout + j; one output unit stores whole vectors.
+      lanesProduct(nout, nin, w, nin, 1, src, mp, z, 1, nout, m, b, 1);
+      activationForward(act, z, a, m, nout);
+    }
+    src = a;
+  }
+}
+
+// Forward, loss and backward for m rows (the gemm path's backprop, rows in lanes). Leaves the
+// batch-averaged gradients in the gradient block and returns the summed loss.
+export function smallBackprop(net: usize, m: i32): f64 {
+  smallForward(net, m);
+  const mp = (m + 3) & ~3;
+  const L = field(net, NET_LAYERS);
+  const last = L - 1;
+  const params = ptr(net, NET_PARAMS);
+  const grads = ptr(net, NET_GRADS);
+  const nout = layerField(net, last, LAYER_OUT);
+  const dL = layerPtr(net, last, LAYER_DELTA);
+  const loss = outputLossAndDelta(
+    field(net, NET_LOSS), layerField(net, last, LAYER_ACT), layerPtr(net, last, LAYER_Z),
+    layerPtr(net, last, LAYER_A), ptr(net, NET_Y), dL, m, nout,
+  );
+  // The output deltas transposed (nout x mp). One unit: they already are. Otherwise into the
+  // output layer's Z region, which nothing reads after the loss.
+  let delta = dL;
+  if (nout > 1) {
+    delta = layerPtr(net, last, LAYER_Z);
+    transposeInput(delta, dL, m, nout, mp);
+  }
+  const invm: f32 = <f32>1 / <f32>m;
+  for (let l = last; l >= 0; l--) {
+    const nin = layerField(net, l, LAYER_IN);
+    const units = layerField(net, l, LAYER_OUT);
+    const ain = l == 0 ? ptr(net, NET_PACK) : layerPtr(net, l - 1, LAYER_A);
+    lanesDots(units, nin, delta, ain, mp, m, grads + (<usize>layerField(net, l, LAYER_W) << 2), invm);
+    lanesSums(units, delta, mp, m, grads + (<usize>layerField(net, l, LAYER_B) << 2), invm);
+    if (l > 0) {
+      // Delta_{l-1}^T (nin x mp) = W_l^T Delta_l^T, then * g'(z_{l-1}).
+      const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
+      const dprev = layerPtr(net, l - 1, LAYER_DELTA);
+      lanesProduct(nin, units, w, 1, nin, delta, mp, dprev, mp, 1, m, 0, 1);
+      activationBackward(layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z), layerPtr(net, l - 1, LAYER_A), dprev, 1, nin * mp);
+      delta = dprev;
+    }
+  }
+  return loss;
 }

@@ -54,10 +54,11 @@ export interface CoreExports {
   firstNonFinite(p: number, n: number): number;
   /** 0 sends every network through the gemm.ts path (tests); returns the previous setting. */
   setSmallPath(on: number): number;
-  smallProduct(
-    M: number, N: number, K: number, a: number, rsa: number, csa: number, b: number, rsb: number,
-    c: number, rsc: number, csc: number, bias: number, alpha: number,
+  lanesProduct(
+    N: number, K: number, coef: number, rsc: number, csc: number, src: number, mp: number,
+    dst: number, dsj: number, dsi: number, m: number, bias: number, alpha: number,
   ): void;
+  lanesDots(N: number, K: number, d: number, a: number, mp: number, m: number, out: number, alpha: number): void;
 }
 
 /** One module instance, its memory and the allocator that plans it. */

@@ -1,5 +1,5 @@
-// The small-network path (assembly/small.ts: no packing, one pass per product) against the
-// gemm.ts path it replaces for networks at most SMALL_WIDTH wide. It keeps gemm.ts's
+// The small-network path (assembly/small.ts: batch rows in the lanes, nothing packed) against
+// the gemm.ts path it replaces for networks at most SMALL_WIDTH wide. It keeps gemm.ts's
 // summation order, so the two must agree bit for bit: the kernel against gemmReference at
 // tile edges and strides, and whole networks trained both ways.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
@@ -29,37 +29,79 @@ function randomArray(n: number, random: Random): Float32Array {
   return Float32Array.from({ length: n }, () => 2 * random.uniform() - 1);
 }
 
-describe('smallProduct vs the scalar reference', () => {
-  it('C = alpha A B + bias over row and column tails, strided A and C, bit-identical', () => {
+describe('rows-in-lanes kernels vs the scalar reference', () => {
+  const download = (ptr: number, n: number) => f32().slice(ptr >> 2, (ptr >> 2) + n);
+
+  it('lanesProduct: Out(j, i) = alpha Coef In + bias over unit and row tails, both coefficient and output layouts, bit-identical', () => {
     const random = new Random(5);
     let cases = 0;
-    for (const M of [1, 2, 3, 4, 5, 9]) {
-      for (const N of [1, 2, 3, 4, 5, 8, 13]) {
-        for (const K of [1, 2, 5, 16]) {
-          for (const transposed of [false, true]) {
-            const a = upload(randomArray(M * K, random));
-            const b = upload(randomArray(K * N, random));
-            const bias = upload(randomArray(N, random));
-            const want = rt.arena.alloc(M * N * 4);
-            const got = rt.arena.alloc(M * N * 4);
-            // A(i, k) at i * rsa + k * csa; C transposed stores C(i, j) at j * M + i.
-            const [rsa, csa] = transposed ? [1, M] : [K, 1];
-            for (const [bp, alpha] of [[bias, 1], [0, 0.37], [bias, 0.37]] as const) {
-              rt.core.gemmReference(M, N, K, a, rsa, csa, b, N, want, N, bp, alpha);
-              if (transposed) rt.core.smallProduct(M, N, K, a, rsa, csa, b, N, got, 1, M, bp, alpha);
-              else rt.core.smallProduct(M, N, K, a, rsa, csa, b, N, got, N, 1, bp, alpha);
-              const w = f32().slice(want >> 2, (want >> 2) + M * N);
-              const g = f32().slice(got >> 2, (got >> 2) + M * N);
-              const gRowMajor = transposed ? w.map((_, idx) => g[(idx % N) * M + Math.floor(idx / N)]) : g;
-              expect(Array.from(gRowMajor), `${M}x${N}x${K} transposed ${transposed} alpha ${alpha}`).toEqual(Array.from(w));
-              cases++;
+    for (const N of [1, 2, 3, 4, 5, 9]) {
+      for (const K of [1, 2, 5, 16]) {
+        for (const m of [1, 3, 4, 5, 9]) {
+          const mp = Math.ceil(m / 4) * 4;
+          const coef = randomArray(N * K, random);
+          const src = randomArray(K * mp, random);
+          const bias = randomArray(N, random);
+          const pc = upload(coef);
+          const ps = upload(src);
+          const pb = upload(bias);
+          for (const coefTransposed of [false, true]) {
+            // Coef(j, k) at j * rsc + k * csc, and the same values as a plain B (K x N).
+            const [rsc, csc] = coefTransposed ? [1, N] : [K, 1];
+            const b = new Float32Array(K * N);
+            for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) b[k * N + j] = coef[j * rsc + k * csc];
+            const pB = upload(b);
+            for (const [bp, alpha] of [[pb, 1], [0, 0.37], [pb, 0.37]] as const) {
+              // Reference: C (m x N) = alpha * In^T (m x K) * B + bias, In^T read through strides.
+              const want = rt.arena.alloc(m * N * 4);
+              rt.core.gemmReference(m, N, K, ps, 1, mp, pB, N, want, N, bp, alpha);
+              const w = download(want, m * N);
+              for (const rowMajor of [false, true]) {
+                const out = rt.arena.alloc(N * mp * 4 + 16);
+                const [dsj, dsi] = rowMajor ? [1, N] : [mp, 1];
+                rt.core.lanesProduct(N, K, pc, rsc, csc, ps, mp, out, dsj, dsi, m, bp, alpha);
+                const o = download(out, N * mp);
+                const got = Float32Array.from({ length: m * N }, (_, idx) => o[(idx % N) * dsj + Math.floor(idx / N) * dsi]);
+                expect(Array.from(got), `N ${N} K ${K} m ${m} coefT ${coefTransposed} rowMajor ${rowMajor} alpha ${alpha}`).toEqual(Array.from(w));
+                rt.arena.free(out);
+                cases++;
+              }
+              rt.arena.free(want);
             }
-            for (const p of [a, b, bias, want, got]) rt.arena.free(p);
+            rt.arena.free(pB);
           }
+          for (const p of [pc, ps, pb]) rt.arena.free(p);
         }
       }
     }
-    expect(cases).toBe(6 * 7 * 4 * 2 * 3);
+    expect(cases).toBe(6 * 4 * 5 * 2 * 3 * 2);
+  });
+
+  it('lanesDots: Out(j, k) = alpha sum over the first m lanes of D(j, i) A(k, i), bit-identical', () => {
+    const random = new Random(6);
+    let cases = 0;
+    for (const N of [1, 2, 4, 5]) {
+      for (const K of [1, 3, 4, 7, 16]) {
+        for (const m of [1, 2, 3, 4, 5, 8, 13]) {
+          const mp = Math.ceil(m / 4) * 4;
+          const d = randomArray(N * mp, random);
+          const a = randomArray(K * mp, random);
+          const pd = upload(d);
+          const pa = upload(a);
+          const b = new Float32Array(m * K);
+          for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) b[i * K + k] = a[k * mp + i];
+          const pB = upload(b);
+          const want = rt.arena.alloc(N * K * 4);
+          const out = rt.arena.alloc(N * K * 4);
+          rt.core.gemmReference(N, K, m, pd, mp, 1, pB, K, want, K, 0, 0.25);
+          rt.core.lanesDots(N, K, pd, pa, mp, m, out, 0.25);
+          expect(Array.from(download(out, N * K)), `N ${N} K ${K} m ${m}`).toEqual(Array.from(download(want, N * K)));
+          for (const p of [pd, pa, pB, want, out]) rt.arena.free(p);
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(4 * 5 * 7);
   });
 });
 
@@ -70,7 +112,7 @@ const OPTIMIZERS = [
   { kind: 'rmsprop', learningRate: 0.01 },
 ] as const;
 
-/** The descriptor word that says which W^T layout the last forward pass used. */
+/** The descriptor word that says whether W^T is packed for the gemm path. */
 function packedLayout(net: Network): number {
   const engine = (net as unknown as { engine: { net: number } }).engine;
   return new Int32Array(rt.memory.buffer)[(engine.net >> 2) + abi.NET_PACKED];
@@ -123,8 +165,8 @@ describe('small networks: the small path equals the gemm path bit for bit', () =
           );
           const small = await run(options, x, y, c.batchSize, true);
           const generic = await run(options, x, y, c.batchSize, false);
-          // The paths really differ: W^T is kept plain on one and in 8-column panels on the other.
-          expect(small.layout).toBe(2);
+          // The paths really differ: only the gemm path packs W^T (and marks it packed).
+          expect(small.layout).toBe(0);
           expect(generic.layout).toBe(1);
           smallRuns++;
           expect(small.params).toEqual(generic.params);
