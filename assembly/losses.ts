@@ -9,7 +9,7 @@
 // delta_k = a_k (g_k - sum_j a_j g_j).
 
 import { ACT_SIGMOID, ACT_SOFTMAX, LOSS_MSE, LOSS_BCE, LOSS_CCE } from '../src/abi';
-import { activationBackward, softplus } from './activations';
+import { activationBackward, vsoftplus, loadTail } from './activations';
 
 const CLAMP: f32 = 1e-7;
 
@@ -27,13 +27,22 @@ export function outputLossAndDelta(
       store<f32>(d + off, diff);
     }
   } else if (loss == LOSS_BCE && act == ACT_SIGMOID) {
+    // -[y log s(z) + (1-y) log(1 - s(z))] = softplus(z) - y z, four samples at a time (the
+    // tail as a partly filled vector); the f64 sum takes the lanes in order.
+    for (let i = 0; i < n; i += 4) {
+      const off = <usize>i << 2;
+      const rem = n - i;
+      const zv = rem >= 4 ? v128.load(z + off) : loadTail(z + off, rem);
+      const yv = rem >= 4 ? v128.load(y + off) : loadTail(y + off, rem);
+      const sp = vsoftplus(zv);
+      total += <f64>f32x4.extract_lane(sp, 0) - <f64>f32x4.extract_lane(yv, 0) * <f64>f32x4.extract_lane(zv, 0);
+      if (rem > 1) total += <f64>f32x4.extract_lane(sp, 1) - <f64>f32x4.extract_lane(yv, 1) * <f64>f32x4.extract_lane(zv, 1);
+      if (rem > 2) total += <f64>f32x4.extract_lane(sp, 2) - <f64>f32x4.extract_lane(yv, 2) * <f64>f32x4.extract_lane(zv, 2);
+      if (rem > 3) total += <f64>f32x4.extract_lane(sp, 3) - <f64>f32x4.extract_lane(yv, 3) * <f64>f32x4.extract_lane(zv, 3);
+    }
     for (let i = 0; i < n; i++) {
       const off = <usize>i << 2;
-      const zi = load<f32>(z + off);
-      const yi = load<f32>(y + off);
-      // -[y log s(z) + (1-y) log(1 - s(z))] = softplus(z) - y z
-      total += <f64>softplus(zi) - <f64>yi * <f64>zi;
-      store<f32>(d + off, load<f32>(a + off) - yi);
+      store<f32>(d + off, load<f32>(a + off) - load<f32>(y + off));
     }
     return total;
   } else if (loss == LOSS_CCE && act == ACT_SOFTMAX) {

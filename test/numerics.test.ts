@@ -16,6 +16,30 @@ for (const backend of ['wasm', 'js'] as const) {
       expect(net.evaluate([[-200]], [[0]]).loss).toBeLessThan(1e-30 + 1e-6);
     });
 
+    it('binary cross-entropy of a sigmoid output matches log(1 + e^z) - y z over z in [-30, 30]', async () => {
+      const net = await Network.create({ inputSize: 1, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'binary-cross-entropy', backend });
+      net.setWeights({ weights: [Float32Array.of(1)], biases: [Float32Array.of(0)] });
+      const exact = (z: number, y: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z;
+      const zs: number[] = [];
+      for (let i = -300; i <= 300; i++) zs.push(Math.fround(i / 10 + 0.013));
+      zs.push(0, 1e-7, -1e-7);
+      for (const y of [0, 1]) {
+        for (const z of zs) {
+          const want = exact(z, y);
+          const got = net.evaluate([[z]], [[y]]).loss;
+          // 1e-6 relative, plus two float32 ulps of softplus(z) where y z cancels most of it.
+          const tol = 1e-6 * want + 2.4e-7 * Math.max(1, Math.abs(z)) * y + 1e-30;
+          expect(Math.abs(got - want), `z ${z} y ${y}`).toBeLessThanOrEqual(tol);
+        }
+      }
+      // Seven rows at once, targets mixed: one four-lane pass and a three-lane tail.
+      const batch = [-7.5, 3.25, 0.5, -0.125, 12, -2, 1];
+      const ys = [1, 0, 0, 1, 1, 0, 1];
+      const mean = batch.reduce((s, z, i) => s + exact(z, ys[i]), 0) / batch.length;
+      const got = net.evaluate(batch.map((z) => [z]), ys.map((y) => [y])).loss;
+      expect(Math.abs(got - mean)).toBeLessThanOrEqual(1e-6 * mean + 2.4e-7 * 12);
+    });
+
     it('softmax + categorical cross-entropy stay finite for logits of 1e4', async () => {
       const net = await Network.create({ inputSize: 1, layers: [{ units: 3, activation: 'softmax' }], backend });
       net.setWeights({ weights: [Float32Array.of(1e4, -1e4, 0)], biases: [new Float32Array(3)] });
