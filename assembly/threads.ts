@@ -18,11 +18,18 @@
 //           the next job (and claims nothing) or is counted in ACTIVE before the caller
 //           rewrites the job, so it never reads a half-written one.
 // All wasm atomics are sequentially consistent, which this argument relies on.
+//
+// A worker that traps inside a job (a bug, never expected) would leave its chunk undone and
+// the caller spinning forever. Its JS wrapper (src/worker.ts) counts it in FAILED before it
+// dies; the caller's spin sees that, waits until every live worker has left the job (ACTIVE
+// down to the dead ones, who never decrement it), and traps too, which TS reports as a
+// WORKER_FAILED error. From then on every job stays on the calling thread.
 
 import {
   NET_POOL, NET_THREADS, NET_TILE,
   POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_SLEEPERS, POOL_CHUNKS,
   POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_WORKERS_FIRST, POOL_ARGS, POOL_TILES,
+  POOL_FAILED, POOL_TRAP,
   JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS,
 } from '../src/abi';
 import { gemm, packTransposed, packRows } from './gemm';
@@ -51,11 +58,19 @@ const SPIN_POLLS: i32 = 1 << 18;
   store<i32>(pool + (<usize>(POOL_ARGS + i) << 2), v);
 }
 
-/** Threads a network may use right now (1 without a pool). */
+/** Threads a network may use right now (1 without a pool, or once a worker has failed). */
 // @ts-ignore: decorator
 @inline function threadsOf(net: usize): i32 {
   const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
-  return pool == 0 ? 1 : load<i32>(net + (<usize>NET_THREADS << 2));
+  if (pool == 0 || atomic.load<i32>(word(pool, POOL_FAILED)) != 0) return 1;
+  return load<i32>(net + (<usize>NET_THREADS << 2));
+}
+
+// A worker died inside the posted job: wait until the live ones have left it (so none still
+// writes into the job's output), then trap.
+function abandon(pool: usize): void {
+  while (atomic.load<i32>(word(pool, POOL_ACTIVE)) > atomic.load<i32>(word(pool, POOL_FAILED))) {}
+  unreachable();
 }
 
 // Opens a job: SEQ odd, then waits until no worker is still looking at the previous one.
@@ -77,10 +92,14 @@ function post(pool: usize, kind: i32, chunks: i32, threads: i32, tile: usize): v
   // Tests switch this on to make "the workers took part" deterministic on a loaded machine,
   // where a worker may otherwise not be scheduled before the caller has done everything.
   if (atomic.load<i32>(word(pool, POOL_WORKERS_FIRST)) != 0) {
-    while (atomic.load<i32>(word(pool, POOL_NEXT)) == 0) {}
+    while (atomic.load<i32>(word(pool, POOL_NEXT)) == 0) {
+      if (atomic.load<i32>(word(pool, POOL_FAILED)) != 0) abandon(pool);
+    }
   }
   claim(pool, tile, false);
-  while (atomic.load<i32>(word(pool, POOL_DONE)) < chunks) {}
+  while (atomic.load<i32>(word(pool, POOL_DONE)) < chunks) {
+    if (atomic.load<i32>(word(pool, POOL_FAILED)) != 0) abandon(pool);
+  }
 }
 
 // Claims and computes chunks of the posted job until none is left.
@@ -90,6 +109,8 @@ function claim(pool: usize, tile: usize, worker: bool): void {
   while (true) {
     const c = atomic.add<i32>(word(pool, POOL_NEXT), 1);
     if (c >= chunks) return;
+    // Tests: a worker fails with chunk c claimed and undone.
+    if (worker && atomic.load<i32>(word(pool, POOL_TRAP)) != 0 && atomic.cmpxchg<i32>(word(pool, POOL_TRAP), 1, 0) == 1) unreachable();
     if (kind == JOB_GEMM) gemmChunk(pool, c, tile);
     else if (kind == JOB_OPTIMIZER) updateChunk(pool, c);
     else packChunk(pool, kind, c);

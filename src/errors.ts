@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'DIVERGED' // the loss became NaN or infinite during fit
   | 'INVALID_MODEL' // a model file or JSON is corrupt, truncated or of another version
   | 'OUT_OF_MEMORY' // the network or data would not fit in wasm memory
-  | 'WASM_UNAVAILABLE'; // the wasm module could not be loaded or compiled
+  | 'WASM_UNAVAILABLE' // the wasm module could not be loaded or compiled
+  | 'WORKER_FAILED'; // a worker thread died inside a job; the call was abandoned, threads are off
 
 export class WasmMlpError extends Error {
   readonly code: ErrorCode;

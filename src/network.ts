@@ -321,6 +321,11 @@ export class Network {
         }
       }
       if (history.stopReason === 'completed' && o.signal?.aborted) history.stopReason = 'aborted';
+    } catch (e) {
+      // A worker died mid-step: the parameters may be half-updated. Put back the snapshot
+      // taken before the abandoned run of epochs (the optimizer's state is not restored).
+      if (e instanceof WasmMlpError && e.code === 'WORKER_FAILED') engine.writeParams(snapshot);
+      throw e;
     } finally {
       engine.releaseTrainingSet();
       this.busy = false;

@@ -90,7 +90,7 @@ export class ThreadPool {
    */
   private async spawn(id: number): Promise<Handle> {
     const url = new URL('../dist/worker.js', import.meta.url);
-    const message = { module: this.module, memory: this.memory, pool: this.address, id };
+    const message = { module: this.module, memory: this.memory, pool: this.address, id, failed: abi.POOL_FAILED };
     let worker: Handle;
     let ready: Promise<void>;
     const g = globalThis as unknown as { Worker?: new (url: URL, o: { type: string }) => Worker };
@@ -135,9 +135,24 @@ export class ThreadPool {
     }
   }
 
+  /** The pool block (a fresh view: the shared buffer object can change when memory grows). */
+  private get words(): Int32Array {
+    return new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS);
+  }
+
+  /** Whether a worker has died inside a job; every job then stays on the calling thread. */
+  get failed(): boolean {
+    return Atomics.load(this.words, abi.POOL_FAILED) !== 0;
+  }
+
+  /** For tests: the next worker that claims a chunk traps (a worker dying mid-job). */
+  trapNextChunk(): void {
+    Atomics.store(this.words, abi.POOL_TRAP, 1);
+  }
+
   /** Chunks of jobs that workers (not the calling thread) have computed so far. */
   get workerChunks(): number {
-    return Atomics.load(new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS), abi.POOL_WORKER_CHUNKS);
+    return Atomics.load(this.words, abi.POOL_WORKER_CHUNKS);
   }
 
   /**
@@ -145,6 +160,6 @@ export class ThreadPool {
    * thread takes any, so that workers demonstrably take part even on a loaded machine.
    */
   set workersFirst(on: boolean) {
-    Atomics.store(new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS), abi.POOL_WORKERS_FIRST, on ? 1 : 0);
+    Atomics.store(this.words, abi.POOL_WORKERS_FIRST, on ? 1 : 0);
   }
 }

@@ -8,6 +8,8 @@ interface Start {
   memory: WebAssembly.Memory;
   pool: number;
   id: number;
+  /** Word of the pool block that counts failed workers (abi.POOL_FAILED). */
+  failed: number;
 }
 
 type Reply = (message: string) => void;
@@ -22,7 +24,14 @@ function start(msg: Start, reply: Reply): void {
     return;
   }
   reply('ready');
-  loop(msg.pool, msg.id); // never returns: the worker lives as long as its process or page
+  try {
+    loop(msg.pool, msg.id); // never returns: the worker lives as long as its process or page
+  } catch (e) {
+    // A trap inside a job: count this worker as failed, so the calling thread stops waiting
+    // for its chunk (assembly/threads.ts), then die with the error.
+    Atomics.add(new Int32Array(msg.memory.buffer, msg.pool, msg.failed + 1), msg.failed, 1);
+    throw e;
+  }
 }
 
 const scope = globalThis as unknown as {

@@ -117,6 +117,23 @@ describe('threads', () => {
     expect(b.hex).toBe(one.hex);
   }, 60_000);
 
+  it('a worker that dies inside a job: the call fails with WORKER_FAILED, weights restored, training goes on with one thread', async () => {
+    const failChild = fileURLToPath(new URL('./worker-fail-child.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [failChild], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    expect(r.before).toEqual({ threads: 2, same: true });
+    expect(r.error.name).toBe('WasmMlpError');
+    expect(r.error.code).toBe('WORKER_FAILED');
+    expect(r.error.message).toMatch(/worker thread failed/);
+    expect(r.restored).toBe(true);
+    expect(r.failed).toBe(true);
+    expect(r.threadsAfter).toBe(1);
+    expect(r.freshThreads).toBe(1);
+    expect(r.same).toBe(true);
+    expect(r.predictions).toBe(10);
+  }, 90_000);
+
   it('uses worker_threads in Node even when a library installed a global Worker shim', async () => {
     const run = spawnSync(process.execPath, [child, 'shim'], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
     expect(run.status).toBe(0);

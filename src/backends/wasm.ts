@@ -51,15 +51,20 @@ export class WasmEngine implements Engine {
   /** Whether an optimizer step may have written the optimizer states. */
   private stepped = false;
 
-  /** Threads this network uses, the calling one included (1 off the threaded runtime). */
-  readonly threads: number;
+  /** Threads this network was given, the calling one included (1 off the threaded runtime). */
+  private readonly requestedThreads: number;
+
+  /** Threads this network uses now: 1 once a worker of the pool has failed. */
+  get threads(): number {
+    return this.rt.pool?.failed ? 1 : this.requestedThreads;
+  }
 
   constructor(
     private readonly rt: Runtime,
     readonly spec: ModelSpec,
     threads = 1,
   ) {
-    this.threads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
+    this.requestedThreads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
     this.layout = paramLayout(spec);
     const need = plannedBytes(spec, CHUNK_ROWS);
     if (need > rt.arena.maxBytes - rt.arena.bytesInUse) {
@@ -114,7 +119,7 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_TILE] = tile;
     w[base + abi.NET_RNG] = rng;
     w[base + abi.NET_POOL] = this.rt.pool ? this.rt.pool.address : 0;
-    w[base + abi.NET_THREADS] = this.threads;
+    w[base + abi.NET_THREADS] = this.requestedThreads;
     prev = spec.inputSize;
     spec.layers.forEach((layer, l) => {
       const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
@@ -280,6 +285,25 @@ export class WasmEngine implements Engine {
 
   readonly checksInputs = true;
 
+  /**
+   * Runs a core call. A trap there means a worker thread died inside a job (the core traps
+   * rather than wait forever for its chunk): that becomes a WORKER_FAILED error, and the pool
+   * is no longer used, so the next call runs on one thread.
+   */
+  private guarded<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (e) {
+      if (this.rt.pool?.failed) {
+        throw new WasmMlpError(
+          'WORKER_FAILED',
+          `a worker thread failed inside a job (${(e as Error).message}); this call was abandoned and every network of this runtime now runs on one thread`,
+        );
+      }
+      throw e;
+    }
+  }
+
   /** Copies rows [r, r + rows) of x into the batch input region, testing them in the core. */
   private loadRows(x: Float32Array, r: number, rows: number, name: string): void {
     const nin = this.spec.inputSize;
@@ -295,7 +319,7 @@ export class WasmEngine implements Engine {
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
       this.loadRows(x, r, rows, name);
-      this.rt.core.forward(this.net, rows);
+      this.guarded(() => this.rt.core.forward(this.net, rows));
       const a = this.lastActivations() >>> 2;
       out.set(this.f32.subarray(a, a + rows * nout), r * nout);
     }
@@ -310,7 +334,7 @@ export class WasmEngine implements Engine {
       const rows = Math.min(this.capacity, m - r);
       this.loadRows(x, r, rows, name);
       this.f32.set(y.subarray(r * nout, (r + rows) * nout), this.field(abi.NET_Y) >>> 2);
-      this.rt.core.evaluate(this.net, rows);
+      this.guarded(() => this.rt.core.evaluate(this.net, rows));
       const res = (this.net >>> 3) + abi.NET_RESULT / 2;
       loss += this.f64[res];
       correct += this.f64[res + 1];
@@ -323,7 +347,7 @@ export class WasmEngine implements Engine {
     const f = this.f32;
     f.set(x.subarray(0, m * this.spec.inputSize), this.field(abi.NET_X) >>> 2);
     f.set(y.subarray(0, m * this.outputs), this.field(abi.NET_Y) >>> 2);
-    const loss = this.rt.core.backprop(this.net, m) / m;
+    const loss = this.guarded(() => this.rt.core.backprop(this.net, m)) / m;
     const g = this.field(abi.NET_GRADS) >>> 2;
     out.set(this.f32.subarray(g, g + this.layout.count));
     return loss;
@@ -376,7 +400,7 @@ export class WasmEngine implements Engine {
     const lo = firstBatch * batchSize;
     const hi = Math.min(d.n, (firstBatch + count) * batchSize);
     this.u32.set(order.subarray(lo, hi), (d.order >>> 2) + lo);
-    const end = this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects);
+    const end = this.guarded(() => this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects));
     const f = this.f64;
     const upTo = Math.min(end + 1, firstBatch + count); // the failing batch's loss is reported too
     losses.set(f.subarray((d.losses >>> 3) + firstBatch, (d.losses >>> 3) + upTo), firstBatch);
@@ -403,7 +427,7 @@ export class WasmEngine implements Engine {
         f.set(source.x.subarray(r * nin, r * nin + nin), X + i * nin);
         f.set(source.y.subarray(r * nout, r * nout + nout), Y + i * nout);
       }
-      const stepped = this.rt.core.trainRows(this.net, m, d.losses, d.corrects, b);
+      const stepped = this.guarded(() => this.rt.core.trainRows(this.net, m, d.losses, d.corrects, b));
       losses[b] = this.f64[(d.losses >>> 3) + b];
       corrects[b] = this.f64[(d.corrects >>> 3) + b];
       if (!stepped) return b;
@@ -425,9 +449,9 @@ export class WasmEngine implements Engine {
       const rng = this.field(abi.NET_RNG) >>> 2;
       this.u32.set(random.getState(), rng);
       const out = d.epochs >>> 3;
-      const end = this.rt.core.trainEpochs(
+      const end = this.guarded(() => this.rt.core.trainEpochs(
         this.net, d.order, d.n, batchSize, count, shuffle ? 1 : 0, d.losses, d.corrects, d.epochs, d.epochs + EPOCHS_PER_CALL * 8,
-      );
+      ));
       random.setState(this.u32.subarray(rng, rng + 4));
       const f = this.f64;
       losses.set(f.subarray(out, out + end), done);
