@@ -180,13 +180,36 @@ export function trainBatches(
   net: usize, order: usize, n: i32, batchSize: i32, first: i32, count: i32,
   losses: usize, corrects: usize,
 ): i32 {
+  const xslot = net + (<usize>NET_X << 2);
+  const yslot = net + (<usize>NET_Y << 2);
+  const x = load<u32>(xslot);
+  const y = load<u32>(yslot);
   for (let b = first; b < first + count; b++) {
     const start = b * batchSize;
     const m = min(batchSize, n - start);
-    gather(net, order, start, m);
-    if (!trainRows(net, m, losses, corrects, b)) return b;
+    const row0 = load<u32>(order + (<usize>start << 2));
+    if (consecutive(order, start, m)) {
+      // Rows in their stored order (no shuffle): the step reads them where they are.
+      store<u32>(xslot, <u32>ptr(net, NET_DATA_X) + row0 * <u32>(field(net, NET_INPUT) << 2));
+      store<u32>(yslot, <u32>ptr(net, NET_DATA_Y) + row0 * <u32>(layerField(net, field(net, NET_LAYERS) - 1, LAYER_OUT) << 2));
+      const ok = trainRows(net, m, losses, corrects, b);
+      store<u32>(xslot, x);
+      store<u32>(yslot, y);
+      if (!ok) return b;
+    } else {
+      gather(net, order, start, m);
+      if (!trainRows(net, m, losses, corrects, b)) return b;
+    }
   }
   return first + count;
+}
+
+// Whether order[start .. start + m) counts up by one.
+function consecutive(order: usize, start: i32, m: i32): bool {
+  const p = order + (<usize>start << 2);
+  const first = load<u32>(p);
+  for (let i = 1; i < m; i++) if (load<u32>(p + (<usize>i << 2)) != first + <u32>i) return false;
+  return true;
 }
 
 // One step on the m rows already in the input/target regions, as batch b: stores its mean
