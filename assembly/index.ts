@@ -7,4 +7,4 @@ export { gemm, gemmNarrow, gemmReference, packTransposed, packRows, packedSize }
 export { activationForward, activationBackward } from './activations';
 export { workerLoop } from './threads';
 export { firstNonFinite } from './checks';
-export { setSmallPath, lanesProduct, lanesDots } from './small';
+export { setSmallPath, smallPathCalls, lanesProduct, lanesDots, outerDots } from './small';

@@ -39,9 +39,9 @@ function ensurePacked(net: usize): void {
 }
 
 // Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
-// Small networks (every layer at most 32 wide) take small.ts's path, with the same bits.
+// A few rows through a small network take small.ts's path, with the same bits.
 export function forward(net: usize, m: i32): void {
-  if (isSmall(net)) {
+  if (isSmall(net, m)) {
     smallForward(net, m);
     return;
   }
@@ -70,7 +70,7 @@ export function forward(net: usize, m: i32): void {
 // Seeds: delta^L from the loss (losses.ts); delta^l = (delta^{l+1} W^{l+1}) * g'(z^l);
 // dC/dW_l = (1/m) Delta_l^T A_{l-1}; dC/db_l = (1/m) sum over rows of Delta_l.
 export function backprop(net: usize, m: i32): f64 {
-  if (isSmall(net)) return smallBackprop(net, m);
+  if (isSmall(net, m)) return smallBackprop(net, m);
   forward(net, m);
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);

@@ -1,17 +1,19 @@
-// Small networks: every layer at most SMALL_WIDTH units wide (XOR, most tabular nets). Their
-// products are a few hundred multiply-adds, where gemm.ts's packing, tile epilogues and
-// thread checks cost more than the arithmetic, and a layer of 1-16 units fills few lanes of a
-// tile. Here the batch rows are the lanes: hidden layers keep Z, A and Delta transposed,
-// (units x mp) with mp = m rounded up to 4 (TS sizes every activation region for that), so a
-// unit's values for four rows are one f32x4 and W is read in place, never packed.
+// Small steps: a batch of at most SMALL_ROWS rows through a network whose every layer is at
+// most SMALL_WIDTH units wide (XOR, tabular nets trained on tiny batches, one-row inference).
+// There gemm.ts's packing, tile epilogues and thread checks cost more than the few hundred
+// multiply-adds, and a layer of 1-16 units fills few lanes of a tile. Here the batch rows are
+// the lanes: hidden layers keep Z, A and Delta transposed, (units x mp) with mp = m rounded
+// up to 4 (every activation region has room for 256 rows or more), so a unit's values for
+// four rows are one f32x4 and W is read in place, never packed. Past a handful of rows or 16 units the
+// 4x8 tiles win (measured: bench/RESULTS.md), so the choice is made per call.
 //
 // Same bits as gemm.ts: every element is summed from +0 over its inner index in ascending
 // order, then multiplied by alpha, then the bias is added, as in the 4x8, 1-row and narrow
 // kernels (lanes are independent elements and there is no FMA). Sums over the batch rows
-// (dW, db) add the lanes one by one in row order. Activations are elementwise, so their
-// layout does not matter. So a network gives the same results on either path (a test
-// compares them with this path switched off). The lanes past row m hold whatever the regions
-// held; they are computed and never read into a result.
+// (dW, db) add them in row order. Activations are elementwise, so their layout does not
+// matter. So a network gives the same results whichever path each call takes (a test
+// compares them with this path switched off), and calls may mix paths freely. The lanes past
+// row m hold whatever the regions held; they are computed and never read into a result.
 
 import {
   NET_LAYERS, NET_LOSS, NET_PARAMS, NET_GRADS, NET_X, NET_Y, NET_PACK, NET_INPUT,
@@ -22,20 +24,28 @@ import { activationForward, activationBackward } from './activations';
 import { outputLossAndDelta } from './losses';
 
 /** Widest layer (inputs or units) that takes this path. */
-export const SMALL_WIDTH = 32;
+export const SMALL_WIDTH = 16;
+/** Most rows per call that take this path. */
+export const SMALL_ROWS = 4;
 
 let enabled = true;
+let steps = 0;
 
-/** Tests and benchmarks: 0 sends every network through gemm.ts. Returns the previous setting. */
+/** Tests and benchmarks: 0 sends every call through gemm.ts. Returns the previous setting. */
 export function setSmallPath(on: i32): i32 {
   const was = enabled ? 1 : 0;
   enabled = on != 0;
   return was;
 }
 
-/** Whether every layer of the network is at most SMALL_WIDTH wide (and the path is on). */
-export function isSmall(net: usize): bool {
-  if (!enabled) return false;
+/** Tests: forward passes (training steps included) that took this path so far. */
+export function smallPathCalls(): i32 {
+  return steps;
+}
+
+/** Whether m rows through this network take this path. */
+export function isSmall(net: usize, m: i32): bool {
+  if (!enabled || m > SMALL_ROWS) return false;
   const L = field(net, NET_LAYERS);
   for (let l = 0; l < L; l++) {
     if (layerField(net, l, LAYER_IN) > SMALL_WIDTH || layerField(net, l, LAYER_OUT) > SMALL_WIDTH) return false;
@@ -225,6 +235,62 @@ export function lanesDots(N: i32, K: i32, d: usize, a: usize, mp: i32, m: i32, o
   }
 }
 
+// Out(j, k) = alpha * sum_{i < m} D(j, i) A[i][k]: the same sums as lanesDots, with A
+// row-major (m x K, row stride K) and D's values broadcast one at a time. Four k per f32x4
+// and four j sharing each A load, summed over i in row order; the last K % 4 in scalar.
+// No transposes, so it wins once a layer has four inputs or more.
+export function outerDots(N: i32, K: i32, d: usize, mp: i32, a: usize, m: i32, out: usize, alpha: f32): void {
+  const drow = <usize>mp << 2;
+  const arow = <usize>K << 2;
+  const K4 = K & ~3;
+  const valpha = f32x4.splat(alpha);
+  for (let j = 0; j < N; j += 4) {
+    const n = min(4, N - j);
+    const d0 = d + <usize>j * drow;
+    const d1 = n > 1 ? d0 + drow : d0;
+    const d2 = n > 2 ? d0 + 2 * drow : d0;
+    const d3 = n > 3 ? d0 + 3 * drow : d0;
+    const oj = out + ((<usize>j * K) << 2);
+    for (let k = 0; k < K4; k += 4) {
+      let pa = a + (<usize>k << 2);
+      let acc0 = f32x4.splat(0);
+      let acc1 = acc0;
+      let acc2 = acc0;
+      let acc3 = acc0;
+      for (let i = 0; i < m; i++) {
+        const va = v128.load(pa);
+        const off = <usize>i << 2;
+        acc0 = f32x4.add(acc0, f32x4.mul(v128.load32_splat(d0 + off), va));
+        acc1 = f32x4.add(acc1, f32x4.mul(v128.load32_splat(d1 + off), va));
+        acc2 = f32x4.add(acc2, f32x4.mul(v128.load32_splat(d2 + off), va));
+        acc3 = f32x4.add(acc3, f32x4.mul(v128.load32_splat(d3 + off), va));
+        pa += arow;
+      }
+      const o = oj + (<usize>k << 2);
+      v128.store(o, f32x4.mul(acc0, valpha));
+      if (n > 1) v128.store(o + arow, f32x4.mul(acc1, valpha));
+      if (n > 2) v128.store(o + 2 * arow, f32x4.mul(acc2, valpha));
+      if (n > 3) v128.store(o + 3 * arow, f32x4.mul(acc3, valpha));
+    }
+    for (let k = K4; k < K; k++) {
+      for (let t = 0; t < n; t++) {
+        const dt = d0 + <usize>t * drow;
+        let s: f32 = 0;
+        for (let i = 0; i < m; i++) s += load<f32>(dt + (<usize>i << 2)) * load<f32>(a + ((<usize>i * K + k) << 2));
+        store<f32>(oj + ((<usize>t * K + k) << 2), s * alpha);
+      }
+    }
+  }
+}
+
+// A transposed region (K x mp) back to rows (m x K).
+function untranspose(dst: usize, src: usize, m: i32, K: i32, mp: i32): void {
+  for (let k = 0; k < K; k++) {
+    const row = src + ((<usize>k * mp) << 2);
+    for (let i = 0; i < m; i++) store<f32>(dst + ((<usize>i * K + k) << 2), load<f32>(row + (<usize>i << 2)));
+  }
+}
+
 // db[j] = alpha * sum_{i < m} D(j, i), in row order; four units at a time.
 function lanesSums(N: i32, d: usize, mp: i32, m: i32, db: usize, alpha: f32): void {
   const rowBytes = <usize>mp << 2;
@@ -248,6 +314,7 @@ function lanesSums(N: i32, d: usize, mp: i32, m: i32, db: usize, alpha: f32): vo
 // its Z and A regions, as the gemm path leaves it for predict, evaluate and the loss. The
 // transposed input sits in the packing scratch, which TS sizes for pad8(rows) x inputs.
 export function smallForward(net: usize, m: i32): void {
+  steps++;
   const mp = (m + 3) & ~3;
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
@@ -299,8 +366,24 @@ export function smallBackprop(net: usize, m: i32): f64 {
   for (let l = last; l >= 0; l--) {
     const nin = layerField(net, l, LAYER_IN);
     const units = layerField(net, l, LAYER_OUT);
-    const ain = l == 0 ? ptr(net, NET_PACK) : layerPtr(net, l - 1, LAYER_A);
-    lanesDots(units, nin, delta, ain, mp, m, grads + (<usize>layerField(net, l, LAYER_W) << 2), invm);
+    const gw = grads + (<usize>layerField(net, l, LAYER_W) << 2);
+    if (nin >= 4 && units >= 4) {
+      // A_{l-1} by rows: the input itself, or a hidden layer's A transposed back into the
+      // packing scratch (the transposed input there is not needed after the forward pass).
+      // Cheaper than lanesDots's transposes once four units share each load.
+      let rows = ptr(net, NET_X);
+      if (l > 0) {
+        rows = ptr(net, NET_PACK);
+        untranspose(rows, layerPtr(net, l - 1, LAYER_A), m, nin, mp);
+      }
+      outerDots(units, nin, delta, mp, rows, m, gw, invm);
+    } else {
+      let lanes = ptr(net, NET_PACK);
+      if (l > 0) lanes = layerPtr(net, l - 1, LAYER_A);
+      // The transposed input again: a later layer's rows may have taken the scratch.
+      else if (L > 1) transposeInput(lanes, ptr(net, NET_X), m, nin, mp);
+      lanesDots(units, nin, delta, lanes, mp, m, gw, invm);
+    }
     lanesSums(units, delta, mp, m, grads + (<usize>layerField(net, l, LAYER_B) << 2), invm);
     if (l > 0) {
       // Delta_{l-1}^T (nin x mp) = W_l^T Delta_l^T, then * g'(z_{l-1}).

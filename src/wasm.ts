@@ -59,6 +59,9 @@ export interface CoreExports {
     dst: number, dsj: number, dsi: number, m: number, bias: number, alpha: number,
   ): void;
   lanesDots(N: number, K: number, d: number, a: number, mp: number, m: number, out: number, alpha: number): void;
+  outerDots(N: number, K: number, d: number, mp: number, a: number, m: number, out: number, alpha: number): void;
+  /** Forward passes that took assembly/small.ts's path so far (tests). */
+  smallPathCalls(): number;
 }
 
 /** One module instance, its memory and the allocator that plans it. */

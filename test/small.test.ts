@@ -1,7 +1,8 @@
-// The small-network path (assembly/small.ts: batch rows in the lanes, nothing packed) against
-// the gemm.ts path it replaces for networks at most SMALL_WIDTH wide. It keeps gemm.ts's
-// summation order, so the two must agree bit for bit: the kernel against gemmReference at
-// tile edges and strides, and whole networks trained both ways.
+// The small path (assembly/small.ts: batch rows in the lanes, nothing packed) against the
+// gemm.ts path it replaces for calls of at most SMALL_ROWS rows through networks at most
+// SMALL_WIDTH wide. It keeps gemm.ts's summation order, so the two must agree bit for bit:
+// the kernels against gemmReference at tile edges and strides, and whole networks trained
+// both ways (with the last, short batch of an epoch switching paths mid-fit).
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import fc from 'fast-check';
 import { init, type Runtime } from '../src/wasm.js';
@@ -9,7 +10,8 @@ import { Network, type NetworkOptions } from '../src/index.js';
 import { Random } from '../src/random.js';
 import * as abi from '../src/abi.js';
 
-const SMALL_WIDTH = 32; // assembly/small.ts
+const SMALL_WIDTH = 16; // assembly/small.ts
+const SMALL_ROWS = 4;
 
 let rt: Runtime;
 beforeAll(async () => {
@@ -77,6 +79,30 @@ describe('rows-in-lanes kernels vs the scalar reference', () => {
     expect(cases).toBe(6 * 4 * 5 * 2 * 3 * 2);
   });
 
+  it('outerDots: the same sums with A by rows, over unit and column tails, bit-identical', () => {
+    const random = new Random(8);
+    let cases = 0;
+    for (const N of [1, 3, 4, 6, 9]) {
+      for (const K of [1, 4, 5, 8, 11]) {
+        for (const m of [1, 2, 4, 5, 9]) {
+          const mp = Math.ceil(m / 4) * 4;
+          const d = randomArray(N * mp, random);
+          const a = randomArray(m * K, random);
+          const pd = upload(d);
+          const pa = upload(a);
+          const want = rt.arena.alloc(N * K * 4);
+          const out = rt.arena.alloc(N * K * 4);
+          rt.core.gemmReference(N, K, m, pd, mp, 1, pa, K, want, K, 0, 0.25);
+          rt.core.outerDots(N, K, pd, mp, pa, m, out, 0.25);
+          expect(Array.from(download(out, N * K)), `N ${N} K ${K} m ${m}`).toEqual(Array.from(download(want, N * K)));
+          for (const p of [pd, pa, want, out]) rt.arena.free(p);
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(5 * 5 * 5);
+  });
+
   it('lanesDots: Out(j, k) = alpha sum over the first m lanes of D(j, i) A(k, i), bit-identical', () => {
     const random = new Random(6);
     let cases = 0;
@@ -122,11 +148,13 @@ async function run(options: NetworkOptions, x: Float32Array, y: Float32Array, ba
   const net = await Network.create(options);
   rt.core.setSmallPath(small ? 1 : 0);
   try {
+    const calls = rt.core.smallPathCalls();
     const history = await net.fit(x, y, { epochs: 3, batchSize, shuffle });
+    const steps = rt.core.smallPathCalls() - calls;
     const prediction = net.predict(x);
-    const layout = packedLayout(net);
+    const one = net.predict(x.subarray(0, options.inputSize));
     const w = net.getWeights();
-    return { history, prediction, layout, params: [...w.weights, ...w.biases].map((a) => Array.from(a)) };
+    return { history, prediction, one, steps, params: [...w.weights, ...w.biases].map((a) => Array.from(a)) };
   } finally {
     rt.core.setSmallPath(1);
     net.dispose();
@@ -145,7 +173,7 @@ describe('small networks: the small path equals the gemm path bit for bit', () =
           outputs: fc.integer({ min: 1, max: 12 }),
           optimizer: fc.constantFrom(...OPTIMIZERS),
           rows: fc.integer({ min: 1, max: 40 }),
-          batchSize: fc.integer({ min: 1, max: 17 }),
+          batchSize: fc.integer({ min: 1, max: 9 }),
           seed: fc.integer({ min: 1, max: 1000 }),
           shuffle: fc.boolean(),
         }),
@@ -166,26 +194,37 @@ describe('small networks: the small path equals the gemm path bit for bit', () =
           );
           const small = await run(options, x, y, c.batchSize, c.shuffle, true);
           const generic = await run(options, x, y, c.batchSize, c.shuffle, false);
-          // The paths really differ: only the gemm path packs W^T (and marks it packed).
-          expect(small.layout).toBe(0);
-          expect(generic.layout).toBe(1);
-          smallRuns++;
+          // The small path really ran: for every batch of at most SMALL_ROWS rows.
+          const batches = Math.ceil(c.rows / Math.min(c.batchSize, c.rows));
+          const shortBatches = (c.batchSize <= SMALL_ROWS || c.rows <= SMALL_ROWS ? batches : c.rows % c.batchSize > 0 && c.rows % c.batchSize <= SMALL_ROWS ? 1 : 0);
+          expect(small.steps).toBe(3 * shortBatches);
+          expect(generic.steps).toBe(0);
+          if (shortBatches > 0) smallRuns++;
           expect(small.params).toEqual(generic.params);
           expect(Array.from(small.prediction)).toEqual(Array.from(generic.prediction));
+          expect(Array.from(small.one)).toEqual(Array.from(generic.one));
           expect(small.history.loss).toEqual(generic.history.loss);
           expect(small.history.accuracy).toEqual(generic.history.accuracy);
         },
       ),
       { numRuns: 60, seed: 20261125 },
     );
-    expect(smallRuns).toBe(60);
+    expect(smallRuns).toBeGreaterThan(40);
   });
 
-  it('a layer wider than SMALL_WIDTH keeps the whole network on the gemm path', async () => {
-    const net = await Network.create({ inputSize: 2, layers: [{ units: SMALL_WIDTH + 1, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'binary-cross-entropy' });
-    net.predict(new Float32Array([0, 1]));
-    expect(packedLayout(net)).toBe(1);
-    net.dispose();
+  it('a layer wider than SMALL_WIDTH, or more than SMALL_ROWS rows, stays on the gemm path', async () => {
+    const wide = await Network.create({ inputSize: 2, layers: [{ units: SMALL_WIDTH + 1, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'binary-cross-entropy' });
+    const narrow = await Network.create({ inputSize: 2, layers: [{ units: SMALL_WIDTH, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'binary-cross-entropy' });
+    const calls = rt.core.smallPathCalls();
+    wide.predict(new Float32Array([0, 1]));
+    expect(packedLayout(wide)).toBe(1);
+    narrow.predict(new Float32Array(2 * (SMALL_ROWS + 1)));
+    expect(packedLayout(narrow)).toBe(1);
+    expect(rt.core.smallPathCalls()).toBe(calls);
+    narrow.predict(new Float32Array(2 * SMALL_ROWS));
+    expect(rt.core.smallPathCalls()).toBe(calls + 1);
+    wide.dispose();
+    narrow.dispose();
   });
 });
 

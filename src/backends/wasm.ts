@@ -182,8 +182,6 @@ export class WasmEngine implements Engine {
    */
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
-    // A multiple of 4: assembly/small.ts keeps activations transposed with rows padded to 4.
-    rows = Math.ceil(rows / 4) * 4;
     const spec = this.spec;
     const outputs = spec.layers[spec.layers.length - 1].units;
     let pack = 0;
