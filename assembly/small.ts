@@ -363,6 +363,7 @@ export function smallBackprop(net: usize, m: i32): f64 {
     transposeInput(delta, dL, m, nout, mp);
   }
   const invm: f32 = <f32>1 / <f32>m;
+  let scratchTaken = false; // whether rows of a hidden layer replaced the transposed input
   for (let l = last; l >= 0; l--) {
     const nin = layerField(net, l, LAYER_IN);
     const units = layerField(net, l, LAYER_OUT);
@@ -375,13 +376,14 @@ export function smallBackprop(net: usize, m: i32): f64 {
       if (l > 0) {
         rows = ptr(net, NET_PACK);
         untranspose(rows, layerPtr(net, l - 1, LAYER_A), m, nin, mp);
+        scratchTaken = true;
       }
       outerDots(units, nin, delta, mp, rows, m, gw, invm);
     } else {
       let lanes = ptr(net, NET_PACK);
       if (l > 0) lanes = layerPtr(net, l - 1, LAYER_A);
-      // The transposed input again: a later layer's rows may have taken the scratch.
-      else if (L > 1) transposeInput(lanes, ptr(net, NET_X), m, nin, mp);
+      // The transposed input again if a later layer's rows took the scratch.
+      else if (scratchTaken) transposeInput(lanes, ptr(net, NET_X), m, nin, mp);
       lanesDots(units, nin, delta, lanes, mp, m, gw, invm);
     }
     lanesSums(units, delta, mp, m, grads + (<usize>layerField(net, l, LAYER_B) << 2), invm);
