@@ -129,3 +129,15 @@ export async function ortInfer(onnxBytes, x, rows) {
   const input = new ort.Tensor('float32', x.subarray(0, rows * 784), [rows, 784]);
   return { fn: async () => void (await session.run({ x: input })), dispose: () => void session.release() };
 }
+
+let ortNode = null;
+/**
+ * ONNX Runtime's native Node binding (onnxruntime-node 1.30, CPU provider, one intra-op and one
+ * inter-op thread) on the same network: the native reference for inference.
+ */
+export async function ortNativeInfer(onnxBytes, x, rows) {
+  if (!ortNode) ortNode = await import('onnxruntime-node');
+  const session = await ortNode.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const input = new ortNode.Tensor('float32', x.subarray(0, rows * 784), [rows, 784]);
+  return { fn: async () => void (await session.run({ x: input })), dispose: () => void session.release() };
+}

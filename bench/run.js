@@ -153,6 +153,7 @@ console.log('');
     'TF.js wasm': [256, () => peers.tfInfer('wasm', x256, 256)],
     'brain.js (1 by 1)': [256, () => peers.brainInfer(x256, 256)],
     'ORT Web (wasm)': [256, () => peers.ortInfer(onnx, x256, 256)],
+    'ORT native (Node)': [256, () => peers.ortNativeInfer(onnx, x256, 256)],
   });
   await pair('W2 infer 784-128-10 batch 1', 'samples/s', 1, async (backend) => {
     const net = await mnistLike(backend, [128]);
@@ -162,6 +163,7 @@ console.log('');
     'TF.js wasm': [1, () => peers.tfInfer('wasm', x1, 1)],
     'brain.js': [1, () => peers.brainInfer(x1, 1)],
     'ORT Web (wasm)': [1, () => peers.ortInfer(onnx, x1, 1)],
+    'ORT native (Node)': [1, () => peers.ortNativeInfer(onnx, x1, 1)],
   });
 }
 // W3: XOR 2-16-1, 4 samples per step; one call = 256 epochs = 256 steps.
