@@ -141,13 +141,15 @@ export class WasmEngine implements Engine {
     return total;
   }
 
-  // Views over the memory, re-created only when a grow has replaced (detached) its buffer;
-  // they are never held across a call that can allocate.
-  private views: { buffer: ArrayBufferLike; f32: Float32Array; u32: Uint32Array; f64: Float64Array } | null = null;
+  // Views over the memory, re-created only after the arena grew it (a grow replaces a
+  // non-shared buffer and leaves a shared one's old views short); never held across a call
+  // that can allocate.
+  private views: { generation: number; f32: Float32Array; u32: Uint32Array; f64: Float64Array } | null = null;
   private view() {
-    const buffer = this.rt.memory.buffer;
-    if (!this.views || this.views.buffer !== buffer) {
-      this.views = { buffer, f32: new Float32Array(buffer), u32: new Uint32Array(buffer), f64: new Float64Array(buffer) };
+    const generation = this.rt.arena.generation;
+    if (!this.views || this.views.generation !== generation) {
+      const buffer = this.rt.memory.buffer;
+      this.views = { generation, f32: new Float32Array(buffer), u32: new Uint32Array(buffer), f64: new Float64Array(buffer) };
     }
     return this.views;
   }
