@@ -1,5 +1,5 @@
-// Small steps: a batch of at most SMALL_ROWS rows through a network whose every layer is at
-// most SMALL_WIDTH units wide (XOR, tabular nets trained on tiny batches, one-row inference).
+// Small steps: a batch of 2 to SMALL_ROWS rows through a network whose every layer is at most
+// SMALL_WIDTH units wide (XOR, tabular nets trained on tiny batches).
 // There gemm.ts's packing, tile epilogues and thread checks cost more than the few hundred
 // multiply-adds, and a layer of 1-16 units fills few lanes of a tile. Here the batch rows are
 // the lanes: hidden layers keep Z, A and Delta transposed, (units x mp) with mp = m rounded
@@ -43,9 +43,10 @@ export function smallPathCalls(): i32 {
   return steps;
 }
 
-/** Whether m rows through this network take this path. */
+/** Whether m rows through this network take this path (one row has gemm.ts's 1-row kernel,
+ * where lanes here would be three quarters idle). */
 export function isSmall(net: usize, m: i32): bool {
-  if (!enabled || m > SMALL_ROWS) return false;
+  if (!enabled || m > SMALL_ROWS || m < 2) return false;
   const L = field(net, NET_LAYERS);
   for (let l = 0; l < L; l++) {
     if (layerField(net, l, LAYER_IN) > SMALL_WIDTH || layerField(net, l, LAYER_OUT) > SMALL_WIDTH) return false;
