@@ -115,8 +115,12 @@ export interface Engine {
    */
   gradients(x: Float32Array, y: Float32Array, m: number, out: Float32Array): number;
 
-  /** Copy a training set (x: n x inputSize, y: n x outputs dense) into the backend for fit. */
-  loadTrainingSet(x: Float32Array, y: Float32Array, n: number): void;
+  /**
+   * Copy a training set (x: n x inputSize, y: n x outputs dense) into the backend for fit.
+   * With `checkName` (only given to engines that check inputs), x has not been tested for
+   * NaN/Infinity yet: the engine does it and throws INVALID_DATA naming `checkName`.
+   */
+  loadTrainingSet(x: Float32Array, y: Float32Array, n: number, checkName?: string): void;
 
   /**
    * Train on batches [firstBatch, firstBatch + count) of one epoch. Batch b holds the samples

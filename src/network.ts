@@ -182,7 +182,10 @@ export class Network {
   async fit(x: Matrix, y: Targets, options?: FitOptions): Promise<History> {
     const engine = this.idle('fit');
     const o = resolveFit(options);
-    const all = toMatrix(x, this.inputSize, 'x');
+    // The wasm engine tests the training inputs in the core as it loads them; with a
+    // validation split, where the held-out rows are not loaded, everything is tested here.
+    const coreChecks = !!engine.checksInputs && !(o.validationSplit > 0);
+    const all = toMatrix(x, this.inputSize, 'x', !coreChecks);
     const allY = this.targets(y, all.rows, 'y');
     let n = all.rows;
     let trainX = all.data;
@@ -219,7 +222,7 @@ export class Network {
     this.busy = true;
     const snapshot = new Float32Array(this.layout.count);
     try {
-      engine.loadTrainingSet(trainX, trainY, n);
+      engine.loadTrainingSet(trainX, trainY, n, coreChecks ? 'x' : undefined);
       const order = new Uint32Array(n);
       const losses = new Float64Array(batches);
       const corrects = new Float64Array(batches);

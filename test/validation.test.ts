@@ -66,4 +66,45 @@ describe('non-finite inputs', () => {
       net.dispose();
     });
   }
+
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const [route, stream, fitOptions] of [
+      ['copied set', false, {}],
+      ['streamed set', true, {}],
+      ['validation split', false, { validationSplit: 0.25 }],
+    ] as const) {
+      it(`fit rejects them before any step (${backend}, ${route})`, async () => {
+        const { WasmEngine } = await import('../src/backends/wasm.js');
+        const saved = WasmEngine.streamBytes;
+        WasmEngine.streamBytes = stream ? 0 : saved;
+        try {
+          const net = await Network.create({ inputSize, layers: [{ units: 5, activation: 'relu' }, { units: 3, activation: 'softmax' }], backend, seed: 2 });
+          const labels = Array.from({ length: rows }, (_, i) => i % 3);
+          const before = net.getWeights();
+          for (const [row, col] of [[0, 0], [257, 4], [599, 12]]) {
+            const x = new Float32Array(rows * inputSize).map((_, i) => Math.sin(i));
+            x[row * inputSize + col] = NaN;
+            const copy = x.slice();
+            let error: unknown;
+            try {
+              await net.fit(x, labels, { epochs: 1, batchSize: 32, ...fitOptions });
+            } catch (e) {
+              error = e;
+            }
+            expect((error as WasmMlpError).code).toBe('INVALID_DATA');
+            expect((error as Error).message).toBe(`x: expected finite float32 values, got NaN at row ${row}, column ${col}`);
+            expect(x).toEqual(copy);
+          }
+          expect(net.getWeights()).toEqual(before);
+          // Not left busy, and it trains on good data.
+          const good = new Float32Array(rows * inputSize).map((_, i) => Math.cos(i));
+          const h = await net.fit(good, labels, { epochs: 1, batchSize: 32, ...fitOptions });
+          expect(h.loss.length).toBe(1);
+          net.dispose();
+        } finally {
+          WasmEngine.streamBytes = saved;
+        }
+      });
+    }
+  }
 });

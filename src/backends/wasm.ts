@@ -7,7 +7,7 @@ import { epochLoop, paramLayout, type Engine, type EpochsResult, type ModelSpec,
 import type { Runtime } from '../wasm.js';
 import type { Random } from '../random.js';
 import { WasmMlpError } from '../errors.js';
-import { nonFiniteError } from '../data.js';
+import { nonFiniteError, checkFinite } from '../data.js';
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
@@ -361,7 +361,7 @@ export class WasmEngine implements Engine {
    */
   static streamBytes = 16 * 1024 * 1024;
 
-  loadTrainingSet(x: Float32Array, y: Float32Array, n: number): void {
+  loadTrainingSet(x: Float32Array, y: Float32Array, n: number, checkName?: string): void {
     this.releaseTrainingSet();
     const nin = this.spec.inputSize;
     const nout = this.outputs;
@@ -386,6 +386,15 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_DATA_Y] = py;
     w[base + abi.NET_DATA_N] = n;
     this.data = { x: px, y: py, order, losses, corrects, epochs, n, source: stream ? { x, y } : null };
+    if (checkName !== undefined) {
+      // The copied inputs are tested in the core (~25x a JS pass); fit releases the set on error.
+      if (stream) {
+        checkFinite(x.subarray(0, n * nin), nin, checkName);
+      } else {
+        const bad = this.rt.core.firstNonFinite(px, n * nin);
+        if (bad >= 0) throw nonFiniteError(checkName, x[bad], bad, nin);
+      }
+    }
   }
 
   trainBatches(
