@@ -154,14 +154,26 @@ function gemm4x8(
         a3 += astep;
       }
       // Epilogue: scale, then bias (scaling comes first: alpha applies to the product only).
-      vacc0x0123 = f32x4.add(f32x4.mul(vacc0x0123, valpha), vb0);
-      vacc0x4567 = f32x4.add(f32x4.mul(vacc0x4567, valpha), vb1);
-      vacc1x0123 = f32x4.add(f32x4.mul(vacc1x0123, valpha), vb0);
-      vacc1x4567 = f32x4.add(f32x4.mul(vacc1x4567, valpha), vb1);
-      vacc2x0123 = f32x4.add(f32x4.mul(vacc2x0123, valpha), vb0);
-      vacc2x4567 = f32x4.add(f32x4.mul(vacc2x4567, valpha), vb1);
-      vacc3x0123 = f32x4.add(f32x4.mul(vacc3x0123, valpha), vb0);
-      vacc3x4567 = f32x4.add(f32x4.mul(vacc3x4567, valpha), vb1);
+      // No bias means no add at all, not + 0: that would turn a -0 (a tiny negative sum
+      // scaled by alpha) into +0, which the 1-row kernel and the reference do not.
+      vacc0x0123 = f32x4.mul(vacc0x0123, valpha);
+      vacc0x4567 = f32x4.mul(vacc0x4567, valpha);
+      vacc1x0123 = f32x4.mul(vacc1x0123, valpha);
+      vacc1x4567 = f32x4.mul(vacc1x4567, valpha);
+      vacc2x0123 = f32x4.mul(vacc2x0123, valpha);
+      vacc2x4567 = f32x4.mul(vacc2x4567, valpha);
+      vacc3x0123 = f32x4.mul(vacc3x0123, valpha);
+      vacc3x4567 = f32x4.mul(vacc3x4567, valpha);
+      if (bias != 0 && fullCols) {
+        vacc0x0123 = f32x4.add(vacc0x0123, vb0);
+        vacc0x4567 = f32x4.add(vacc0x4567, vb1);
+        vacc1x0123 = f32x4.add(vacc1x0123, vb0);
+        vacc1x4567 = f32x4.add(vacc1x4567, vb1);
+        vacc2x0123 = f32x4.add(vacc2x0123, vb0);
+        vacc2x4567 = f32x4.add(vacc2x4567, vb1);
+        vacc3x0123 = f32x4.add(vacc3x0123, vb0);
+        vacc3x4567 = f32x4.add(vacc3x4567, vb1);
+      }
       const c0 = c + ((<usize>i0 * ldc + j0) << 2);
       const rowBytes = <usize>ldc << 2;
       if (fullCols) {
@@ -380,15 +392,17 @@ export function gemmNarrow(
         bv3 = v128.load32_splat(pb, 12);
       }
       const dst = c0 + (<usize>j0 << 2);
+      // Scale, then bias only if there is one (as gemm4x8: no + 0, which would lose a -0).
+      const hasBias = bias != 0;
       storeTransposed(
-        f32x4.add(f32x4.mul(vacc0lo, valpha), bv0), f32x4.add(f32x4.mul(vacc1lo, valpha), bv1),
-        f32x4.add(f32x4.mul(vacc2lo, valpha), bv2), f32x4.add(f32x4.mul(vacc3lo, valpha), bv3),
+        biased(f32x4.mul(vacc0lo, valpha), bv0, hasBias), biased(f32x4.mul(vacc1lo, valpha), bv1, hasBias),
+        biased(f32x4.mul(vacc2lo, valpha), bv2, hasBias), biased(f32x4.mul(vacc3lo, valpha), bv3, hasBias),
         dst, rowBytes, rows, tile,
       );
       if (rows > 4) {
         storeTransposed(
-          f32x4.add(f32x4.mul(vacc0hi, valpha), bv0), f32x4.add(f32x4.mul(vacc1hi, valpha), bv1),
-          f32x4.add(f32x4.mul(vacc2hi, valpha), bv2), f32x4.add(f32x4.mul(vacc3hi, valpha), bv3),
+          biased(f32x4.mul(vacc0hi, valpha), bv0, hasBias), biased(f32x4.mul(vacc1hi, valpha), bv1, hasBias),
+          biased(f32x4.mul(vacc2hi, valpha), bv2, hasBias), biased(f32x4.mul(vacc3hi, valpha), bv3, hasBias),
           dst + 4 * rowBytes, rowBytes, rows - 4, tile,
         );
       }
@@ -470,6 +484,13 @@ export function gemmNarrow(
       }
     }
   }
+}
+
+// v + b when there is a bias, else v untouched.
+// @ts-ignore: decorator
+@inline
+function biased(v: v128, b: v128, hasBias: bool): v128 {
+  return hasBias ? f32x4.add(v, b) : v;
 }
 
 // Stores the 4x4 block whose columns are c0..c3 as rows (the first `rows` of them, up to 4).

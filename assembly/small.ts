@@ -8,8 +8,8 @@
 // 4x8 tiles win (measured: bench/RESULTS.md), so the choice is made per call.
 //
 // Same bits as gemm.ts: every element is summed from +0 over its inner index in ascending
-// order, then multiplied by alpha, then the bias is added, as in the 4x8, 1-row and narrow
-// kernels (lanes are independent elements and there is no FMA). Sums over the batch rows
+// order, then multiplied by alpha, then the bias is added if there is one (never + 0), as in
+// the 4x8, 1-row and narrow kernels (lanes are independent elements and there is no FMA). Sums over the batch rows
 // (dW, db) add them in row order. Activations are elementwise, so their layout does not
 // matter. So a network gives the same results whichever path each call takes (a test
 // compares them with this path switched off), and calls may mix paths freely. The lanes past
@@ -109,10 +109,11 @@ export function lanesProduct(
         pc += cstep;
         ps += sstep;
       }
-      storeRows(dst, j, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc0, valpha), b0));
-      storeRows(dst, j + 1, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc1, valpha), b1));
-      storeRows(dst, j + 2, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc2, valpha), b2));
-      storeRows(dst, j + 3, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc3, valpha), b3));
+      const hasBias = bias != 0;
+      storeRows(dst, j, c, dsj, dsi, m, biased(f32x4.mul(acc0, valpha), b0, hasBias));
+      storeRows(dst, j + 1, c, dsj, dsi, m, biased(f32x4.mul(acc1, valpha), b1, hasBias));
+      storeRows(dst, j + 2, c, dsj, dsi, m, biased(f32x4.mul(acc2, valpha), b2, hasBias));
+      storeRows(dst, j + 3, c, dsj, dsi, m, biased(f32x4.mul(acc3, valpha), b3, hasBias));
     }
   }
   for (; j < N; j++) {
@@ -127,9 +128,17 @@ export function lanesProduct(
         pc += cstep;
         ps += sstep;
       }
-      storeRows(dst, j, c, dsj, dsi, m, f32x4.add(f32x4.mul(acc, valpha), b0));
+      storeRows(dst, j, c, dsj, dsi, m, biased(f32x4.mul(acc, valpha), b0, bias != 0));
     }
   }
+}
+
+// v + b when there is a bias, else v untouched (gemm.ts's epilogue: no + 0, which would turn
+// a -0 from a tiny negative sum times alpha into +0).
+// @ts-ignore: decorator
+@inline
+function biased(v: v128, b: v128, hasBias: bool): v128 {
+  return hasBias ? f32x4.add(v, b) : v;
 }
 
 // Lanes c..c+3 of output row j: one store when they are contiguous, else the rows below m.

@@ -140,9 +140,14 @@ export class ThreadPool {
     return new Int32Array(this.memory.buffer, this.address, abi.POOL_WORDS);
   }
 
+  /** Workers that have died inside a job so far. */
+  get failures(): number {
+    return Atomics.load(this.words, abi.POOL_FAILED);
+  }
+
   /** Whether a worker has died inside a job; every job then stays on the calling thread. */
   get failed(): boolean {
-    return Atomics.load(this.words, abi.POOL_FAILED) !== 0;
+    return this.failures !== 0;
   }
 
   /** For tests: the next worker that claims a chunk traps (a worker dying mid-job). */

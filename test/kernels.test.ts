@@ -117,6 +117,36 @@ describe('gemm microkernel (4x8 f32x4) vs scalar reference', () => {
     rt.arena.free(tile);
   });
 
+  it('a tiny negative sum scaled to -0 stays -0 without a bias, in every kernel and the reference', () => {
+    // Three products of the smallest negative subnormal and 1, times 1/64, round to -0. An
+    // epilogue that adds +0 for "no bias" would make it +0 (as gemm4x8 and gemmNarrow did).
+    const tiny = -1.4e-45;
+    const tile = rt.arena.alloc(32 * 4);
+    const K = 3;
+    const isNegZero = (v: number) => Object.is(v, -0);
+    for (const M of [1, 4, 5, 9]) {
+      for (const N of [1, 8, 10, 17]) {
+        const pa = upload(new Float32Array(M * K).fill(tiny));
+        const pb = upload(new Float32Array(K * N).fill(1));
+        const packed = rt.arena.alloc(rt.core.packedSize(K, N) * 4);
+        rt.core.packRows(packed, pb, K, N, N);
+        const pc = rt.arena.alloc(M * N * 4);
+        const pr = rt.arena.alloc(M * N * 4);
+        rt.core.gemmReference(M, N, K, pa, K, 1, pb, N, pr, N, 0, 1 / 64);
+        expect(Array.from(download(pr, M * N)).every(isNegZero), 'reference').toBe(true);
+        rt.core.gemm(M, N, K, pa, K, 1, packed, pc, N, 0, 1 / 64, tile);
+        expect(Array.from(download(pc, M * N)).every(isNegZero), `gemm ${M}x${N}`).toBe(true);
+        // gemmNarrow: C = A W^T with W (N x K) = ones read in place, A in 8-row panels.
+        const ap = rt.arena.alloc(Math.ceil(M / 8) * 8 * K * 4);
+        rt.core.packTransposed(ap, pa, M, K);
+        rt.core.gemmNarrow(M, N, K, pb, K, 1, ap, pc, N, 0, 1 / 64, tile);
+        expect(Array.from(download(pc, M * N)).every(isNegZero), `gemmNarrow ${M}x${N}`).toBe(true);
+        for (const p of [pa, pb, packed, pc, pr, ap]) rt.arena.free(p);
+      }
+    }
+    rt.arena.free(tile);
+  });
+
   it('packTransposed(W) equals packRows(W^T)', () => {
     const random = new Random(3);
     for (const N of SIZES) {

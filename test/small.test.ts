@@ -231,6 +231,25 @@ describe('small networks: the small path equals the gemm path bit for bit', () =
   });
 });
 
+describe('signed zeros', () => {
+  it('a dW that underflows to -0 is -0 on both paths (found in review: the 4x8 tile added +0)', async () => {
+    const net = await Network.create({ inputSize: 4, layers: [{ units: 4, activation: 'linear' }], loss: 'mse', seed: 1 });
+    net.setWeights({ weights: [new Float32Array(16)], biases: [new Float32Array(4)] });
+    const x = new Float32Array([1.4e-45, 0, 0, 0, 0, 0, 0, 0]);
+    const y = new Float32Array(8).fill(1);
+    const bits = (g: { weights: Float32Array[]; biases: Float32Array[] }) =>
+      [...g.weights, ...g.biases].flatMap((a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length)));
+    const calls = rt.core.smallPathCalls();
+    const small = net.gradients(x, y);
+    expect(rt.core.smallPathCalls()).toBe(calls + 1);
+    rt.core.setSmallPath(0);
+    const gemm = net.gradients(x, y);
+    expect(Object.is(small.weights[0][0], -0)).toBe(true);
+    expect(bits(gemm)).toEqual(bits(small));
+    net.dispose();
+  });
+});
+
 describe('tanh (rational approximation)', () => {
   it('is within 4e-7 of Math.tanh, relative, on a dense grid; odd; saturates at +-1; keeps NaN', () => {
     const n = 100_000;

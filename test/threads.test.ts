@@ -127,6 +127,7 @@ describe('threads', () => {
     expect(r.error.code).toBe('WORKER_FAILED');
     expect(r.error.message).toMatch(/worker thread failed/);
     expect(r.restored).toBe(true);
+    expect(r.victimIntact).toBe(true);
     expect(r.failed).toBe(true);
     expect(r.threadsAfter).toBe(1);
     expect(r.freshThreads).toBe(1);

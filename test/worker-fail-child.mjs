@@ -35,11 +35,18 @@ try {
 pool.workersFirst = false;
 const restored = hex(two) === weights;
 
+// The failed step left the batch pointers on the freed training set: a network created now
+// may be placed there, and a predict must not write into it (found in review).
+const victim = await Network.create({ ...options, seed: 9 });
+const victimBefore = hex(victim);
+two.predict(x);
+const victimIntact = hex(victim) === victimBefore;
+
 // Training goes on, on one thread, to the same bits as the network that never had threads.
 await fit(two);
 await fit(one);
 const fresh = await Network.create({ ...options, threads: 2 });
 process.stdout.write(JSON.stringify({
-  before, error, restored, failed: pool.failed, threadsAfter: two.threads, freshThreads: fresh.threads,
+  before, error, restored, victimIntact, failed: pool.failed, threadsAfter: two.threads, freshThreads: fresh.threads,
   same: hex(two) === hex(one), predictions: Array.from(two.predict(x.subarray(0, 300))).length,
 }));

@@ -291,10 +291,12 @@ export class WasmEngine implements Engine {
    * is no longer used, so the next call runs on one thread.
    */
   private guarded<T>(call: () => T): T {
+    const failures = this.rt.pool?.failures ?? 0;
     try {
       return call();
     } catch (e) {
-      if (this.rt.pool?.failed) {
+      // Only a trap during which a worker failed is one (a later, unrelated error is not).
+      if (this.rt.pool && this.rt.pool.failures > failures) {
         throw new WasmMlpError(
           'WORKER_FAILED',
           `a worker thread failed inside a job (${(e as Error).message}); this call was abandoned and every network of this runtime now runs on one thread`,
@@ -485,6 +487,13 @@ export class WasmEngine implements Engine {
     if (!d) return;
     for (const p of [d.x, d.y, d.order, d.losses, d.corrects, d.epochs]) this.freeRegion(p);
     this.data = null;
+    // The core points the batch input/targets at the set's rows for unshuffled batches and
+    // points them back after each step; a trap mid-step (WORKER_FAILED) skips that, so they
+    // are put back here, before the freed set's memory can be handed to anyone else.
+    const w = this.u32;
+    const base = this.net >>> 2;
+    w[base + abi.NET_X] = this.activationRegions[0];
+    w[base + abi.NET_Y] = this.activationRegions[1];
   }
 
   dispose(): void {
