@@ -219,30 +219,28 @@ export function lanesDots(N: i32, K: i32, d: usize, a: usize, mp: i32, m: i32, o
     for (let j = 0; j < N; j++) {
       const dj = d + <usize>j * rowBytes;
       for (let k = 0; k < K; k += 4) {
-        const n = min(4, K - k);
-        const a0 = a + <usize>k * rowBytes;
-        const a1 = n > 1 ? a0 + rowBytes : a0;
-        const a2 = n > 2 ? a0 + 2 * rowBytes : a0;
-        const a3 = n > 3 ? a0 + 3 * rowBytes : a0;
-        const s = f32x4.mul(dotBlock(a0, a1, a2, a3, dj, m), valpha);
-        storeSome(out + ((<usize>j * K + k) << 2), 4, s, n);
+        dotFour(a + <usize>k * rowBytes, rowBytes, min(4, K - k), dj, m, valpha, out + ((<usize>j * K + k) << 2), 4);
       }
     }
   } else {
-    const step = <usize>K << 2;
     for (let k = 0; k < K; k++) {
       const ak = a + <usize>k * rowBytes;
       for (let j = 0; j < N; j += 4) {
-        const n = min(4, N - j);
-        const d0 = d + <usize>j * rowBytes;
-        const d1 = n > 1 ? d0 + rowBytes : d0;
-        const d2 = n > 2 ? d0 + 2 * rowBytes : d0;
-        const d3 = n > 3 ? d0 + 3 * rowBytes : d0;
-        const s = f32x4.mul(dotBlock(d0, d1, d2, d3, ak, m), valpha);
-        storeSome(out + ((<usize>j * K + k) << 2), step, s, n);
+        dotFour(d + <usize>j * rowBytes, rowBytes, min(4, N - j), ak, m, valpha, out + ((<usize>j * K + k) << 2), <usize>K << 2);
       }
     }
   }
+}
+
+// alpha times the dot products of rows x .. x + (n - 1) rows (n <= 4; a short block repeats
+// the first row and drops those lanes) with row y, over the first m lanes, stored step apart.
+// @ts-ignore: decorator
+@inline
+function dotFour(x: usize, rowBytes: usize, n: i32, y: usize, m: i32, valpha: v128, out: usize, step: usize): void {
+  const x1 = n > 1 ? x + rowBytes : x;
+  const x2 = n > 2 ? x + 2 * rowBytes : x;
+  const x3 = n > 3 ? x + 3 * rowBytes : x;
+  storeSome(out, step, f32x4.mul(dotBlock(x, x1, x2, x3, y, m), valpha), n);
 }
 
 // Out(j, k) = alpha * sum_{i < m} D(j, i) A[i][k]: the same sums as lanesDots, with A
