@@ -1,19 +1,20 @@
 // Small steps: a batch of 2 to SMALL_ROWS rows through a network whose every layer is at most
-// SMALL_WIDTH units wide (XOR, tabular nets trained on tiny batches).
-// There gemm.ts's packing, tile epilogues and thread checks cost more than the few hundred
-// multiply-adds, and a layer of 1-16 units fills few lanes of a tile. Here the batch rows are
-// the lanes: hidden layers keep Z, A and Delta transposed, (units x mp) with mp = m rounded
-// up to 4 (every activation region has room for 256 rows or more), so a unit's values for
-// four rows are one f32x4 and W is read in place, never packed. Past a handful of rows or 16 units the
-// 4x8 tiles win (measured: bench/RESULTS.md), so the choice is made per call.
+// SMALL_WIDTH units wide (XOR, tabular nets trained on tiny batches). There gemm.ts's
+// packing, tile epilogues and thread checks cost more than the few hundred multiply-adds, and
+// a layer of 1-16 units fills few lanes of a tile. Here the batch rows are the lanes: hidden
+// layers keep Z, A and Delta transposed, (units x mp) with mp = m rounded up to 4 (every
+// activation region has room for 256 rows or more), so a unit's values for four rows are one
+// f32x4 and W is read in place, never packed. With one row, more rows or wider layers the
+// gemm.ts kernels win (measured: bench/RESULTS.md), so the choice is made per call.
 //
 // Same bits as gemm.ts: every element is summed from +0 over its inner index in ascending
 // order, then multiplied by alpha, then the bias is added if there is one (never + 0), as in
-// the 4x8, 1-row and narrow kernels (lanes are independent elements and there is no FMA). Sums over the batch rows
-// (dW, db) add them in row order. Activations are elementwise, so their layout does not
-// matter. So a network gives the same results whichever path each call takes (a test
-// compares them with this path switched off), and calls may mix paths freely. The lanes past
-// row m hold whatever the regions held; they are computed and never read into a result.
+// the 4x8, 1-row and narrow kernels (lanes are independent elements and there is no FMA).
+// Sums over the batch rows (dW, db) add them in row order. Activations are elementwise, so
+// their layout does not matter. So a network gives the same results whichever path each call
+// takes (a test compares them with this path switched off), and calls may mix paths freely.
+// The lanes past row m hold whatever the regions held; they are computed and never read into
+// a result.
 
 import {
   NET_LAYERS, NET_LOSS, NET_PARAMS, NET_GRADS, NET_X, NET_Y, NET_PACK, NET_INPUT,
