@@ -102,6 +102,22 @@ export function outputLossAndDelta(
 // the right side of 0.5; otherwise several outputs compare argmax, one output thresholds.
 export function correctCount(loss: i32, a: usize, y: usize, rows: i32, units: i32): f64 {
   let correct: f64 = 0;
+  if (units == 1) {
+    // One output: four rows per compare; the count is an integer, so the sum is exact in
+    // any order.
+    const half = f32x4.splat(0.5);
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const off = <usize>r << 2;
+      const same = v128.not(v128.xor(f32x4.ge(v128.load(a + off), half), f32x4.ge(v128.load(y + off), half)));
+      correct += <f64>popcnt(i32x4.bitmask(same));
+    }
+    for (; r < rows; r++) {
+      const off = <usize>r << 2;
+      if ((load<f32>(a + off) >= 0.5) == (load<f32>(y + off) >= 0.5)) correct += 1;
+    }
+    return correct;
+  }
   for (let r = 0; r < rows; r++) {
     const ar = a + ((<usize>r * units) << 2);
     const yr = y + ((<usize>r * units) << 2);

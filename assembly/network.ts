@@ -242,7 +242,10 @@ export function trainEpochs(
 ): i32 {
   const batches = (n + batchSize - 1) / batchSize;
   for (let e = 0; e < epochs; e++) {
-    for (let i = 0; i < n; i++) store<u32>(order + (<usize>i << 2), <u32>i);
+    // Unshuffled, the order stays 0..n-1 after the first epoch (trainBatches only reads it).
+    if (e == 0 || doShuffle != 0) {
+      for (let i = 0; i < n; i++) store<u32>(order + (<usize>i << 2), <u32>i);
+    }
     if (doShuffle != 0) shuffle(ptr(net, NET_RNG), order, n);
     const end = trainBatches(net, order, n, batchSize, 0, batches, batchLosses, batchCorrects);
     if (end != batches) {

@@ -40,6 +40,20 @@ for (const backend of ['wasm', 'js'] as const) {
       expect(Math.abs(got - mean)).toBeLessThanOrEqual(1e-6 * mean + 2.4e-7 * 12);
     });
 
+    it('accuracy of one output is the share of rows on the right side of 0.5, for any row count', async () => {
+      const net = await Network.create({ inputSize: 1, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'binary-cross-entropy', backend });
+      net.setWeights({ weights: [Float32Array.of(1)], biases: [Float32Array.of(0)] });
+      for (let rows = 1; rows <= 9; rows++) {
+        // z = x: rows alternate sides of 0.5, with z = 0 (a = 0.5 exactly, counted as >= 0.5).
+        const x = Float32Array.from({ length: rows }, (_, i) => [0, -2, 3, -0.5, 1, 0, -4, 2, -1][i]);
+        const y = Float32Array.from({ length: rows }, (_, i) => [1, 0, 0, 1, 1, 0, 0, 1, 1][i]);
+        const a = net.predict(x);
+        let hits = 0;
+        for (let i = 0; i < rows; i++) if ((a[i] >= 0.5) === (y[i] >= 0.5)) hits++;
+        expect(net.evaluate(x, y).accuracy, `${rows} rows`).toBe(hits / rows);
+      }
+    });
+
     it('softmax + categorical cross-entropy stay finite for logits of 1e4', async () => {
       const net = await Network.create({ inputSize: 1, layers: [{ units: 3, activation: 'softmax' }], backend });
       net.setWeights({ weights: [Float32Array.of(1e4, -1e4, 0)], biases: [new Float32Array(3)] });
