@@ -187,9 +187,9 @@ export function trainBatches(
   for (let b = first; b < first + count; b++) {
     const start = b * batchSize;
     const m = min(batchSize, n - start);
-    const row0 = load<u32>(order + (<usize>start << 2));
     if (consecutive(order, start, m)) {
       // Rows in their stored order (no shuffle): the step reads them where they are.
+      const row0 = load<u32>(order + (<usize>start << 2));
       store<u32>(xslot, <u32>ptr(net, NET_DATA_X) + row0 * <u32>(field(net, NET_INPUT) << 2));
       store<u32>(yslot, <u32>ptr(net, NET_DATA_Y) + row0 * <u32>(layerField(net, field(net, NET_LAYERS) - 1, LAYER_OUT) << 2));
       const ok = trainRows(net, m, losses, corrects, b);
