@@ -5,6 +5,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { init, type Runtime } from '../src/wasm.js';
 import { Random } from '../src/random.js';
+import { wasmMemory, randomArray } from './wasm-memory.js';
 import * as abi from '../src/abi.js';
 import { ACTIVATIONS, LOSSES, OPTIMIZERS, activationCode, lossCode, optimizerCode } from '../src/enums.js';
 
@@ -13,21 +14,7 @@ beforeAll(async () => {
   rt = await init();
 });
 
-const f32 = () => new Float32Array(rt.memory.buffer);
-
-function upload(values: Float32Array): number {
-  const ptr = rt.arena.alloc(values.length * 4 + 16);
-  f32().set(values, ptr >> 2);
-  return ptr;
-}
-function download(ptr: number, n: number): Float32Array {
-  return f32().slice(ptr >> 2, (ptr >> 2) + n);
-}
-function randomArray(n: number, random: Random): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = 2 * random.uniform() - 1;
-  return a;
-}
+const { upload, download } = wasmMemory(() => rt);
 
 const SIZES = [1, 3, 4, 5, 8, 17, 33, 65];
 

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { init, type Runtime } from '../src/wasm.js';
 import { Network, type NetworkOptions } from '../src/index.js';
 import { Random } from '../src/random.js';
+import { wasmMemory, randomArray } from './wasm-memory.js';
 import * as abi from '../src/abi.js';
 
 const SMALL_WIDTH = 16; // assembly/small.ts
@@ -21,19 +22,9 @@ afterEach(() => {
   rt.core.setSmallPath(1);
 });
 
-const f32 = () => new Float32Array(rt.memory.buffer);
-function upload(values: Float32Array): number {
-  const ptr = rt.arena.alloc(values.length * 4 + 16);
-  f32().set(values, ptr >> 2);
-  return ptr;
-}
-function randomArray(n: number, random: Random): Float32Array {
-  return Float32Array.from({ length: n }, () => 2 * random.uniform() - 1);
-}
+const { f32, upload, download } = wasmMemory(() => rt);
 
 describe('rows-in-lanes kernels vs the scalar reference', () => {
-  const download = (ptr: number, n: number) => f32().slice(ptr >> 2, (ptr >> 2) + n);
-
   it('lanesProduct: Out(j, i) = alpha Coef In + bias over unit and row tails, both coefficient and output layouts, bit-identical', () => {
     const random = new Random(5);
     let cases = 0;
