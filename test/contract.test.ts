@@ -185,6 +185,32 @@ for (const backend of BACKENDS) {
       expect(b.bits).toEqual(a.bits);
     });
 
+    it('history has one finite entry per epoch in the core path, past its 65,536-epoch chunk too', async () => {
+      // The in-core path fills history arrays made at their length (up to 65,536 epochs) or
+      // appends (more); either way it must match epoch-by-epoch training entry for entry.
+      const run = async (epochs: number, perEpoch: boolean) => {
+        const net = await Network.create({
+          inputSize: 2,
+          layers: [{ units: 3, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+          loss: 'binary-cross-entropy',
+          optimizer: { kind: 'sgd', learningRate: 0.01 },
+          seed: 3,
+          backend,
+        });
+        return net.fit(XOR_X, XOR_Y, { epochs, batchSize: 4, ...(perEpoch ? { onEpochEnd: () => {} } : {}) });
+      };
+      for (const epochs of [3, 65_536 + 3]) {
+        const fast = await run(epochs, false);
+        for (const series of [fast.loss, fast.accuracy!, fast.samplesPerSecond]) {
+          expect(series).toHaveLength(epochs);
+          expect(Array.from(series).every((v) => Number.isFinite(v))).toBe(true); // no holes
+        }
+        const slow = await run(epochs, true);
+        expect(fast.loss).toEqual(slow.loss);
+        expect(fast.accuracy).toEqual(slow.accuracy);
+      }
+    }, 60_000);
+
     it('save/load and toJSON/fromJSON round-trip bit-exactly and predict the same', async () => {
       const { x, labels } = blobs(60);
       const net = await Network.create(classifier(backend));

@@ -10,6 +10,7 @@ import { WasmMlpError } from '../errors.js';
 import { nonFiniteError, checkFinite } from '../data.js';
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+const pad16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /** Bytes of wasm memory a network plans for `rows` activation rows (README formula). */
 export function plannedBytes(spec: ModelSpec, rows: number): number {
@@ -43,6 +44,8 @@ export class WasmEngine implements Engine {
   private capacity = 0;
   private activationRegions: number[] = [];
   private data: {
+    /** One arena region holds the parts below (one take and one free per fit call). */
+    block: number;
     x: number; y: number; order: number; losses: number; corrects: number; epochs: number; n: number;
     /** The caller's arrays when the set is streamed rather than copied (see streamBytes). */
     source: { x: Float32Array; y: Float32Array } | null;
@@ -369,14 +372,15 @@ export class WasmEngine implements Engine {
     const nout = this.outputs;
     const stream = n * (nin + nout) * 4 > WasmEngine.streamBytes;
     const sizes = stream ? [16, 16, 16, n * 8, n * 8, 16] : [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8, EPOCHS_PER_CALL * 16];
-    const ptrs: number[] = [];
-    try {
-      for (const bytes of sizes) ptrs.push(this.alloc(bytes));
-    } catch (e) {
-      ptrs.forEach((p) => this.freeRegion(p));
-      throw e;
+    // One region, cut into 16-byte aligned parts.
+    const block = this.alloc(sizes.reduce((sum, bytes) => sum + pad16(bytes), 0));
+    const parts: number[] = [];
+    let at = block;
+    for (const bytes of sizes) {
+      parts.push(at);
+      at += pad16(bytes);
     }
-    const [px, py, order, losses, corrects, epochs] = ptrs;
+    const [px, py, order, losses, corrects, epochs] = parts;
     if (!stream) {
       const f = this.f32;
       f.set(x.subarray(0, n * nin), px >>> 2);
@@ -387,7 +391,7 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_DATA_X] = px;
     w[base + abi.NET_DATA_Y] = py;
     w[base + abi.NET_DATA_N] = n;
-    this.data = { x: px, y: py, order, losses, corrects, epochs, n, source: stream ? { x, y } : null };
+    this.data = { block, x: px, y: py, order, losses, corrects, epochs, n, source: stream ? { x, y } : null };
     if (checkName !== undefined) {
       // The copied inputs are tested in the core (~25x a JS pass); fit releases the set on error.
       if (stream) {
@@ -485,7 +489,7 @@ export class WasmEngine implements Engine {
   releaseTrainingSet(): void {
     const d = this.data;
     if (!d) return;
-    for (const p of [d.x, d.y, d.order, d.losses, d.corrects, d.epochs]) this.freeRegion(p);
+    this.freeRegion(d.block);
     this.data = null;
     // The core points the batch input/targets at the set's rows for unshuffled batches and
     // points them back after each step; a trap mid-step (WORKER_FAILED) skips that, so they
