@@ -198,9 +198,19 @@ if (!quick) {
   });
 }
 
-// GEMM kernel alone at MLP shapes: C (M x N) = A (M x K) * packed B, against the kernel's own
-// ceiling: the same kernel on operands that sit in L1 (16 x 16 x 256), i.e. pure arithmetic.
+// GEMM kernel alone at MLP shapes: C (M x N) = A (M x K) * packed B, against two bounds: the
+// same kernel on operands that sit in L1 (16 x 16 x 256), the best code V8 makes of it, and
+// the SIMD128 arithmetic limit at the clock measured here (bench/probes/clock.ts).
 {
+  const asc = await import('assemblyscript/asc');
+  const source = await import('node:fs').then((fs) => fs.readFileSync(new URL('./probes/clock.ts', import.meta.url), 'utf8'));
+  const compiled = await asc.compileString(source, { optimizeLevel: 3, runtime: 'stub', noAssert: true });
+  if (!compiled.binary) throw new Error(`bench/probes/clock.ts: ${compiled.stderr.toString()}`);
+  const probe = (await WebAssembly.instantiate(compiled.binary, { env: { abort() {} } })).instance.exports;
+  const CHAIN = 1_000_000;
+  const clocks = [];
+  const measureClock = async () => clocks.push((await measure('clock', () => probe.chain(CHAIN, 3, 5), (16 * CHAIN) / 1e9, 'GHz')).rate);
+  await measureClock();
   const rt = await init();
   const f32 = () => new Float32Array(rt.memory.buffer);
   const shapes = [
@@ -244,10 +254,16 @@ if (!quick) {
     results.push({ shape: `${M}x${N}x${K}`, label, r });
     for (const p of [a, b, bp, c, tile]) rt.arena.free(p);
   }
-  // The machine's clock drifts during a run; the tile's ceiling is taken at both ends.
+  await measureClock();
+  // The machine's clock drifts during a run; both bounds are taken at both ends.
   const ceiling = Math.max(results[0].r.rate, results[results.length - 1].r.rate);
+  const ghz = Math.max(...clocks);
+  const limit = 16 * ghz; // GFLOP/s: 2 multiply + 2 add pipes of 4 lanes (no FMA in SIMD128)
+  console.log(
+    `clock ${clocks.map((c) => c.toFixed(2)).join(' / ')} GHz (first / last; one-cycle integer chain); SIMD128 limit 16 flop/cycle = ${limit.toFixed(1)} GFLOP/s; the tile's L1 ceiling is ${Math.round((100 * ceiling) / limit)}% of it`,
+  );
   for (const { shape, label, r } of results) {
-    const fraction = `${Math.round((100 * r.rate) / ceiling)}% of ceiling`;
+    const fraction = `${Math.round((100 * r.rate) / ceiling)}% of ceiling, ${Math.round((100 * r.rate) / limit)}% of limit`;
     console.log(`GEMM ${shape.padEnd(12)} ${label.padEnd(46)} ${r.rate.toFixed(1)} GFLOP/s (±${r.rme.toFixed(1)}%)  ${fraction}`);
   }
 }
