@@ -58,6 +58,8 @@ const registry =
 
 /** Longest stretch fit runs without yielding to the event loop (so signals and UIs get a turn). */
 const YIELD_MS = 20;
+/** Largest scratch array (elements) fit keeps for the next call; bigger ones go with the call. */
+const KEEP_SCRATCH = 1 << 18;
 
 export class Network {
   private engine: Engine | null;
@@ -222,10 +224,12 @@ export class Network {
       if (this.classification) history.valAccuracy = [];
     }
 
+    // Scratch kept between calls (up to KEEP_SCRATCH floats): a small network's fit is a few
+    // microseconds of work, of which typed arrays allocated outside the V8 heap would take a
+    // good part. Allocated before the network is marked busy, so a failure leaves it usable.
+    const snapshot = this.snapshot ?? new Float32Array(this.layout.count);
+    this.snapshot = snapshot.length <= KEEP_SCRATCH ? snapshot : null;
     this.busy = true;
-    // Scratch kept between calls: a small network's fit is a few microseconds of work, of
-    // which typed arrays allocated outside the V8 heap would take a good part.
-    const snapshot = (this.snapshot ??= new Float32Array(this.layout.count));
     try {
       engine.loadTrainingSet(trainX, trainY, n, coreChecks ? 'x' : undefined);
       let lastYield = now();
@@ -234,17 +238,22 @@ export class Network {
       const fast = !o.onBatchEnd && !o.onEpochEnd && !val && !o.signal;
       if (fast) {
         const MAX_CHUNK = 1 << 16;
-        // The first chunk from a cost bound (later ones from the measured rate): an epoch
-        // takes well under FIRST_CHUNK_NS per parameter and sample on either engine (XOR on
-        // the JS engine: ~18 ns), so the first call stays under YIELD_MS and a tiny network
-        // runs all its epochs in one core call.
-        const FIRST_CHUNK_NS = 50;
-        let chunk = Math.floor((YIELD_MS * 1e6) / (FIRST_CHUNK_NS * n * this.layout.count));
-        chunk = Math.max(1, Math.min(MAX_CHUNK, chunk));
+        // The first chunk from a cost bound (later ones from the measured rate): a step costs
+        // under STEP_NS plus PARAM_NS per parameter and sample on either engine, even in a
+        // process's first fit, before the JIT has optimised anything (measured in review:
+        // 0.3-11 us per step of a tiny network, and 2-0.15 ns per parameter and sample). So
+        // the first call stays under YIELD_MS, and a tiny network runs all its epochs in one
+        // core call (XOR, 256 epochs of one step: one call).
+        const STEP_NS = 10_000;
+        const PARAM_NS = 50;
+        const epochNs = batches * STEP_NS + n * this.layout.count * PARAM_NS;
+        let chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((YIELD_MS * 1e6) / epochNs)));
         const slots = Math.min(o.epochs, MAX_CHUNK);
-        if (!this.epochScratch || this.epochScratch.length < 2 * slots) this.epochScratch = new Float64Array(2 * slots);
-        const epochLosses = this.epochScratch.subarray(0, slots);
-        const epochCorrects = this.epochScratch.subarray(slots, 2 * slots);
+        let scratch = this.epochScratch;
+        if (!scratch || scratch.length < 2 * slots) scratch = new Float64Array(2 * slots);
+        this.epochScratch = scratch.length <= KEEP_SCRATCH ? scratch : null;
+        const epochLosses = scratch.subarray(0, slots);
+        const epochCorrects = scratch.subarray(slots, 2 * slots);
         // History arrays made at their final length and filled in place: pushing element by
         // element cost ~30 ns per epoch, a sixth of a 256-epoch XOR fit.
         if (o.epochs <= MAX_CHUNK) {
@@ -444,6 +453,8 @@ export class Network {
     registry?.unregister(this);
     this.engine.dispose();
     this.engine = null;
+    this.snapshot = null;
+    this.epochScratch = null;
   }
 
   private targets(y: unknown, rows: number, name: string): Float32Array {

@@ -211,6 +211,27 @@ for (const backend of BACKENDS) {
       }
     }, 60_000);
 
+    it('sizes the first in-core chunk of epochs by batches and parameters', async () => {
+      // The first call has no measured rate to go by; its bound must keep many-batch epochs
+      // short (one stall of the event loop per fit otherwise) and run a tiny net's whole fit.
+      const firstCall = async (n: number, batchSize: number, epochs: number) => {
+        const net = await Network.create({ ...classifier(backend), optimizer: { kind: 'sgd', learningRate: 0.01 } });
+        const engine = (net as unknown as { engine: { trainEpochs: (...args: unknown[]) => unknown } }).engine;
+        const counts: number[] = [];
+        const original = engine.trainEpochs.bind(engine);
+        engine.trainEpochs = (...args: unknown[]) => {
+          counts.push(args[2] as number);
+          return original(...args);
+        };
+        const { x, labels } = blobs(n);
+        await net.fit(x, labels, { epochs, batchSize });
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(epochs);
+        return counts[0];
+      };
+      expect(await firstCall(4, 4, 256)).toBe(256); // one step per epoch: one call
+      expect(await firstCall(1000, 1, 5)).toBeLessThanOrEqual(2); // 1,000 steps per epoch
+    });
+
     it('save/load and toJSON/fromJSON round-trip bit-exactly and predict the same', async () => {
       const { x, labels } = blobs(60);
       const net = await Network.create(classifier(backend));
