@@ -7,4 +7,4 @@ export { gemm, gemmNarrow, gemmReference, packTransposed, packRows, packedSize }
 export { activationForward, activationBackward } from './activations';
 export { workerLoop } from './threads';
 export { firstNonFinite } from './checks';
-export { setSmallPath, smallPathCalls, lanesProduct, lanesDots, outerDots } from './small';
+export { setSmallPath, smallPathCalls, lanesProduct, lanesDots, outerDots, unitDots } from './small';

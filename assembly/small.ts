@@ -292,6 +292,87 @@ export function outerDots(N: i32, K: i32, d: usize, mp: i32, a: usize, m: i32, o
   }
 }
 
+// dW and db of a layer with fewer than four inputs (K <= 3):
+//   Out(j, k) = alpha * sum_{i < m} D(j, i) A(k, i),  db(j) = alpha * sum_{i < m} D(j, i),
+// D and A transposed (rows of mp lanes), Out row-major (N x K). Four units at a time: each 4x4
+// block of D is transposed once, its rows i becoming vectors over the four units, and serves
+// the bias sums and every k, where lanesDots and lanesSums transpose a block K + 1 times.
+// The same products, summed from +0 in row order, then times alpha: the same bits.
+export function unitDots(N: i32, K: i32, d: usize, a: usize, mp: i32, m: i32, out: usize, db: usize, alpha: f32): void {
+  const rowBytes = <usize>mp << 2;
+  const step = <usize>K << 2;
+  const valpha = f32x4.splat(alpha);
+  const a1 = a + rowBytes;
+  const a2 = a + 2 * rowBytes;
+  for (let j = 0; j < N; j += 4) {
+    const n = min(4, N - j);
+    const d0 = d + <usize>j * rowBytes;
+    const d1 = n > 1 ? d0 + rowBytes : d0;
+    const d2 = n > 2 ? d0 + 2 * rowBytes : d0;
+    const d3 = n > 3 ? d0 + 3 * rowBytes : d0;
+    let sb = f32x4.splat(0);
+    let s0 = sb;
+    let s1 = sb;
+    let s2 = sb;
+    for (let c = 0; c < m; c += 4) {
+      const off = <usize>c << 2;
+      const p0 = v128.load(d0 + off);
+      const p1 = v128.load(d1 + off);
+      const p2 = v128.load(d2 + off);
+      const p3 = v128.load(d3 + off);
+      const t0 = i32x4.shuffle(p0, p1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(p0, p1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
+      const t3 = i32x4.shuffle(p2, p3, 2, 6, 3, 7);
+      const rows = m - c;
+      // Rows c .. c + 3 of the block, each D(j .. j + 3, i), added in row order.
+      let r = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+      let ai = off;
+      sb = f32x4.add(sb, r);
+      s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
+      if (K > 1) s1 = f32x4.add(s1, f32x4.mul(r, v128.load32_splat(a1 + ai)));
+      if (K > 2) s2 = f32x4.add(s2, f32x4.mul(r, v128.load32_splat(a2 + ai)));
+      if (rows > 1) {
+        r = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+        ai = off + 4;
+        sb = f32x4.add(sb, r);
+        s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
+        if (K > 1) s1 = f32x4.add(s1, f32x4.mul(r, v128.load32_splat(a1 + ai)));
+        if (K > 2) s2 = f32x4.add(s2, f32x4.mul(r, v128.load32_splat(a2 + ai)));
+      }
+      if (rows > 2) {
+        r = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+        ai = off + 8;
+        sb = f32x4.add(sb, r);
+        s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
+        if (K > 1) s1 = f32x4.add(s1, f32x4.mul(r, v128.load32_splat(a1 + ai)));
+        if (K > 2) s2 = f32x4.add(s2, f32x4.mul(r, v128.load32_splat(a2 + ai)));
+      }
+      if (rows > 3) {
+        r = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+        ai = off + 12;
+        sb = f32x4.add(sb, r);
+        s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
+        if (K > 1) s1 = f32x4.add(s1, f32x4.mul(r, v128.load32_splat(a1 + ai)));
+        if (K > 2) s2 = f32x4.add(s2, f32x4.mul(r, v128.load32_splat(a2 + ai)));
+      }
+    }
+    storeSome(db + (<usize>j << 2), 4, f32x4.mul(sb, valpha), n);
+    const o = out + ((<usize>j * K) << 2);
+    s0 = f32x4.mul(s0, valpha);
+    s1 = f32x4.mul(s1, valpha);
+    if (K == 2 && n == 4) {
+      // Out rows j .. j + 3 are 8 consecutive floats: (j, 0) (j, 1) (j + 1, 0) ...
+      v128.store(o, i32x4.shuffle(s0, s1, 0, 4, 1, 5));
+      v128.store(o, i32x4.shuffle(s0, s1, 2, 6, 3, 7), 16);
+    } else {
+      storeSome(o, step, s0, n);
+      if (K > 1) storeSome(o + 4, step, s1, n);
+      if (K > 2) storeSome(o + 8, step, f32x4.mul(s2, valpha), n);
+    }
+  }
+}
+
 // A transposed region (K x mp) back to rows (m x K).
 function untranspose(dst: usize, src: usize, m: i32, K: i32, mp: i32): void {
   for (let k = 0; k < K; k++) {
@@ -377,6 +458,7 @@ export function smallBackprop(net: usize, m: i32): f64 {
     const nin = layerField(net, l, LAYER_IN);
     const units = layerField(net, l, LAYER_OUT);
     const gw = grads + (<usize>layerField(net, l, LAYER_W) << 2);
+    const gb = grads + (<usize>layerField(net, l, LAYER_B) << 2);
     if (nin >= 4 && units >= 4) {
       // A_{l-1} by rows: the input itself, or a hidden layer's A transposed back into the
       // packing scratch (the transposed input there is not needed after the forward pass).
@@ -393,9 +475,14 @@ export function smallBackprop(net: usize, m: i32): f64 {
       if (l > 0) lanes = layerPtr(net, l - 1, LAYER_A);
       // The transposed input again if a later layer's rows took the scratch.
       else if (scratchTaken) transposeInput(lanes, ptr(net, NET_X), m, nin, mp);
-      lanesDots(units, nin, delta, lanes, mp, m, gw, invm);
+      if (nin < 4) {
+        unitDots(units, nin, delta, lanes, mp, m, gw, gb, invm);
+      } else {
+        lanesDots(units, nin, delta, lanes, mp, m, gw, invm);
+        lanesSums(units, delta, mp, m, gb, invm);
+      }
     }
-    lanesSums(units, delta, mp, m, grads + (<usize>layerField(net, l, LAYER_B) << 2), invm);
+    if (nin >= 4 && units >= 4) lanesSums(units, delta, mp, m, gb, invm);
     if (l > 0) {
       // Delta_{l-1}^T (nin x mp) = W_l^T Delta_l^T, then * g'(z_{l-1}).
       const w = params + (<usize>layerField(net, l, LAYER_W) << 2);

@@ -60,6 +60,7 @@ export interface CoreExports {
   ): void;
   lanesDots(N: number, K: number, d: number, a: number, mp: number, m: number, out: number, alpha: number): void;
   outerDots(N: number, K: number, d: number, mp: number, a: number, m: number, out: number, alpha: number): void;
+  unitDots(N: number, K: number, d: number, a: number, mp: number, m: number, out: number, db: number, alpha: number): void;
   /** Forward passes that took assembly/small.ts's path so far (tests). */
   smallPathCalls(): number;
 }

@@ -94,6 +94,38 @@ describe('rows-in-lanes kernels vs the scalar reference', () => {
     expect(cases).toBe(5 * 5 * 5);
   });
 
+  it('unitDots: dW and db of a layer with 1-3 inputs, each 4x4 block transposed once, bit-identical', () => {
+    const random = new Random(9);
+    let cases = 0;
+    for (const N of [1, 2, 3, 4, 5, 8, 16]) {
+      for (const K of [1, 2, 3]) {
+        for (const m of [1, 2, 3, 4, 5, 9]) {
+          const mp = Math.ceil(m / 4) * 4;
+          const d = randomArray(N * mp, random);
+          const a = randomArray(K * mp, random);
+          const pd = upload(d);
+          const pa = upload(a);
+          const b = new Float32Array(m * K); // A by rows, for the reference
+          for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) b[i * K + k] = a[k * mp + i];
+          const pB = upload(b);
+          const pOnes = upload(new Float32Array(m).fill(1)); // db = D * ones: the same sums
+          const want = rt.arena.alloc(N * K * 4);
+          const wantDb = rt.arena.alloc(N * 4);
+          const out = rt.arena.alloc(N * K * 4);
+          const db = rt.arena.alloc(N * 4 + 16);
+          rt.core.gemmReference(N, K, m, pd, mp, 1, pB, K, want, K, 0, 0.25);
+          rt.core.gemmReference(N, 1, m, pd, mp, 1, pOnes, 1, wantDb, 1, 0, 0.25);
+          rt.core.unitDots(N, K, pd, pa, mp, m, out, db, 0.25);
+          expect(Array.from(download(out, N * K)), `dW N ${N} K ${K} m ${m}`).toEqual(Array.from(download(want, N * K)));
+          expect(Array.from(download(db, N)), `db N ${N} K ${K} m ${m}`).toEqual(Array.from(download(wantDb, N)));
+          for (const p of [pd, pa, pB, pOnes, want, wantDb, out, db]) rt.arena.free(p);
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(7 * 3 * 6);
+  });
+
   it('lanesDots: Out(j, k) = alpha sum over the first m lanes of D(j, i) A(k, i), bit-identical', () => {
     const random = new Random(6);
     let cases = 0;
