@@ -34,7 +34,18 @@ const params = P * 4 * 2; // parameters and their gradients
 const state = P * 4; // SGD momentum buffer
 const activations = 64 * (784 + 10 + 3 * 138) * 4 + 64 * 784 * 4; // batch in/out, z/a/delta, packing
 const model = data + params + state + activations;
-const peak = process.resourceUsage().maxRSS * 1024;
+// Peak RSS of this process's own address space: Linux's VmHWM. getrusage's maxRSS is not it
+// for a spawned child: it keeps the high-water mark of the address space the child was forked
+// with, i.e. the parent's RSS (a child of the bench, ~140 MB by then, read 137-147 MB where
+// run alone it reads 115). maxRSS elsewhere.
+const hwm = await import('node:fs').then((fs) => {
+  try {
+    return /VmHWM:\s*(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+});
+const peak = (hwm !== undefined ? Number(hwm) : process.resourceUsage().maxRSS) * 1024;
 const budget = 1.5 * model + 40 * 2 ** 20;
 process.stdout.write(JSON.stringify({
   n, epochs, runtimeMB: mb(rssStart), dataMB: mb(data), modelMB: mb(model), peakMB: mb(peak), budgetMB: mb(budget),
