@@ -506,3 +506,203 @@ function storeTransposed(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, row
   if (rows > 2) v128.store(dst + 2 * rowBytes, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
   if (rows > 3) v128.store(dst + 3 * rowBytes, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
+
+// ---- sparse A: products that skip A's zeros -----------------------------------------------
+// ReLU layers leave about half of their activations and of their deltas exactly zero, and
+// data such as MNIST digits is mostly zeros. A product whose A operand has many zeros can
+// skip them: C(i, j) = alpha * (sum over k with A(i, k) != 0 of A(i, k) B(k, j)) [+ bias(j)].
+// Same bits as gemm: a skipped term is +-0 (B is finite), and adding +-0 to a sum that started
+// at +0 never changes it (x + -0 = x, and such a sum is never -0: round to nearest gives +0
+// for an exact cancellation). The kept terms are added in ascending k from +0, then scaled,
+// then biased, as in the 4x8 tile.
+//
+// B is read through two byte strides: B(k, j) at b + k * kb + (j >> 3) * pb + 4 * (j & 7).
+// Row-major B with row stride ldb (read in place): kb = 4 ldb, pb = 32. 8-column panels as
+// packRows/packTransposed write them: kb = 32, pb = 32 K.
+//
+// sparseRows writes A's nonzeros by row (CSR) to `list`: u32 end[i] for i < M, then from
+// list + 4 * ((M + 1) & ~1) (8-aligned) entries of (u32 k * kb, f32 A(i, k)). Row i's entries
+// are [end[i - 1] + 1, end[i]) (row 0 from 0): every row has one spare slot after its entries,
+// which the branch-free fill may write and never reads. So the list takes
+// 4 * ((M + 1) & ~1) + 8 * (nonzeros + M) bytes.
+
+/** Bytes of list sparseRows needs for M rows holding `nonzeros` nonzeros. */
+// @ts-ignore: decorator
+@inline export function sparseListBytes(M: i32, nonzeros: i32): i32 {
+  return 4 * ((M + 1) & ~1) + 8 * (nonzeros + M);
+}
+
+/** Nonzeros among n floats at p. */
+export function countNonzero(p: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let acc = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = i32x4.sub(acc, f32x4.ne(v128.load(p + (<usize>i << 2)), zero));
+  let count = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; i < n; i++) count += i32(load<f32>(p + (<usize>i << 2)) != 0);
+  return count;
+}
+
+/**
+ * Lists the nonzeros of A (M x K) by row, A(i, k) at a + 4 (i K + k), or with `transposed`
+ * at a + 4 (k M + i) (A^T stored row-major, e.g. dW's Delta^T). Returns the number of
+ * nonzeros, or -1 with nothing written when the list would take more than `maxBytes`.
+ */
+export function sparseRows(list: usize, a: usize, M: i32, K: i32, transposed: bool, kb: i32, maxBytes: i32): i32 {
+  const nonzeros = countNonzero(a, M * K);
+  if (<i64>sparseListBytes(M, nonzeros) > <i64>maxBytes) return -1;
+  const entries = list + (<usize>((M + 1) & ~1) << 2);
+  const step = <usize>kb;
+  if (!transposed) {
+    let e: usize = 0;
+    for (let i = 0; i < M; i++) {
+      let p = a + (<usize>i * K << 2);
+      let off: usize = 0;
+      for (let k = 0; k < K; k++) {
+        const v = load<f32>(p);
+        const q = entries + (e << 3);
+        store<u32>(q, <u32>off);
+        store<f32>(q, v, 4);
+        e += <usize>(v != 0);
+        off += step;
+        p += 4;
+      }
+      store<u32>(list + (<usize>i << 2), <u32>e);
+      e++; // the spare slot
+    }
+    return nonzeros;
+  }
+  // Transposed: per-row counts first (rows in the lanes), then each row's cursor starts at
+  // its first entry, and one pass down A^T's rows fills every row's entries in k order.
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    let acc = i32x4.splat(0);
+    let p = a + (<usize>i << 2);
+    for (let k = 0; k < K; k++) {
+      acc = i32x4.sub(acc, f32x4.ne(v128.load(p), zero));
+      p += <usize>M << 2;
+    }
+    v128.store(list + (<usize>i << 2), acc);
+  }
+  for (; i < M; i++) {
+    let count = 0;
+    for (let k = 0; k < K; k++) count += i32(load<f32>(a + ((<usize>k * M + i) << 2)) != 0);
+    store<i32>(list + (<usize>i << 2), count);
+  }
+  let start = 0;
+  for (i = 0; i < M; i++) {
+    const count = load<i32>(list + (<usize>i << 2));
+    store<i32>(list + (<usize>i << 2), start);
+    start += count + 1;
+  }
+  let off: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const row = a + (<usize>k * M << 2);
+    for (i = 0; i < M; i++) {
+      const v = load<f32>(row + (<usize>i << 2));
+      const cur = list + (<usize>i << 2);
+      const e = load<u32>(cur);
+      const q = entries + (<usize>e << 3);
+      store<u32>(q, <u32>off);
+      store<f32>(q, v, 4);
+      store<u32>(cur, e + <u32>(v != 0));
+    }
+    off += step;
+  }
+  return nonzeros;
+}
+
+/**
+ * C (M x N, row stride ldc) = alpha * A B [+ bias] from sparseRows' list of A (B's strides
+ * above; bias = 0 for none). 24 columns (three panels, six accumulators) at a time, then 4,
+ * then one by one; the rows inside each column block, so that block of B stays in cache
+ * while every row of A reads it. (Eight accumulators spill on V8 x64: it issues all eight B
+ * loads of an entry before the multiplies, and an accumulator kept on the stack makes a
+ * store-load chain that halved the rate.)
+ */
+export function gemmSparse(
+  M: i32, N: i32,
+  list: usize,
+  b: usize, pb: i32,
+  c: usize, ldc: i32,
+  bias: usize, alpha: f32,
+): void {
+  const entries = list + (<usize>((M + 1) & ~1) << 2);
+  const valpha = f32x4.splat(alpha);
+  const pstep = <usize>pb;
+  const rowBytes = <usize>ldc << 2;
+  let j0 = 0;
+  for (; j0 + 24 <= N; j0 += 24) {
+    const bj = b + <usize>(j0 >> 3) * pstep;
+    let first: usize = 0;
+    for (let i = 0; i < M; i++) {
+      const last = <usize>load<u32>(list + (<usize>i << 2));
+      let vacc0 = f32x4.splat(0);
+      let vacc1 = f32x4.splat(0);
+      let vacc2 = f32x4.splat(0);
+      let vacc3 = f32x4.splat(0);
+      let vacc4 = f32x4.splat(0);
+      let vacc5 = f32x4.splat(0);
+      for (let e = entries + (first << 3), end = entries + (last << 3); e < end; e += 8) {
+        const va = v128.load32_splat(e, 4);
+        const p0 = bj + <usize>load<u32>(e);
+        const p1 = p0 + pstep;
+        const p2 = p1 + pstep;
+        vacc0 = f32x4.add(vacc0, f32x4.mul(va, v128.load(p0)));
+        vacc1 = f32x4.add(vacc1, f32x4.mul(va, v128.load(p0, 16)));
+        vacc2 = f32x4.add(vacc2, f32x4.mul(va, v128.load(p1)));
+        vacc3 = f32x4.add(vacc3, f32x4.mul(va, v128.load(p1, 16)));
+        vacc4 = f32x4.add(vacc4, f32x4.mul(va, v128.load(p2)));
+        vacc5 = f32x4.add(vacc5, f32x4.mul(va, v128.load(p2, 16)));
+      }
+      const dst = c + <usize>i * rowBytes + (<usize>j0 << 2);
+      const pbias = bias + (<usize>j0 << 2);
+      storeScaled(dst, vacc0, valpha, bias, pbias);
+      storeScaled(dst + 16, vacc1, valpha, bias, pbias + 16);
+      storeScaled(dst + 32, vacc2, valpha, bias, pbias + 32);
+      storeScaled(dst + 48, vacc3, valpha, bias, pbias + 48);
+      storeScaled(dst + 64, vacc4, valpha, bias, pbias + 64);
+      storeScaled(dst + 80, vacc5, valpha, bias, pbias + 80);
+      first = last + 1;
+    }
+  }
+  // Column tails: four columns per vector (j0 is a multiple of 4, so they share a panel).
+  for (; j0 + 4 <= N; j0 += 4) {
+    const bj = b + <usize>(j0 >> 3) * pstep + (<usize>(j0 & 7) << 2);
+    let first: usize = 0;
+    for (let i = 0; i < M; i++) {
+      const last = <usize>load<u32>(list + (<usize>i << 2));
+      let vacc = f32x4.splat(0);
+      for (let e = entries + (first << 3), end = entries + (last << 3); e < end; e += 8) {
+        vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(e, 4), v128.load(bj + <usize>load<u32>(e))));
+      }
+      storeScaled(c + <usize>i * rowBytes + (<usize>j0 << 2), vacc, valpha, bias, bias + (<usize>j0 << 2));
+      first = last + 1;
+    }
+  }
+  for (; j0 < N; j0++) {
+    const bj = b + <usize>(j0 >> 3) * pstep + (<usize>(j0 & 7) << 2);
+    let first: usize = 0;
+    for (let i = 0; i < M; i++) {
+      const last = <usize>load<u32>(list + (<usize>i << 2));
+      let acc: f32 = 0;
+      for (let e = entries + (first << 3), end = entries + (last << 3); e < end; e += 8) {
+        acc += load<f32>(e, 4) * load<f32>(bj + <usize>load<u32>(e));
+      }
+      let v = acc * alpha;
+      if (bias != 0) v += load<f32>(bias + (<usize>j0 << 2));
+      store<f32>(c + <usize>i * rowBytes + (<usize>j0 << 2), v);
+      first = last + 1;
+    }
+  }
+}
+
+// alpha * acc, + the bias vector at pbias when there is a bias (never + 0: see gemm4x8).
+// @ts-ignore: decorator
+@inline
+function storeScaled(dst: usize, acc: v128, valpha: v128, bias: usize, pbias: usize): void {
+  let v = f32x4.mul(acc, valpha);
+  if (bias != 0) v = f32x4.add(v, v128.load(pbias));
+  v128.store(dst, v);
+}

@@ -1,9 +1,9 @@
 // The exported ABI: thin functions taking pointers and sizes. Memory is imported and planned
 // by src/ (see src/abi.ts for the descriptor layout); nothing here allocates.
 
-export { forward, backprop, optimizerStep, trainBatches, trainRows, trainEpochs, evaluate } from './network';
+export { forward, backprop, optimizerStep, trainBatches, trainRows, trainEpochs, evaluate, setSparsePath, sparsePathCalls } from './network';
 export { nextU32, shuffle, fillSymmetric } from './random';
-export { gemm, gemmNarrow, gemmReference, packTransposed, packRows, packedSize } from './gemm';
+export { gemm, gemmNarrow, gemmReference, gemmSparse, sparseRows, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';
 export { workerLoop } from './threads';
 export { firstNonFinite } from './checks';

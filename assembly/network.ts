@@ -5,14 +5,14 @@
 import {
   NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_PARAMS, NET_GRADS, NET_X,
   NET_Y, NET_PACK, NET_STEP, NET_TILE, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED,
-  NET_RNG, NET_FAIL_BATCH,
+  NET_RNG, NET_FAIL_BATCH, NET_PACK_BYTES,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT,
-  OPT_ADAM,
+  OPT_ADAM, ACT_RELU,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
-import { gemmNarrow, packTransposed, packRows } from './gemm';
+import { gemmNarrow, packTransposed, packRows, sparseRows, sparseListBytes, countNonzero } from './gemm';
 import { outputLossAndDelta, correctCount } from './losses';
-import { parallelGemm, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
+import { parallelGemm, parallelGemmSparse, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
 import { field, ptr, layerField, layerPtr, layerInput } from './layout';
 import { isSmall, smallForward, smallBackprop } from './small';
@@ -38,6 +38,61 @@ function ensurePacked(net: usize): void {
   return n < 16 && (n & 7) != 0 && m >= 8;
 }
 
+// ---- products that skip the zeros of A (gemm.ts's gemmSparse; the same bits as gemm) -------
+// ReLU layers zero about half of their activations (the next layer's forward A) and of their
+// deltas (A of their own dW and of the delta product into the layer below), and inputs such as
+// MNIST digits are mostly zeros. Listing A's nonzeros and skipping the rest beats the dense
+// tiles below a density that depends on whether the block of B the sparse kernel re-reads
+// (K rows of 96 bytes) stays in L1: measured on 2-core Zen, gemmSparse does 37 useful GFLOP/s
+// when it does (dW over a batch: K = rows) and 26-28 when it does not (K = 512 or 784), where
+// the 4x8 tiles do 53-55; hence break-even near 0.68 and 0.5 (bench/RESULTS.md).
+
+/** Most nonzeros in A, in 1/256 of its size, for which the sparse product is used. */
+// @ts-ignore: decorator
+@inline function sparseLimit(K: i32): i32 {
+  return K * 96 <= 16384 ? 160 : 112;
+}
+
+let sparseEnabled = true;
+let sparseCalls = 0;
+
+/** Tests and benchmarks: 0 sends every product through the dense kernels. Returns the previous setting. */
+export function setSparsePath(on: i32): i32 {
+  const was = sparseEnabled ? 1 : 0;
+  sparseEnabled = on != 0;
+  return was;
+}
+
+/** Tests: products that took the sparse path so far. */
+export function sparsePathCalls(): i32 {
+  return sparseCalls;
+}
+
+// C (M x N) = alpha A (M x K) B [+ bias] through gemmSparse when A is sparse enough and its
+// list fits the packing scratch; returns false, having done nothing, otherwise. A is
+// row-major (M x K), or with `transposed` stored as A^T (K x M). B's strides: see gemm.ts.
+function sparseProduct(
+  net: usize, M: i32, N: i32, K: i32, a: usize, transposed: bool,
+  b: usize, kb: i32, pb: i32, c: usize, ldc: i32, bias: usize, alpha: f32,
+): bool {
+  if (!sparseEnabled) return false;
+  const list = ptr(net, NET_PACK);
+  const most = (<i64>M * <i64>K * sparseLimit(K)) >> 8;
+  const maxBytes = <i32>min<i64>(<i64>field(net, NET_PACK_BYTES), <i64>sparseListBytes(M, 0) + 8 * most);
+  const nonzeros = sparseRows(list, a, M, K, transposed, kb, maxBytes);
+  if (nonzeros < 0) return false;
+  parallelGemmSparse(net, M, N, <i64>nonzeros * <i64>N, list, b, pb, c, ldc, bias, alpha);
+  sparseCalls++;
+  return true;
+}
+
+// Whether layer l's input may be sparse enough to try: a ReLU layer's activations, or batch
+// inputs whose first row is (one row costs far less than counting the whole batch).
+function sparseInput(net: usize, l: i32, m: i32, nin: i32): bool {
+  if (l > 0) return layerField(net, l - 1, LAYER_ACT) == ACT_RELU;
+  return m >= 4 && countNonzero(ptr(net, NET_X), nin) * 256 <= nin * sparseLimit(nin);
+}
+
 // Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
 // A few rows through a small network take small.ts's path, with the same bits.
 export function forward(net: usize, m: i32): void {
@@ -58,7 +113,8 @@ export function forward(net: usize, m: i32): void {
       const pack = ptr(net, NET_PACK);
       packTransposed(pack, layerInput(net, l), m, nin);
       gemmNarrow(m, nout, nin, params + (<usize>layerField(net, l, LAYER_W) << 2), nin, 1, pack, z, nout, b, 1, ptr(net, NET_TILE));
-    } else {
+    } else if (!(sparseInput(net, l, m, nin) &&
+      sparseProduct(net, m, nout, nin, layerInput(net, l), false, layerPtr(net, l, LAYER_WT), 32, nin << 5, z, nout, b, 1))) {
       parallelGemm(net, m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1);
     }
     activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), m, nout);
@@ -86,6 +142,8 @@ export function backprop(net: usize, m: i32): f64 {
   for (let l = last; l >= 0; l--) {
     const nin = layerField(net, l, LAYER_IN);
     const nout = layerField(net, l, LAYER_OUT);
+    // A ReLU layer's Delta is zero wherever z <= 0.
+    const relu = layerField(net, l, LAYER_ACT) == ACT_RELU;
     const delta = layerPtr(net, l, LAYER_DELTA);
     const ain = layerInput(net, l);
     // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
@@ -95,7 +153,8 @@ export function backprop(net: usize, m: i32): f64 {
       // 8-column panels, i.e. packRows(Delta); A_{l-1} is read in place as B^T.
       packRows(pack, delta, m, nout, nout);
       gemmNarrow(nout, nin, m, ain, 1, nin, pack, gw, nin, 0, invm, ptr(net, NET_TILE));
-    } else {
+    } else if (!(relu && sparseProduct(net, nout, nin, m, delta, true, ain, nin << 2, 32, gw, nin, 0, invm))) {
+      // (The sparse product reads A_{l-1} in place as B.)
       parallelPackRows(net, pack, ain, m, nin, nin);
       parallelGemm(net, nout, nin, m, delta, 1, nout, pack, gw, nin, 0, invm);
     }
@@ -104,8 +163,10 @@ export function backprop(net: usize, m: i32): f64 {
       // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
       const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
       const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-      parallelPackRows(net, pack, w, nout, nin, nin);
-      parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
+      if (!(relu && sparseProduct(net, m, nin, nout, delta, false, w, nin << 2, 32, dprev, nin, 0, 1))) {
+        parallelPackRows(net, pack, w, nout, nin, nin);
+        parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
+      }
       activationBackward(
         layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
         layerPtr(net, l - 1, LAYER_A), dprev, m, nin,

@@ -30,9 +30,9 @@ import {
   POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_SLEEPERS, POOL_CHUNKS,
   POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_WORKERS_FIRST, POOL_ARGS, POOL_TILES,
   POOL_FAILED, POOL_TRAP,
-  JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS,
+  JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS, JOB_GEMM_SPARSE,
 } from '../src/abi';
-import { gemm, packTransposed, packRows } from './gemm';
+import { gemm, gemmSparse, packTransposed, packRows } from './gemm';
 import { optimizerRange } from './optimizers';
 
 /** Below this many multiply-adds a gemm stays on the calling thread (~4 us of work; a hand-off
@@ -112,6 +112,7 @@ function claim(pool: usize, tile: usize, worker: bool): void {
     // Tests: a worker fails with chunk c claimed and undone.
     if (worker && atomic.load<i32>(word(pool, POOL_TRAP)) != 0 && atomic.cmpxchg<i32>(word(pool, POOL_TRAP), 1, 0) == 1) unreachable();
     if (kind == JOB_GEMM) gemmChunk(pool, c, tile);
+    else if (kind == JOB_GEMM_SPARSE) sparseChunk(pool, c);
     else if (kind == JOB_OPTIMIZER) updateChunk(pool, c);
     else packChunk(pool, kind, c);
     if (worker) atomic.add<i32>(word(pool, POOL_WORKER_CHUNKS), 1);
@@ -197,6 +198,55 @@ function gemmChunk(pool: usize, chunk: i32, tile: usize): void {
     <usize>arg(pool, 7) + (<usize>j0 << 2), arg(pool, 8),
     bias == 0 ? 0 : bias + (<usize>j0 << 2), reinterpret<f32>(arg(pool, 10)),
     tile,
+  );
+}
+
+// ---- gemmSparse: chunks are runs of 24-column blocks of C ----------------------------------
+
+/** gemmSparse (see gemm.ts) split over the network's threads when it is big enough; `macs`
+ * is the multiply-adds it will do (nonzeros of A times N). */
+export function parallelGemmSparse(
+  net: usize,
+  M: i32, N: i32, macs: i64,
+  list: usize,
+  b: usize, pb: i32,
+  c: usize, ldc: i32,
+  bias: usize, alpha: f32,
+): void {
+  const threads = threadsOf(net);
+  const blocks = (N + 23) / 24;
+  if (threads <= 1 || blocks < 2 || macs < GEMM_MIN_MACS) {
+    gemmSparse(M, N, list, b, pb, c, ldc, bias, alpha);
+    return;
+  }
+  const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
+  const per = (blocks + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD);
+  const chunks = (blocks + per - 1) / per;
+  begin(pool);
+  setArg(pool, 0, M);
+  setArg(pool, 1, N);
+  setArg(pool, 2, <i32>list);
+  setArg(pool, 3, <i32>b);
+  setArg(pool, 4, pb);
+  setArg(pool, 5, <i32>c);
+  setArg(pool, 6, ldc);
+  setArg(pool, 7, <i32>bias);
+  setArg(pool, 8, reinterpret<i32>(alpha));
+  setArg(pool, 11, per);
+  post(pool, JOB_GEMM_SPARSE, chunks, threads, 0);
+}
+
+// Columns [j0, j0 + cols) of C: j0 is a multiple of 24, so B's columns start on a panel.
+function sparseChunk(pool: usize, chunk: i32): void {
+  const N = arg(pool, 1);
+  const per = arg(pool, 11);
+  const j0 = chunk * per * 24;
+  const bias = <usize>arg(pool, 7);
+  gemmSparse(
+    arg(pool, 0), min(per * 24, N - j0), <usize>arg(pool, 2),
+    <usize>arg(pool, 3) + <usize>(j0 >> 3) * <usize>arg(pool, 4), arg(pool, 4),
+    <usize>arg(pool, 5) + (<usize>j0 << 2), arg(pool, 6),
+    bias == 0 ? 0 : bias + (<usize>j0 << 2), reinterpret<f32>(arg(pool, 8)),
   );
 }
 

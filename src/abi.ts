@@ -56,6 +56,7 @@ export const NET_PACKED = 27; // 1 while every layer's packed W^T copy matches t
 export const NET_RESULT = 28; // 2 f64 (8-aligned): [loss, correct] of the last evaluate
 export const NET_TILE = 32; // 4 x 8 f32 scratch for partial GEMM tiles
 export const NET_FAIL_BATCH = 33; // trainEpochs: batch whose loss was not finite
+export const NET_PACK_BYTES = 36; // bytes of the packing scratch (NET_PACK)
 export const NET_HEADER_WORDS = 40;
 
 // Per-layer entries of the layer table.
@@ -100,3 +101,4 @@ export const JOB_GEMM = 1; // column panels of one gemm call
 export const JOB_OPTIMIZER = 2; // ranges of the parameter block in one optimizer step
 export const JOB_PACK_T = 3; // panels of one packTransposed call
 export const JOB_PACK_ROWS = 4; // panels of one packRows call
+export const JOB_GEMM_SPARSE = 5; // 24-column blocks of one gemmSparse call

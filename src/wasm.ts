@@ -45,6 +45,12 @@ export interface CoreExports {
     M: number, N: number, K: number, a: number, rsa: number, csa: number, b: number, ldb: number,
     c: number, ldc: number, bias: number, alpha: number,
   ): void;
+  gemmSparse(M: number, N: number, list: number, b: number, pb: number, c: number, ldc: number, bias: number, alpha: number): void;
+  sparseRows(list: number, a: number, M: number, K: number, transposed: number, kb: number, maxBytes: number): number;
+  /** 0 sends every product through the dense kernels (tests); returns the previous setting. */
+  setSparsePath(on: number): number;
+  /** Products that took gemmSparse so far (tests). */
+  sparsePathCalls(): number;
   packTransposed(bp: number, w: number, N: number, K: number): void;
   packRows(bp: number, b: number, K: number, N: number, ldb: number): void;
   packedSize(K: number, N: number): number;

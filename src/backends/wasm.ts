@@ -225,6 +225,7 @@ export class WasmEngine implements Engine {
     w[base + abi.NET_X] = fresh[0];
     w[base + abi.NET_Y] = fresh[1];
     w[base + abi.NET_PACK] = fresh[2];
+    w[base + abi.NET_PACK_BYTES] = sizes[2] * 4;
     spec.layers.forEach((_, l) => {
       const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
       w[e + abi.LAYER_Z] = fresh[3 + 3 * l];

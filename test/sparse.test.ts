@@ -1,0 +1,232 @@
+// The sparse-A products (assembly/gemm.ts gemmSparse + sparseRows, chosen per product in
+// assembly/network.ts) against gemm.ts's dense path. Skipping A's zeros keeps the dense
+// kernels' summation order, so the two must agree bit for bit: the kernel against
+// gemmReference over column and row tails, both A orientations, both B layouts and signed
+// zeros; whole ReLU networks trained both ways; and the cases where the path must not run.
+import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import fc from 'fast-check';
+import { init, type Runtime } from '../src/wasm.js';
+import { Network, type NetworkOptions } from '../src/index.js';
+import { Random } from '../src/random.js';
+import { wasmMemory } from './wasm-memory.js';
+
+let rt: Runtime;
+beforeAll(async () => {
+  rt = await init();
+});
+afterEach(() => {
+  rt.core.setSparsePath(1);
+});
+
+const { f32, upload, download } = wasmMemory(() => rt);
+
+/** Values in [-1, 1) of which about `density` are nonzero; the zeros alternate +0 and -0. */
+function sparseArray(n: number, density: number, random: Random): Float32Array {
+  let zeros = 0;
+  return Float32Array.from({ length: n }, () => (random.uniform() < density ? 2 * random.uniform() - 1 : zeros++ % 2 ? -0 : 0));
+}
+
+const listBytes = (M: number, nonzeros: number) => 4 * ((M + 1) & ~1) + 8 * (nonzeros + M);
+
+describe('gemmSparse vs the scalar reference', () => {
+  it('every M x N x K over block and tail edges, both A orientations and B layouts, bit-identical', () => {
+    const random = new Random(11);
+    let cases = 0;
+    for (const M of [1, 3, 4, 5, 17])
+      for (const N of [1, 3, 4, 5, 8, 17, 23, 24, 25, 33, 49, 65])
+        for (const K of [1, 3, 8, 17, 65])
+          for (const density of [0, 0.3, 1])
+            for (const transposed of [false, true])
+              for (const packed of [false, true]) {
+                const a = sparseArray(M * K, density, random);
+                const b = Float32Array.from({ length: K * N }, () => 2 * random.uniform() - 1);
+                const bias = Float32Array.from({ length: N }, () => 2 * random.uniform() - 1);
+                const withBias = (cases & 1) === 0;
+                const alpha = 0.75;
+                // A (M x K) row-major, or stored as A^T (K x M); B row-major with a padded
+                // stride (read in place), or in packRows' 8-column panels.
+                const stored = transposed ? Float32Array.from({ length: K * M }, (_, i) => a[(i % M) * K + Math.floor(i / M)]) : a;
+                const ldb = N + 2;
+                const bRows = new Float32Array(K * ldb).fill(Number.NaN); // the pad must never be read
+                for (let k = 0; k < K; k++) bRows.set(b.subarray(k * N, (k + 1) * N), k * ldb);
+                const pa = upload(stored);
+                const pb = upload(bRows);
+                const pbRef = upload(b);
+                const pbias = upload(bias);
+                const panels = rt.arena.alloc(rt.core.packedSize(K, N) * 4);
+                rt.core.packRows(panels, pbRef, K, N, N);
+                const list = rt.arena.alloc(listBytes(M, M * K));
+                const [bp, kb, pbStride] = packed ? [panels, 32, K * 32] : [pb, ldb * 4, 32];
+                const nonzeros = rt.core.sparseRows(list, pa, M, K, transposed ? 1 : 0, kb, listBytes(M, M * K));
+                expect(nonzeros).toBe(a.filter((v) => v !== 0).length);
+                const ldc = N + 3; // the kernel must not write past N
+                const sentinel = new Float32Array(M * ldc).fill(12345);
+                const pc = upload(sentinel);
+                const pr = upload(sentinel);
+                const pbiasArg = withBias ? pbias : 0;
+                rt.core.gemmSparse(M, N, list, bp, pbStride, pc, ldc, pbiasArg, alpha);
+                const [rsa, csa] = transposed ? [1, M] : [K, 1];
+                rt.core.gemmReference(M, N, K, pa, rsa, csa, pbRef, N, pr, ldc, pbiasArg, alpha);
+                const c = download(pc, M * ldc);
+                const r = download(pr, M * ldc);
+                for (let i = 0; i < M * ldc; i++) {
+                  if (!Object.is(c[i], r[i])) {
+                    throw new Error(
+                      `gemmSparse ${M}x${N}x${K} density ${density} transposed ${transposed} panels ${packed} bias ${withBias}: C[${Math.floor(i / ldc)}][${i % ldc}] = ${c[i]}, reference ${r[i]}`,
+                    );
+                  }
+                }
+                for (const p of [pa, pb, pbRef, pbias, panels, list, pc, pr]) rt.arena.free(p);
+                cases++;
+              }
+    expect(cases).toBe(5 * 12 * 5 * 3 * 2 * 2);
+  });
+
+  it('signed zeros as the dense kernels: an all-zero row of A, and nonzero terms that underflow to -0', () => {
+    // Row 0 of A is +0 and -0 only: nothing is listed, and C is +0 * alpha as in the dense
+    // sums from +0. Row 1 is nonzero but its products with B's first columns underflow to -0:
+    // they are listed and added, and the sums stay +0, as in the dense kernels.
+    const M = 2, N = 5, K = 3;
+    const a = new Float32Array([0, -0, 0, 1e-30, -1e-30, 1e-30]);
+    const b = new Float32Array([-1e-30, 1e-30, -1e-30, 2, 3, 1, 0, 1, 0, 4, -1e-30, 1e-30, -1e-30, 5, 6]);
+    const pa = upload(a);
+    const pb = upload(b);
+    const list = rt.arena.alloc(listBytes(M, M * K));
+    rt.core.sparseRows(list, pa, M, K, 0, N * 4, listBytes(M, M * K));
+    const pc = upload(new Float32Array(M * N));
+    const pr = upload(new Float32Array(M * N));
+    rt.core.gemmSparse(M, N, list, pb, 32, pc, N, 0, 0.5);
+    rt.core.gemmReference(M, N, K, pa, K, 1, pb, N, pr, N, 0, 0.5);
+    const c = download(pc, M * N);
+    const r = download(pr, M * N);
+    for (let i = 0; i < M * N; i++) expect(Object.is(c[i], r[i]), `C[${i}] = ${c[i]}, reference ${r[i]}`).toBe(true);
+    for (const p of [pa, pb, list, pc, pr]) rt.arena.free(p);
+  });
+
+  it('sparseRows refuses, writing nothing, when the list would not fit', () => {
+    const random = new Random(3);
+    const M = 8, K = 40;
+    const a = sparseArray(M * K, 0.5, random);
+    const nonzeros = a.filter((v) => v !== 0).length;
+    const pa = upload(a);
+    const list = rt.arena.alloc(listBytes(M, M * K));
+    f32().fill(7, list >> 2, (list + listBytes(M, M * K)) >> 2);
+    expect(rt.core.sparseRows(list, pa, M, K, 0, 4, listBytes(M, nonzeros) - 1)).toBe(-1);
+    expect(Array.from(download(list, listBytes(M, M * K) / 4)).every((v) => v === 7)).toBe(true);
+    expect(rt.core.sparseRows(list, pa, M, K, 1, 4, listBytes(M, nonzeros))).toBe(nonzeros);
+    rt.arena.free(pa);
+    rt.arena.free(list);
+  });
+});
+
+const OPTIMIZERS = [
+  { kind: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 },
+  { kind: 'adam', learningRate: 0.01 },
+  { kind: 'rmsprop', learningRate: 0.01 },
+] as const;
+
+async function train(options: NetworkOptions, x: Float32Array, y: Int32Array, batchSize: number, sparse: boolean) {
+  const net = await Network.create(options);
+  rt.core.setSparsePath(sparse ? 1 : 0);
+  try {
+    const calls = rt.core.sparsePathCalls();
+    const history = await net.fit(x, y, { epochs: 2, batchSize, shuffle: true });
+    const prediction = net.predict(x);
+    const grads = net.gradients(x.subarray(0, 8 * options.inputSize), y.subarray(0, 8));
+    const products = rt.core.sparsePathCalls() - calls;
+    const w = net.getWeights();
+    return {
+      history, prediction, products,
+      params: [...w.weights, ...w.biases].map((v) => Array.from(v)),
+      grads: [...grads.weights, ...grads.biases].map((v) => Array.from(v)),
+    };
+  } finally {
+    rt.core.setSparsePath(1);
+    net.dispose();
+  }
+}
+
+describe('ReLU networks: the sparse products equal the dense path bit for bit', () => {
+  it('random widths, depths, optimizers, batch sizes and input densities', async () => {
+    let sparseRuns = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          input: fc.integer({ min: 17, max: 90 }),
+          hidden: fc.array(fc.integer({ min: 17, max: 80 }), { minLength: 1, maxLength: 3 }),
+          outputs: fc.integer({ min: 2, max: 20 }),
+          optimizer: fc.constantFrom(...OPTIMIZERS),
+          rows: fc.integer({ min: 8, max: 80 }),
+          batchSize: fc.integer({ min: 4, max: 40 }),
+          density: fc.constantFrom(0.1, 0.4, 1),
+          seed: fc.integer({ min: 1, max: 1000 }),
+        }),
+        async (c) => {
+          const options: NetworkOptions = {
+            inputSize: c.input,
+            layers: [...c.hidden.map((units) => ({ units, activation: 'relu' as const })), { units: c.outputs, activation: 'softmax' }],
+            optimizer: c.optimizer,
+            seed: c.seed,
+          };
+          const random = new Random(c.seed);
+          const x = sparseArray(c.rows * c.input, c.density, random);
+          const y = Int32Array.from({ length: c.rows }, (_, i) => (i * 7) % c.outputs);
+          const sparse = await train(options, x, y, c.batchSize, true);
+          const dense = await train(options, x, y, c.batchSize, false);
+          expect(dense.products).toBe(0);
+          if (sparse.products > 0) sparseRuns++;
+          expect(sparse.params).toEqual(dense.params);
+          expect(sparse.grads).toEqual(dense.grads);
+          expect(Array.from(sparse.prediction)).toEqual(Array.from(dense.prediction));
+          expect(sparse.history.loss).toEqual(dense.history.loss);
+          expect(sparse.history.accuracy).toEqual(dense.history.accuracy);
+        },
+      ),
+      { numRuns: 40, seed: 20261202 },
+    );
+    expect(sparseRuns).toBeGreaterThan(30);
+  });
+
+  it('takes the path where A is sparse (ReLU deltas, mostly-zero inputs) and not where it is dense', async () => {
+    const random = new Random(9);
+    const count = async (activation: 'relu' | 'tanh', density: number) => {
+      const net = await Network.create({ inputSize: 64, layers: [{ units: 32, activation }, { units: 4, activation: 'softmax' }], seed: 2 });
+      const x = sparseArray(16 * 64, density, random);
+      const y = Int32Array.from({ length: 16 }, (_, i) => i % 4);
+      const calls = rt.core.sparsePathCalls();
+      net.gradients(x, y);
+      const forward = rt.core.sparsePathCalls();
+      net.predict(x);
+      const result = { step: forward - calls, predict: rt.core.sparsePathCalls() - forward };
+      net.dispose();
+      return result;
+    };
+    // Dense inputs, ReLU hidden layer: only its dW (Delta of a ReLU layer) goes sparse.
+    expect(await count('relu', 1)).toEqual({ step: 1, predict: 0 });
+    // Inputs 90% zeros: the first layer's forward too, in training and in predict.
+    expect(await count('relu', 0.1)).toEqual({ step: 2, predict: 1 });
+    // tanh never zeroes its deltas: only the sparse input's forward.
+    expect(await count('tanh', 0.1)).toEqual({ step: 1, predict: 1 });
+    expect(await count('tanh', 1)).toEqual({ step: 0, predict: 0 });
+  });
+
+  it('a trained ReLU network on two threads gives the one-thread bits with the sparse products split', async () => {
+    const random = new Random(4);
+    const x = sparseArray(96 * 200, 0.3, random);
+    const y = Int32Array.from({ length: 96 }, (_, i) => i % 10);
+    const result = async (threads: number) => {
+      const net = await Network.create({ inputSize: 200, layers: [{ units: 160, activation: 'relu' }, { units: 96, activation: 'relu' }, { units: 10, activation: 'softmax' }], seed: 5, threads });
+      const calls = rt.core.sparsePathCalls();
+      await net.fit(x, y, { epochs: 2, batchSize: 48, shuffle: true });
+      const products = rt.core.sparsePathCalls() - calls;
+      const w = net.getWeights();
+      net.dispose();
+      return { products, params: [...w.weights, ...w.biases].map((v) => Array.from(v)) };
+    };
+    const one = await result(1);
+    const two = await result(2);
+    expect(one.products).toBeGreaterThan(0);
+    expect(two.products).toBe(one.products);
+    expect(two.params).toEqual(one.params);
+  });
+});
