@@ -3,9 +3,10 @@
 // Uses the built package (dist/, build/), as a user would.
 import { Bench } from 'tinybench';
 import os from 'node:os';
-import { Network } from 'wasm-mlp';
+import { Network, init as initPackage } from 'wasm-mlp';
 import { init } from '../dist/wasm.js';
 import * as peers from './peers.js';
+import { loadMnist } from './mnist.js';
 
 const quick = process.argv.includes('--quick');
 const TIME = quick ? 300 : 1500; // ms per task after warm-up
@@ -126,6 +127,56 @@ async function threadsPair(label, unit, perCall, make) {
 }
 console.log('');
 
+// Sparse products: the same training with assembly/network.ts's zero-skipping products on and
+// off (the package's own runtime, whose networks these are), same process, one thread. Also
+// before any peer. The same bits either way (test/sparse.test.ts).
+{
+  const core = (await initPackage()).core;
+  const sparseRows = [];
+  const sparsePair = async (label, perCall, make) => {
+    const r = {};
+    for (const on of [1, 0]) {
+      core.setSparsePath(on);
+      const { fn, dispose } = await make();
+      r[on] = await measure(`${label} sparse ${on}`, fn, perCall, 'samples/s');
+      dispose();
+    }
+    core.setSparsePath(1);
+    sparseRows.push({ label, on: r[1], off: r[0] });
+    console.log(
+      `${label.padEnd(44)} sparse on ${fmt(r[1].rate)} samples/s (±${r[1].rme.toFixed(1)}%)  off ${fmt(r[0].rate)} samples/s (±${r[0].rme.toFixed(1)}%)  ratio ${(r[1].rate / r[0].rate).toFixed(2)}x`,
+    );
+  };
+  const n = 1024;
+  const x = data(n, 784, 1);
+  const y = labels(n, 10);
+  await sparsePair('W1 train 784-128-10 batch 64', n, async () => {
+    const net = await mnistLike('wasm', [128]);
+    return { fn: async () => void await net.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false }), dispose: () => net.dispose() };
+  });
+  // Real digits: ~81% of MNIST's pixels are 0, so the first layer's forward skips them too.
+  const digits = loadMnist();
+  const xm = digits.xTrain.subarray(0, n * 784);
+  const ym = digits.yTrain.subarray(0, n);
+  await sparsePair('W1 on real MNIST digits (81% zeros)', n, async () => {
+    const net = await mnistLike('wasm', [128]);
+    return { fn: async () => void await net.fit(xm, ym, { epochs: 1, batchSize: 64, shuffle: false }), dispose: () => net.dispose() };
+  });
+  const n4 = 512;
+  const x4 = data(n4, 784, 4);
+  const y4 = labels(n4, 10);
+  await sparsePair('W4 train 784-512-512-10 batch 128', n4, async () => {
+    const net = await mnistLike('wasm', [512, 512]);
+    return { fn: async () => void await net.fit(x4, y4, { epochs: 1, batchSize: 128, shuffle: false }), dispose: () => net.dispose() };
+  });
+  const x256 = digits.xTest.subarray(0, 256 * 784);
+  await sparsePair('W2 infer batch 256, real MNIST digits', 256, async () => {
+    const net = await mnistLike('wasm', [128]);
+    return { fn: () => net.predict(x256), dispose: () => net.dispose() };
+  });
+}
+console.log('');
+
 // W1: train 784-128-10, relu/softmax + CCE, SGD, batch 64. One call = one epoch of 1,024 samples.
 {
   const n = 1024;
@@ -222,6 +273,8 @@ if (!quick) {
     [128, 784, 64, 'dW 128x784 over batch 64'],
     [128, 512, 512, 'forward 512->512, batch 128'],
     [1, 128, 784, 'forward 784->128, batch 1 (1-row kernel)'],
+    [128, 784, 64, 'dW, gemmSparse, Delta 50% zeros (useful flops)', 'sparse'],
+    [64, 128, 784, 'forward, gemmSparse, A 50% zeros (useful)', 'sparse-rows'],
     [16, 16, 256, 'ceiling again (the larger of the two is used)'],
   ];
   console.log('');
@@ -235,9 +288,30 @@ if (!quick) {
     f32().set(data(M * K, 1, 5), a >> 2);
     f32().set(data(K * N, 1, 6), b >> 2);
     rt.core.packRows(bp, b, K, N, N);
-    const flop = 2 * M * N * K; // useful flops only: padding lanes do not count
+    const scratch = [];
+    let flop = 2 * M * N * K; // useful flops only: padding lanes do not count
     let run = () => rt.core.gemm(M, N, K, a, K, 1, bp, c, N, 0, 1, tile);
-    if (kind) {
+    if (kind?.startsWith('sparse')) {
+      // Every other element of A zeroed, as a ReLU layer leaves its deltas; the list is built
+      // in the timed call, as the network does. dW: A = Delta^T (stored as Delta), B read in
+      // place; forward: A row-major, B = packed W^T.
+      const values = f32().subarray(a >> 2, (a >> 2) + M * K);
+      for (let i = 0; i < values.length; i++) if (values[i] < 0.5) values[i] = 0; // uniform [0, 1)
+      let nonzero = 0;
+      for (const v of values) if (v !== 0) nonzero++;
+      flop = 2 * nonzero * N;
+      const list = rt.arena.alloc(4 * (M + 2) + 8 * (M * K + M));
+      scratch.push(list);
+      run = kind === 'sparse'
+        ? () => {
+          rt.core.sparseRows(list, a, M, K, 1, N * 4, 1 << 30);
+          rt.core.gemmSparse(M, N, list, b, 32, c, N, 0, 1);
+        }
+        : () => {
+          rt.core.sparseRows(list, a, M, K, 0, 32, 1 << 30);
+          rt.core.gemmSparse(M, N, list, bp, K * 32, c, N, 0, 1);
+        };
+    } else if (kind) {
       // Z = A W^T with W (N x K) read in place and A packed in 8-row panels. Like every other
       // line, the kernel alone has its operand packed outside the timed call; forward() packs A
       // at every call, so the second line times both.
@@ -252,7 +326,7 @@ if (!quick) {
     }
     const r = await measure(`gemm ${label}`, run, flop / 1e9, 'GFLOP/s');
     results.push({ shape: `${M}x${N}x${K}`, label, r });
-    for (const p of [a, b, bp, c, tile]) rt.arena.free(p);
+    for (const p of [a, b, bp, c, tile, ...scratch]) rt.arena.free(p);
   }
   await measureClock();
   // The machine's clock drifts during a run; both bounds are taken at both ends.
