@@ -520,16 +520,31 @@ function storeTransposed(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, row
 // Row-major B with row stride ldb (read in place): kb = 4 ldb, pb = 32. 8-column panels as
 // packRows/packTransposed write them: kb = 32, pb = 32 K.
 //
-// sparseRows writes A's nonzeros by row (CSR) to `list`: u32 end[i] for i < M, then from
-// list + 4 * ((M + 1) & ~1) (8-aligned) entries of (u32 k * kb, f32 A(i, k)). Row i's entries
-// are [end[i - 1] + 1, end[i]) (row 0 from 0): every row has one spare slot after its entries,
-// which the branch-free fill may write and never reads. So the list takes
-// 4 * ((M + 1) & ~1) + 8 * (nonzeros + M) bytes.
+// sparseRows writes A's nonzeros by row (CSR) to `list`, in chunks of SPARSE_KC values of k,
+// so that the part of B a chunk reads stays in L1 while every row of A reads it:
+//   u32 C = ceil(K / SPARSE_KC) at list; then u32 bound(i, c) at list + 4 (1 + i (C + 1) + c),
+//   c = 0..C, the first entry of row i's chunk c (bound(i, C): the row's end); then, from
+//   list + sparseHeaderBytes(M, K) (8-aligned), entries of (u32 k * kb, f32 A(i, k)).
+// Each row has one spare slot after its last entry, which the branch-free fill may write and
+// nothing reads. So the list takes sparseListBytes(M, K, nonzeros).
 
-/** Bytes of list sparseRows needs for M rows holding `nonzeros` nonzeros. */
+/** k values per chunk of a sparse list: 128 rows of a 24-column block of B are 12 KB packed,
+ * 16 KB row-major (two cache lines a row). (256 measured no faster than no chunks at K = 512.) */
+export const SPARSE_KC = 128;
+
 // @ts-ignore: decorator
-@inline export function sparseListBytes(M: i32, nonzeros: i32): i32 {
-  return 4 * ((M + 1) & ~1) + 8 * (nonzeros + M);
+@inline function sparseChunks(K: i32): i32 {
+  return max(1, (K + SPARSE_KC - 1) / SPARSE_KC);
+}
+// @ts-ignore: decorator
+@inline function sparseHeaderBytes(M: i32, K: i32): i32 {
+  return 4 * ((2 + M * (sparseChunks(K) + 1)) & ~1);
+}
+
+/** Bytes of list sparseRows needs for A (M x K) holding `nonzeros` nonzeros. */
+// @ts-ignore: decorator
+@inline export function sparseListBytes(M: i32, K: i32, nonzeros: i32): i32 {
+  return sparseHeaderBytes(M, K) + 8 * (nonzeros + M);
 }
 
 /** Nonzeros among n floats at p. */
@@ -550,58 +565,82 @@ export function countNonzero(p: usize, n: i32): i32 {
  */
 export function sparseRows(list: usize, a: usize, M: i32, K: i32, transposed: bool, kb: i32, maxBytes: i32): i32 {
   const nonzeros = countNonzero(a, M * K);
-  if (<i64>sparseListBytes(M, nonzeros) > <i64>maxBytes) return -1;
-  const entries = list + (<usize>((M + 1) & ~1) << 2);
+  if (<i64>sparseListBytes(M, K, nonzeros) > <i64>maxBytes) return -1;
+  const C = sparseChunks(K);
+  store<u32>(list, C);
+  const bounds = list + 4;
+  const rowWords = <usize>(C + 1) << 2;
+  const entries = list + <usize>sparseHeaderBytes(M, K);
   const step = <usize>kb;
   if (!transposed) {
     let e: usize = 0;
     for (let i = 0; i < M; i++) {
+      const row = bounds + <usize>i * rowWords;
       let p = a + (<usize>i * K << 2);
       let off: usize = 0;
-      for (let k = 0; k < K; k++) {
-        const v = load<f32>(p);
-        const q = entries + (e << 3);
-        store<u32>(q, <u32>off);
-        store<f32>(q, v, 4);
-        e += <usize>(v != 0);
-        off += step;
-        p += 4;
+      for (let c = 0; c < C; c++) {
+        store<u32>(row + (<usize>c << 2), <u32>e);
+        for (let k = c * SPARSE_KC, end = min(K, k + SPARSE_KC); k < end; k++) {
+          const v = load<f32>(p);
+          const q = entries + (e << 3);
+          store<u32>(q, <u32>off);
+          store<f32>(q, v, 4);
+          e += <usize>(v != 0);
+          off += step;
+          p += 4;
+        }
       }
-      store<u32>(list + (<usize>i << 2), <u32>e);
+      store<u32>(row + (<usize>C << 2), <u32>e);
       e++; // the spare slot
     }
     return nonzeros;
   }
-  // Transposed: per-row counts first (rows in the lanes), then each row's cursor starts at
-  // its first entry, and one pass down A^T's rows fills every row's entries in k order.
+  // Transposed: counts per row and chunk first (rows in the lanes) into bound(i, c + 1); then
+  // bound(i, c + 1) becomes chunk c's cursor, and one pass down A^T's rows fills every row's
+  // entries in k order, leaving each cursor at its chunk's end, i.e. the next chunk's start.
   const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    let acc = i32x4.splat(0);
-    let p = a + (<usize>i << 2);
-    for (let k = 0; k < K; k++) {
-      acc = i32x4.sub(acc, f32x4.ne(v128.load(p), zero));
-      p += <usize>M << 2;
+  for (let c = 0; c < C; c++) {
+    const k0 = c * SPARSE_KC;
+    const k1 = min(K, k0 + SPARSE_KC);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      let acc = i32x4.splat(0);
+      let p = a + ((<usize>k0 * M + i) << 2);
+      for (let k = k0; k < k1; k++) {
+        acc = i32x4.sub(acc, f32x4.ne(v128.load(p), zero));
+        p += <usize>M << 2;
+      }
+      const slot = bounds + <usize>i * rowWords + (<usize>(c + 1) << 2);
+      store<i32>(slot, i32x4.extract_lane(acc, 0));
+      store<i32>(slot + rowWords, i32x4.extract_lane(acc, 1));
+      store<i32>(slot + 2 * rowWords, i32x4.extract_lane(acc, 2));
+      store<i32>(slot + 3 * rowWords, i32x4.extract_lane(acc, 3));
     }
-    v128.store(list + (<usize>i << 2), acc);
-  }
-  for (; i < M; i++) {
-    let count = 0;
-    for (let k = 0; k < K; k++) count += i32(load<f32>(a + ((<usize>k * M + i) << 2)) != 0);
-    store<i32>(list + (<usize>i << 2), count);
+    for (; i < M; i++) {
+      let count = 0;
+      for (let k = k0; k < k1; k++) count += i32(load<f32>(a + ((<usize>k * M + i) << 2)) != 0);
+      store<i32>(bounds + <usize>i * rowWords + (<usize>(c + 1) << 2), count);
+    }
   }
   let start = 0;
-  for (i = 0; i < M; i++) {
-    const count = load<i32>(list + (<usize>i << 2));
-    store<i32>(list + (<usize>i << 2), start);
-    start += count + 1;
+  for (let i = 0; i < M; i++) {
+    const row = bounds + <usize>i * rowWords;
+    store<i32>(row, start);
+    for (let c = 0; c < C; c++) {
+      const slot = row + (<usize>(c + 1) << 2);
+      const count = load<i32>(slot);
+      store<i32>(slot, start);
+      start += count;
+    }
+    start++; // the spare slot
   }
   let off: usize = 0;
   for (let k = 0; k < K; k++) {
-    const row = a + (<usize>k * M << 2);
-    for (i = 0; i < M; i++) {
-      const v = load<f32>(row + (<usize>i << 2));
-      const cur = list + (<usize>i << 2);
+    const src = a + (<usize>k * M << 2);
+    const cursors = bounds + (<usize>(k / SPARSE_KC + 1) << 2);
+    for (let i = 0; i < M; i++) {
+      const v = load<f32>(src + (<usize>i << 2));
+      const cur = cursors + <usize>i * rowWords;
       const e = load<u32>(cur);
       const q = entries + (<usize>e << 3);
       store<u32>(q, <u32>off);
@@ -615,11 +654,13 @@ export function sparseRows(list: usize, a: usize, M: i32, K: i32, transposed: bo
 
 /**
  * C (M x N, row stride ldc) = alpha * A B [+ bias] from sparseRows' list of A (B's strides
- * above; bias = 0 for none). 24 columns (three panels, six accumulators) at a time, then 4,
- * then one by one; the rows inside each column block, so that block of B stays in cache
- * while every row of A reads it. (Eight accumulators spill on V8 x64: it issues all eight B
- * loads of an entry before the multiplies, and an accumulator kept on the stack makes a
- * store-load chain that halved the rate.)
+ * above; bias = 0 for none). 24 columns (three panels, six accumulators) at a time, then 16,
+ * 4 and 1. Inside a column block the k chunks go in order and the rows inside
+ * them, so that chunk of the block of B stays in L1 while every row reads it; a row's sum
+ * waits in C between chunks (a float32 stored and reloaded exactly: the same bits).
+ * (Eight accumulators spill on V8 x64: it issues all eight B loads of an entry before the
+ * multiplies, and an accumulator kept on the stack makes a store-load chain that halved the
+ * rate.)
  */
 export function gemmSparse(
   M: i32, N: i32,
@@ -628,72 +669,111 @@ export function gemmSparse(
   c: usize, ldc: i32,
   bias: usize, alpha: f32,
 ): void {
-  const entries = list + (<usize>((M + 1) & ~1) << 2);
+  const C = <i32>load<u32>(list);
+  const bounds = list + 4;
+  const rowWords = <usize>(C + 1) << 2;
+  const entries = list + <usize>(4 * ((2 + M * (C + 1)) & ~1));
   const valpha = f32x4.splat(alpha);
   const pstep = <usize>pb;
   const rowBytes = <usize>ldc << 2;
+  // Blocks of 24 columns, and 16 for what they leave of whole panels: N = 128 is 4 x 24 +
+  // 2 x 16, not 5 x 24 and eight columns for the one-accumulator tail, whose add chain makes
+  // it three times slower per flop.
   let j0 = 0;
-  for (; j0 + 24 <= N; j0 += 24) {
-    const bj = b + <usize>(j0 >> 3) * pstep;
-    let first: usize = 0;
-    for (let i = 0; i < M; i++) {
-      const last = <usize>load<u32>(list + (<usize>i << 2));
-      let vacc0 = f32x4.splat(0);
-      let vacc1 = f32x4.splat(0);
-      let vacc2 = f32x4.splat(0);
-      let vacc3 = f32x4.splat(0);
-      let vacc4 = f32x4.splat(0);
-      let vacc5 = f32x4.splat(0);
-      for (let e = entries + (first << 3), end = entries + (last << 3); e < end; e += 8) {
-        const va = v128.load32_splat(e, 4);
-        const p0 = bj + <usize>load<u32>(e);
-        const p1 = p0 + pstep;
-        const p2 = p1 + pstep;
-        vacc0 = f32x4.add(vacc0, f32x4.mul(va, v128.load(p0)));
-        vacc1 = f32x4.add(vacc1, f32x4.mul(va, v128.load(p0, 16)));
-        vacc2 = f32x4.add(vacc2, f32x4.mul(va, v128.load(p1)));
-        vacc3 = f32x4.add(vacc3, f32x4.mul(va, v128.load(p1, 16)));
-        vacc4 = f32x4.add(vacc4, f32x4.mul(va, v128.load(p2)));
-        vacc5 = f32x4.add(vacc5, f32x4.mul(va, v128.load(p2, 16)));
-      }
-      const dst = c + <usize>i * rowBytes + (<usize>j0 << 2);
-      const pbias = bias + (<usize>j0 << 2);
-      storeScaled(dst, vacc0, valpha, bias, pbias);
-      storeScaled(dst + 16, vacc1, valpha, bias, pbias + 16);
-      storeScaled(dst + 32, vacc2, valpha, bias, pbias + 32);
-      storeScaled(dst + 48, vacc3, valpha, bias, pbias + 48);
-      storeScaled(dst + 64, vacc4, valpha, bias, pbias + 64);
-      storeScaled(dst + 80, vacc5, valpha, bias, pbias + 80);
-      first = last + 1;
-    }
-  }
-  // Column tails: four columns per vector (j0 is a multiple of 4, so they share a panel).
+  const rest = N % 24;
+  const wide = N - rest - (rest == 8 && N >= 32 ? 24 : 0);
+  for (; j0 < wide; j0 += 24) sparseBlock(24, M, C, bounds, rowWords, entries, b + <usize>(j0 >> 3) * pstep, pstep, c + (<usize>j0 << 2), rowBytes, valpha, bias, bias + (<usize>j0 << 2));
+  for (; j0 + 16 <= N; j0 += 16) sparseBlock(16, M, C, bounds, rowWords, entries, b + <usize>(j0 >> 3) * pstep, pstep, c + (<usize>j0 << 2), rowBytes, valpha, bias, bias + (<usize>j0 << 2));
+  // Column tails, every chunk at once: four columns per vector (j0 is a multiple of 4, so
+  // they share a panel), then one by one.
   for (; j0 + 4 <= N; j0 += 4) {
     const bj = b + <usize>(j0 >> 3) * pstep + (<usize>(j0 & 7) << 2);
-    let first: usize = 0;
     for (let i = 0; i < M; i++) {
-      const last = <usize>load<u32>(list + (<usize>i << 2));
+      const bound = bounds + <usize>i * rowWords;
       let vacc = f32x4.splat(0);
-      for (let e = entries + (first << 3), end = entries + (last << 3); e < end; e += 8) {
+      for (let e = entries + (<usize>load<u32>(bound) << 3), end = entries + (<usize>load<u32>(bound + rowWords - 4) << 3); e < end; e += 8) {
         vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(e, 4), v128.load(bj + <usize>load<u32>(e))));
       }
       storeScaled(c + <usize>i * rowBytes + (<usize>j0 << 2), vacc, valpha, bias, bias + (<usize>j0 << 2));
-      first = last + 1;
     }
   }
   for (; j0 < N; j0++) {
     const bj = b + <usize>(j0 >> 3) * pstep + (<usize>(j0 & 7) << 2);
-    let first: usize = 0;
     for (let i = 0; i < M; i++) {
-      const last = <usize>load<u32>(list + (<usize>i << 2));
+      const bound = bounds + <usize>i * rowWords;
       let acc: f32 = 0;
-      for (let e = entries + (first << 3), end = entries + (last << 3); e < end; e += 8) {
+      for (let e = entries + (<usize>load<u32>(bound) << 3), end = entries + (<usize>load<u32>(bound + rowWords - 4) << 3); e < end; e += 8) {
         acc += load<f32>(e, 4) * load<f32>(bj + <usize>load<u32>(e));
       }
       let v = acc * alpha;
       if (bias != 0) v += load<f32>(bias + (<usize>j0 << 2));
       store<f32>(c + <usize>i * rowBytes + (<usize>j0 << 2), v);
-      first = last + 1;
+    }
+  }
+}
+
+// Columns [0, W) of C's rows (W = 24 or 16, a constant once inlined; rows rowBytes apart
+// from c) from the list, k chunk by k chunk: B's panels at bj, bj + pstep, bj + 2 pstep.
+// @ts-ignore: decorator
+@inline
+function sparseBlock(
+  W: i32, M: i32, C: i32, bounds: usize, rowWords: usize, entries: usize,
+  bj: usize, pstep: usize, c: usize, rowBytes: usize, valpha: v128, bias: usize, pbias: usize,
+): void {
+  for (let ch = 0; ch < C; ch++) {
+    const lastChunk = ch == C - 1;
+    for (let i = 0; i < M; i++) {
+      const bound = bounds + <usize>i * rowWords + (<usize>ch << 2);
+      const dst = c + <usize>i * rowBytes;
+      let vacc0 = f32x4.splat(0);
+      let vacc1 = vacc0;
+      let vacc2 = vacc0;
+      let vacc3 = vacc0;
+      let vacc4 = vacc0;
+      let vacc5 = vacc0;
+      if (ch > 0) {
+        vacc0 = v128.load(dst);
+        vacc1 = v128.load(dst, 16);
+        vacc2 = v128.load(dst, 32);
+        vacc3 = v128.load(dst, 48);
+        if (W == 24) {
+          vacc4 = v128.load(dst, 64);
+          vacc5 = v128.load(dst, 80);
+        }
+      }
+      for (let e = entries + (<usize>load<u32>(bound) << 3), end = entries + (<usize>load<u32>(bound, 4) << 3); e < end; e += 8) {
+        const va = v128.load32_splat(e, 4);
+        const p0 = bj + <usize>load<u32>(e);
+        const p1 = p0 + pstep;
+        vacc0 = f32x4.add(vacc0, f32x4.mul(va, v128.load(p0)));
+        vacc1 = f32x4.add(vacc1, f32x4.mul(va, v128.load(p0, 16)));
+        vacc2 = f32x4.add(vacc2, f32x4.mul(va, v128.load(p1)));
+        vacc3 = f32x4.add(vacc3, f32x4.mul(va, v128.load(p1, 16)));
+        if (W == 24) {
+          const p2 = p1 + pstep;
+          vacc4 = f32x4.add(vacc4, f32x4.mul(va, v128.load(p2)));
+          vacc5 = f32x4.add(vacc5, f32x4.mul(va, v128.load(p2, 16)));
+        }
+      }
+      if (lastChunk) {
+        storeScaled(dst, vacc0, valpha, bias, pbias);
+        storeScaled(dst + 16, vacc1, valpha, bias, pbias + 16);
+        storeScaled(dst + 32, vacc2, valpha, bias, pbias + 32);
+        storeScaled(dst + 48, vacc3, valpha, bias, pbias + 48);
+        if (W == 24) {
+          storeScaled(dst + 64, vacc4, valpha, bias, pbias + 64);
+          storeScaled(dst + 80, vacc5, valpha, bias, pbias + 80);
+        }
+      } else {
+        v128.store(dst, vacc0);
+        v128.store(dst, vacc1, 16);
+        v128.store(dst, vacc2, 32);
+        v128.store(dst, vacc3, 48);
+        if (W == 24) {
+          v128.store(dst, vacc4, 64);
+          v128.store(dst, vacc5, 80);
+        }
+      }
     }
   }
 }

@@ -42,15 +42,15 @@ function ensurePacked(net: usize): void {
 // ReLU layers zero about half of their activations (the next layer's forward A) and of their
 // deltas (A of their own dW and of the delta product into the layer below), and inputs such as
 // MNIST digits are mostly zeros. Listing A's nonzeros and skipping the rest beats the dense
-// tiles below a density that depends on whether the block of B the sparse kernel re-reads
-// (K rows of 96 bytes) stays in L1: measured on 2-core Zen, gemmSparse does 37 useful GFLOP/s
-// when it does (dW over a batch: K = rows) and 26-28 when it does not (K = 512 or 784), where
-// the 4x8 tiles do 53-55; hence break-even near 0.68 and 0.5 (bench/RESULTS.md).
+// tiles below a density that depends on K: measured on 2-core Zen (bench/RESULTS.md), with the
+// list's cost included, about 0.72 for dW over a batch (K = rows <= 170: a list of few entries
+// per row, B's block in L1) and 0.55 for K = 512 or 784 (a longer list to build and read,
+// B in chunks of 128 rows).
 
 /** Most nonzeros in A, in 1/256 of its size, for which the sparse product is used. */
 // @ts-ignore: decorator
 @inline function sparseLimit(K: i32): i32 {
-  return K * 96 <= 16384 ? 160 : 112;
+  return K * 96 <= 16384 ? 174 : 133;
 }
 
 let sparseEnabled = true;
@@ -78,7 +78,7 @@ function sparseProduct(
   if (!sparseEnabled) return false;
   const list = ptr(net, NET_PACK);
   const most = (<i64>M * <i64>K * sparseLimit(K)) >> 8;
-  const maxBytes = <i32>min<i64>(<i64>field(net, NET_PACK_BYTES), <i64>sparseListBytes(M, 0) + 8 * most);
+  const maxBytes = <i32>min<i64>(<i64>field(net, NET_PACK_BYTES), <i64>sparseListBytes(M, K, 0) + 8 * most);
   const nonzeros = sparseRows(list, a, M, K, transposed, kb, maxBytes);
   if (nonzeros < 0) return false;
   parallelGemmSparse(net, M, N, <i64>nonzeros * <i64>N, list, b, pb, c, ldc, bias, alpha);

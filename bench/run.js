@@ -300,7 +300,7 @@ if (!quick) {
       let nonzero = 0;
       for (const v of values) if (v !== 0) nonzero++;
       flop = 2 * nonzero * N;
-      const list = rt.arena.alloc(4 * (M + 2) + 8 * (M * K + M));
+      const list = rt.arena.alloc(4 * (2 + M * (Math.ceil(K / 128) + 2)) + 8 * (M * K + M));
       scratch.push(list);
       run = kind === 'sparse'
         ? () => {

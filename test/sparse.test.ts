@@ -26,7 +26,8 @@ function sparseArray(n: number, density: number, random: Random): Float32Array {
   return Float32Array.from({ length: n }, () => (random.uniform() < density ? 2 * random.uniform() - 1 : zeros++ % 2 ? -0 : 0));
 }
 
-const listBytes = (M: number, nonzeros: number) => 4 * ((M + 1) & ~1) + 8 * (nonzeros + M);
+/** assembly/gemm.ts sparseListBytes: C = ceil(K / 128) chunks of k, M (C + 1) bounds, entries. */
+const listBytes = (M: number, K: number, nonzeros: number) => 4 * ((2 + M * (Math.max(1, Math.ceil(K / 128)) + 1)) & ~1) + 8 * (nonzeros + M);
 
 describe('gemmSparse vs the scalar reference', () => {
   it('every M x N x K over block and tail edges, both A orientations and B layouts, bit-identical', () => {
@@ -34,7 +35,7 @@ describe('gemmSparse vs the scalar reference', () => {
     let cases = 0;
     for (const M of [1, 3, 4, 5, 17])
       for (const N of [1, 3, 4, 5, 8, 17, 23, 24, 25, 33, 49, 65])
-        for (const K of [1, 3, 8, 17, 65])
+        for (const K of [1, 3, 8, 17, 65, 128, 129, 600])
           for (const density of [0, 0.3, 1])
             for (const transposed of [false, true])
               for (const packed of [false, true]) {
@@ -55,9 +56,9 @@ describe('gemmSparse vs the scalar reference', () => {
                 const pbias = upload(bias);
                 const panels = rt.arena.alloc(rt.core.packedSize(K, N) * 4);
                 rt.core.packRows(panels, pbRef, K, N, N);
-                const list = rt.arena.alloc(listBytes(M, M * K));
+                const list = rt.arena.alloc(listBytes(M, K, M * K));
                 const [bp, kb, pbStride] = packed ? [panels, 32, K * 32] : [pb, ldb * 4, 32];
-                const nonzeros = rt.core.sparseRows(list, pa, M, K, transposed ? 1 : 0, kb, listBytes(M, M * K));
+                const nonzeros = rt.core.sparseRows(list, pa, M, K, transposed ? 1 : 0, kb, listBytes(M, K, M * K));
                 expect(nonzeros).toBe(a.filter((v) => v !== 0).length);
                 const ldc = N + 3; // the kernel must not write past N
                 const sentinel = new Float32Array(M * ldc).fill(12345);
@@ -79,7 +80,7 @@ describe('gemmSparse vs the scalar reference', () => {
                 for (const p of [pa, pb, pbRef, pbias, panels, list, pc, pr]) rt.arena.free(p);
                 cases++;
               }
-    expect(cases).toBe(5 * 12 * 5 * 3 * 2 * 2);
+    expect(cases).toBe(5 * 12 * 8 * 3 * 2 * 2);
   });
 
   it('signed zeros as the dense kernels: an all-zero row of A, and nonzero terms that underflow to -0', () => {
@@ -91,8 +92,8 @@ describe('gemmSparse vs the scalar reference', () => {
     const b = new Float32Array([-1e-30, 1e-30, -1e-30, 2, 3, 1, 0, 1, 0, 4, -1e-30, 1e-30, -1e-30, 5, 6]);
     const pa = upload(a);
     const pb = upload(b);
-    const list = rt.arena.alloc(listBytes(M, M * K));
-    rt.core.sparseRows(list, pa, M, K, 0, N * 4, listBytes(M, M * K));
+    const list = rt.arena.alloc(listBytes(M, K, M * K));
+    rt.core.sparseRows(list, pa, M, K, 0, N * 4, listBytes(M, K, M * K));
     const pc = upload(new Float32Array(M * N));
     const pr = upload(new Float32Array(M * N));
     rt.core.gemmSparse(M, N, list, pb, 32, pc, N, 0, 0.5);
@@ -109,11 +110,11 @@ describe('gemmSparse vs the scalar reference', () => {
     const a = sparseArray(M * K, 0.5, random);
     const nonzeros = a.filter((v) => v !== 0).length;
     const pa = upload(a);
-    const list = rt.arena.alloc(listBytes(M, M * K));
-    f32().fill(7, list >> 2, (list + listBytes(M, M * K)) >> 2);
-    expect(rt.core.sparseRows(list, pa, M, K, 0, 4, listBytes(M, nonzeros) - 1)).toBe(-1);
-    expect(Array.from(download(list, listBytes(M, M * K) / 4)).every((v) => v === 7)).toBe(true);
-    expect(rt.core.sparseRows(list, pa, M, K, 1, 4, listBytes(M, nonzeros))).toBe(nonzeros);
+    const list = rt.arena.alloc(listBytes(M, K, M * K));
+    f32().fill(7, list >> 2, (list + listBytes(M, K, M * K)) >> 2);
+    expect(rt.core.sparseRows(list, pa, M, K, 0, 4, listBytes(M, K, nonzeros) - 1)).toBe(-1);
+    expect(Array.from(download(list, listBytes(M, K, M * K) / 4)).every((v) => v === 7)).toBe(true);
+    expect(rt.core.sparseRows(list, pa, M, K, 1, 4, listBytes(M, K, nonzeros))).toBe(nonzeros);
     rt.arena.free(pa);
     rt.arena.free(list);
   });
@@ -212,10 +213,10 @@ describe('ReLU networks: the sparse products equal the dense path bit for bit', 
 
   it('a trained ReLU network on two threads gives the one-thread bits with the sparse products split', async () => {
     const random = new Random(4);
-    const x = sparseArray(96 * 200, 0.3, random);
+    const x = sparseArray(96 * 600, 0.3, random);
     const y = Int32Array.from({ length: 96 }, (_, i) => i % 10);
     const result = async (threads: number) => {
-      const net = await Network.create({ inputSize: 200, layers: [{ units: 160, activation: 'relu' }, { units: 96, activation: 'relu' }, { units: 10, activation: 'softmax' }], seed: 5, threads });
+      const net = await Network.create({ inputSize: 600, layers: [{ units: 160, activation: 'relu' }, { units: 96, activation: 'relu' }, { units: 10, activation: 'softmax' }], seed: 5, threads });
       const calls = rt.core.sparsePathCalls();
       await net.fit(x, y, { epochs: 2, batchSize: 48, shuffle: true });
       const products = rt.core.sparsePathCalls() - calls;
