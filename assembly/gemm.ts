@@ -537,7 +537,7 @@ export const SPARSE_KC = 128;
   return max(1, (K + SPARSE_KC - 1) / SPARSE_KC);
 }
 // @ts-ignore: decorator
-@inline function sparseHeaderBytes(M: i32, K: i32): i32 {
+@inline export function sparseHeaderBytes(M: i32, K: i32): i32 {
   return 4 * ((2 + M * (sparseChunks(K) + 1)) & ~1);
 }
 
@@ -571,26 +571,103 @@ export function countNonzero(p: usize, n: i32): i32 {
 /**
  * Lists the nonzeros of A (M x K) by row, A(i, k) at a + 4 (i K + k), or with `transposed`
  * at a + 4 (k M + i) (A^T stored row-major, e.g. dW's Delta^T). Returns the number of
- * nonzeros, or -1 with nothing written when the list would take more than `maxBytes`.
+ * nonzeros, or -1 when the list would take more than `maxBytes` (then nothing past the
+ * list's header was written). Three passes, of which the first and last split by rows over
+ * threads (threads.ts parallelSparseRows): count each row's nonzeros per chunk of k, turn
+ * the counts into where each row and chunk starts, fill the entries.
  */
 export function sparseRows(list: usize, a: usize, M: i32, K: i32, transposed: bool, kb: i32, maxBytes: i32): i32 {
-  const nonzeros = countNonzero(a, M * K);
-  if (<i64>sparseListBytes(M, K, nonzeros) > <i64>maxBytes) return -1;
+  if (sparseHeaderBytes(M, K) > maxBytes) return -1;
+  sparseCount(list, a, M, K, transposed, 0, M);
+  const nonzeros = sparseStarts(list, M, K, maxBytes);
+  if (nonzeros >= 0) sparseFill(list, a, M, K, transposed, kb, 0, M);
+  return nonzeros;
+}
+
+/** Pass 1, rows [i0, i1) (i0 a multiple of 4): row i's nonzeros in chunk c into bound(i, c + 1). */
+export function sparseCount(list: usize, a: usize, M: i32, K: i32, transposed: bool, i0: i32, i1: i32): void {
   const C = sparseChunks(K);
+  const bounds = list + 4;
+  const rowWords = <usize>(C + 1) << 2;
+  for (let c = 0; c < C; c++) {
+    const k0 = c * SPARSE_KC;
+    const k1 = min(K, k0 + SPARSE_KC);
+    let i = i0;
+    if (transposed) {
+      // Four rows in the lanes, down A^T's rows.
+      const zero = f32x4.splat(0);
+      for (; i + 4 <= i1; i += 4) {
+        let acc = i32x4.splat(0);
+        let p = a + ((<usize>k0 * M + i) << 2);
+        for (let k = k0; k < k1; k++) {
+          acc = i32x4.sub(acc, f32x4.ne(v128.load(p), zero));
+          p += <usize>M << 2;
+        }
+        const slot = bounds + <usize>i * rowWords + (<usize>(c + 1) << 2);
+        store<i32>(slot, i32x4.extract_lane(acc, 0));
+        store<i32>(slot + rowWords, i32x4.extract_lane(acc, 1));
+        store<i32>(slot + 2 * rowWords, i32x4.extract_lane(acc, 2));
+        store<i32>(slot + 3 * rowWords, i32x4.extract_lane(acc, 3));
+      }
+      for (; i < i1; i++) {
+        let count = 0;
+        for (let k = k0; k < k1; k++) count += i32(load<f32>(a + ((<usize>k * M + i) << 2)) != 0);
+        store<i32>(bounds + <usize>i * rowWords + (<usize>(c + 1) << 2), count);
+      }
+    } else {
+      for (; i < i1; i++) {
+        store<i32>(bounds + <usize>i * rowWords + (<usize>(c + 1) << 2), countNonzero(a + ((<usize>i * K + k0) << 2), k1 - k0));
+      }
+    }
+  }
+}
+
+/** Pass 2: the counts become starts: bound(i, 0) where row i starts, bound(i, c + 1) where its
+ * chunk c starts (pass 3 advances it to where chunk c ends). Returns the nonzeros, or -1 if
+ * the list would take more than maxBytes. */
+export function sparseStarts(list: usize, M: i32, K: i32, maxBytes: i32): i32 {
+  const C = sparseChunks(K);
+  const bounds = list + 4;
+  const rowWords = <usize>(C + 1) << 2;
+  let nonzeros = 0;
+  for (let i = 0; i < M; i++) {
+    const row = bounds + <usize>i * rowWords;
+    for (let c = 1; c <= C; c++) nonzeros += load<i32>(row + (<usize>c << 2));
+  }
+  if (<i64>sparseListBytes(M, K, nonzeros) > <i64>maxBytes) return -1;
   store<u32>(list, C);
+  let start = 0;
+  for (let i = 0; i < M; i++) {
+    const row = bounds + <usize>i * rowWords;
+    store<i32>(row, start);
+    for (let c = 0; c < C; c++) {
+      const slot = row + (<usize>(c + 1) << 2);
+      const count = load<i32>(slot);
+      store<i32>(slot, start);
+      start += count;
+    }
+    start++; // the spare slot
+  }
+  return nonzeros;
+}
+
+/** Pass 3, rows [i0, i1): each row's entries in k order, from bound(i, c + 1) (left at chunk
+ * c's end, the next chunk's start). */
+export function sparseFill(list: usize, a: usize, M: i32, K: i32, transposed: bool, kb: i32, i0: i32, i1: i32): void {
+  const C = sparseChunks(K);
   const bounds = list + 4;
   const rowWords = <usize>(C + 1) << 2;
   const entries = list + <usize>sparseHeaderBytes(M, K);
   const step = <usize>kb;
-  const zero = f32x4.splat(0);
   if (!transposed) {
-    let e: usize = 0;
-    for (let i = 0; i < M; i++) {
+    const zero = f32x4.splat(0);
+    for (let i = i0; i < i1; i++) {
       const row = bounds + <usize>i * rowWords;
       let p = a + (<usize>i * K << 2);
       let off: usize = 0;
       for (let c = 0; c < C; c++) {
-        store<u32>(row + (<usize>c << 2), <u32>e);
+        const slot = row + (<usize>(c + 1) << 2);
+        let e = <usize>load<u32>(slot);
         let k = c * SPARSE_KC;
         const end = min(K, k + SPARSE_KC);
         // Four at a time: a quad of zeros (most of an MNIST digit's border) costs one test.
@@ -612,66 +689,23 @@ export function sparseRows(list: usize, a: usize, M: i32, K: i32, transposed: bo
           off += step;
           p += 4;
         }
+        store<u32>(slot, <u32>e);
       }
-      store<u32>(row + (<usize>C << 2), <u32>e);
-      e++; // the spare slot
     }
-    return nonzeros;
+    return;
   }
-  // Transposed: counts per row and chunk first (rows in the lanes) into bound(i, c + 1); then
-  // bound(i, c + 1) becomes chunk c's cursor, and one pass down A^T's rows fills every row's
-  // entries in k order, leaving each cursor at its chunk's end, i.e. the next chunk's start.
-  for (let c = 0; c < C; c++) {
-    const k0 = c * SPARSE_KC;
-    const k1 = min(K, k0 + SPARSE_KC);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      let acc = i32x4.splat(0);
-      let p = a + ((<usize>k0 * M + i) << 2);
-      for (let k = k0; k < k1; k++) {
-        acc = i32x4.sub(acc, f32x4.ne(v128.load(p), zero));
-        p += <usize>M << 2;
-      }
-      const slot = bounds + <usize>i * rowWords + (<usize>(c + 1) << 2);
-      store<i32>(slot, i32x4.extract_lane(acc, 0));
-      store<i32>(slot + rowWords, i32x4.extract_lane(acc, 1));
-      store<i32>(slot + 2 * rowWords, i32x4.extract_lane(acc, 2));
-      store<i32>(slot + 3 * rowWords, i32x4.extract_lane(acc, 3));
-    }
-    for (; i < M; i++) {
-      let count = 0;
-      for (let k = k0; k < k1; k++) count += i32(load<f32>(a + ((<usize>k * M + i) << 2)) != 0);
-      store<i32>(bounds + <usize>i * rowWords + (<usize>(c + 1) << 2), count);
-    }
-  }
-  let start = 0;
-  for (let i = 0; i < M; i++) {
-    const row = bounds + <usize>i * rowWords;
-    store<i32>(row, start);
-    for (let c = 0; c < C; c++) {
-      const slot = row + (<usize>(c + 1) << 2);
-      const count = load<i32>(slot);
-      store<i32>(slot, start);
-      start += count;
-    }
-    start++; // the spare slot
-  }
+  // Transposed: one pass down A^T's rows, each value to its row's cursor.
   let off: usize = 0;
   for (let k = 0; k < K; k++) {
     const src = a + (<usize>k * M << 2);
     const cursors = bounds + (<usize>(k / SPARSE_KC + 1) << 2);
-    for (let i = 0; i < M; i++) {
+    for (let i = i0; i < i1; i++) {
       const v = load<f32>(src + (<usize>i << 2));
       const cur = cursors + <usize>i * rowWords;
-      const e = load<u32>(cur);
-      const q = entries + (<usize>e << 3);
-      store<u32>(q, <u32>off);
-      store<f32>(q, v, 4);
-      store<u32>(cur, e + <u32>(v != 0));
+      store<u32>(cur, <u32>listEntry(entries, <usize>load<u32>(cur), off, v, <i32>(v != 0)));
     }
     off += step;
   }
-  return nonzeros;
 }
 
 /**

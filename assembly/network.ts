@@ -10,9 +10,9 @@ import {
   OPT_ADAM, ACT_RELU,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
-import { gemmNarrow, packTransposed, packRows, sparseRows, sparseListBytes, countNonzero } from './gemm';
+import { gemmNarrow, packTransposed, packRows, sparseListBytes, countNonzero } from './gemm';
 import { outputLossAndDelta, correctCount } from './losses';
-import { parallelGemm, parallelGemmSparse, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
+import { parallelGemm, parallelGemmSparse, parallelSparseRows, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
 import { field, ptr, layerField, layerPtr, layerInput } from './layout';
 import { isSmall, smallForward, smallBackprop } from './small';
@@ -79,7 +79,7 @@ function sparseProduct(
   const list = ptr(net, NET_PACK);
   const most = (<i64>M * <i64>K * sparseLimit(K)) >> 8;
   const maxBytes = <i32>min<i64>(<i64>field(net, NET_PACK_BYTES), <i64>sparseListBytes(M, K, 0) + 8 * most);
-  const nonzeros = sparseRows(list, a, M, K, transposed, kb, maxBytes);
+  const nonzeros = parallelSparseRows(net, list, a, M, K, transposed, kb, maxBytes);
   if (nonzeros < 0) return false;
   parallelGemmSparse(net, M, N, <i64>nonzeros * <i64>N, list, b, pb, c, ldc, bias, alpha);
   sparseCalls++;

@@ -30,9 +30,9 @@ import {
   POOL_SEQ, POOL_NEXT, POOL_DONE, POOL_ACTIVE, POOL_SLEEPERS, POOL_CHUNKS,
   POOL_THREADS, POOL_KIND, POOL_WORKER_CHUNKS, POOL_WORKERS_FIRST, POOL_ARGS, POOL_TILES,
   POOL_FAILED, POOL_TRAP,
-  JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS, JOB_GEMM_SPARSE,
+  JOB_GEMM, JOB_OPTIMIZER, JOB_PACK_T, JOB_PACK_ROWS, JOB_GEMM_SPARSE, JOB_SPARSE_COUNT, JOB_SPARSE_FILL,
 } from '../src/abi';
-import { gemm, gemmSparse, packTransposed, packRows } from './gemm';
+import { gemm, gemmSparse, packTransposed, packRows, sparseRows, sparseCount, sparseStarts, sparseFill, sparseHeaderBytes } from './gemm';
 import { optimizerRange } from './optimizers';
 
 /** Below this many multiply-adds a gemm stays on the calling thread (~4 us of work; a hand-off
@@ -113,6 +113,7 @@ function claim(pool: usize, tile: usize, worker: bool): void {
     if (worker && atomic.load<i32>(word(pool, POOL_TRAP)) != 0 && atomic.cmpxchg<i32>(word(pool, POOL_TRAP), 1, 0) == 1) unreachable();
     if (kind == JOB_GEMM) gemmChunk(pool, c, tile);
     else if (kind == JOB_GEMM_SPARSE) sparseChunk(pool, c);
+    else if (kind == JOB_SPARSE_COUNT || kind == JOB_SPARSE_FILL) listChunk(pool, kind, c);
     else if (kind == JOB_OPTIMIZER) updateChunk(pool, c);
     else packChunk(pool, kind, c);
     if (worker) atomic.add<i32>(word(pool, POOL_WORKER_CHUNKS), 1);
@@ -248,6 +249,52 @@ function sparseChunk(pool: usize, chunk: i32): void {
     <usize>arg(pool, 5) + (<usize>j0 << 2), arg(pool, 6),
     bias == 0 ? 0 : bias + (<usize>j0 << 2), reinterpret<f32>(arg(pool, 8)),
   );
+}
+
+// ---- sparseRows: chunks are runs of rows of A (multiples of 4) -----------------------------
+
+/** Below this many values of A a list is built on the calling thread. */
+const LIST_MIN: i32 = 1 << 14;
+
+/** sparseRows (gemm.ts) with its count and fill passes split over the network's threads. */
+export function parallelSparseRows(net: usize, list: usize, a: usize, M: i32, K: i32, transposed: bool, kb: i32, maxBytes: i32): i32 {
+  const threads = threadsOf(net);
+  if (threads <= 1 || M < 8 || M * K < LIST_MIN) return sparseRows(list, a, M, K, transposed, kb, maxBytes);
+  if (sparseHeaderBytes(M, K) > maxBytes) return -1;
+  const parts = threads * CHUNKS_PER_THREAD;
+  const per = (((M + parts - 1) / parts) + 3) & ~3;
+  const chunks = (M + per - 1) / per;
+  const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
+  const tile = <usize>load<u32>(net + (<usize>NET_TILE << 2));
+  postList(pool, JOB_SPARSE_COUNT, list, a, M, K, transposed, kb, per, chunks, threads, tile);
+  const nonzeros = sparseStarts(list, M, K, maxBytes);
+  if (nonzeros >= 0) postList(pool, JOB_SPARSE_FILL, list, a, M, K, transposed, kb, per, chunks, threads, tile);
+  return nonzeros;
+}
+
+function postList(
+  pool: usize, kind: i32, list: usize, a: usize, M: i32, K: i32, transposed: bool, kb: i32,
+  per: i32, chunks: i32, threads: i32, tile: usize,
+): void {
+  begin(pool);
+  setArg(pool, 0, <i32>list);
+  setArg(pool, 1, <i32>a);
+  setArg(pool, 2, M);
+  setArg(pool, 3, K);
+  setArg(pool, 4, transposed ? 1 : 0);
+  setArg(pool, 5, kb);
+  setArg(pool, 11, per);
+  post(pool, kind, chunks, threads, tile);
+}
+
+function listChunk(pool: usize, kind: i32, chunk: i32): void {
+  const M = arg(pool, 2);
+  const i0 = chunk * arg(pool, 11);
+  const i1 = min(M, i0 + arg(pool, 11));
+  const list = <usize>arg(pool, 0);
+  const a = <usize>arg(pool, 1);
+  if (kind == JOB_SPARSE_COUNT) sparseCount(list, a, M, arg(pool, 3), arg(pool, 4) != 0, i0, i1);
+  else sparseFill(list, a, M, arg(pool, 3), arg(pool, 4) != 0, arg(pool, 5), i0, i1);
 }
 
 // ---- optimizer: chunks are ranges of the parameter block (multiples of 4) -------------------

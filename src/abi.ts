@@ -102,3 +102,5 @@ export const JOB_OPTIMIZER = 2; // ranges of the parameter block in one optimize
 export const JOB_PACK_T = 3; // panels of one packTransposed call
 export const JOB_PACK_ROWS = 4; // panels of one packRows call
 export const JOB_GEMM_SPARSE = 5; // 24-column blocks of one gemmSparse call
+export const JOB_SPARSE_COUNT = 6; // rows of sparseRows' count pass
+export const JOB_SPARSE_FILL = 7; // rows of sparseRows' fill pass

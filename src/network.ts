@@ -60,6 +60,10 @@ const registry =
 const YIELD_MS = 20;
 /** Largest scratch array (elements) fit keeps for the next call; bigger ones go with the call. */
 const KEEP_SCRATCH = 1 << 18;
+/** Largest parameter snapshot (floats, 16 MB) fit keeps for the next call. A fresh one cost
+ * 0.35-1 ms for W4's 670k parameters (allocation and first-touch page faults) against 0.13 ms
+ * to refill a kept one: 2-5% of a one-epoch fit on one thread, more on two. */
+const KEEP_SNAPSHOT = 1 << 22;
 
 export class Network {
   private engine: Engine | null;
@@ -228,7 +232,7 @@ export class Network {
     // microseconds of work, of which typed arrays allocated outside the V8 heap would take a
     // good part. Allocated before the network is marked busy, so a failure leaves it usable.
     const snapshot = this.snapshot ?? new Float32Array(this.layout.count);
-    this.snapshot = snapshot.length <= KEEP_SCRATCH ? snapshot : null;
+    this.snapshot = snapshot.length <= KEEP_SNAPSHOT ? snapshot : null;
     this.busy = true;
     try {
       engine.loadTrainingSet(trainX, trainY, n, coreChecks ? 'x' : undefined);

@@ -27,6 +27,18 @@ function sparseArray(n: number, density: number, random: Random): Float32Array {
 }
 
 /** assembly/gemm.ts sparseListBytes: C = ceil(K / 128) chunks of k, M (C + 1) bounds, entries. */
+/** Arrays of float arrays equal bit for bit; a failure names the first difference (a diff of
+ * 100k-element arrays would take vitest minutes to print). */
+function expectSameBits(got: ArrayLike<number>[], want: ArrayLike<number>[], what: string): void {
+  expect(got.length, `${what}: arrays`).toBe(want.length);
+  got.forEach((g, l) => {
+    expect(g.length, `${what}[${l}]: length`).toBe(want[l].length);
+    for (let i = 0; i < g.length; i++) {
+      if (!Object.is(g[i], want[l][i])) throw new Error(`${what}[${l}][${i}] = ${g[i]}, want ${want[l][i]}`);
+    }
+  });
+}
+
 const listBytes = (M: number, K: number, nonzeros: number) => 4 * ((2 + M * (Math.max(1, Math.ceil(K / 128)) + 1)) & ~1) + 8 * (nonzeros + M);
 
 describe('gemmSparse vs the scalar reference', () => {
@@ -104,16 +116,21 @@ describe('gemmSparse vs the scalar reference', () => {
     for (const p of [pa, pb, list, pc, pr]) rt.arena.free(p);
   });
 
-  it('sparseRows refuses, writing nothing, when the list would not fit', () => {
+  it('sparseRows refuses when the list would not fit, writing nothing past its header', () => {
     const random = new Random(3);
     const M = 8, K = 40;
     const a = sparseArray(M * K, 0.5, random);
     const nonzeros = a.filter((v) => v !== 0).length;
+    const header = listBytes(M, K, 0) - 8 * M;
     const pa = upload(a);
     const list = rt.arena.alloc(listBytes(M, K, M * K));
     f32().fill(7, list >> 2, (list + listBytes(M, K, M * K)) >> 2);
     expect(rt.core.sparseRows(list, pa, M, K, 0, 4, listBytes(M, K, nonzeros) - 1)).toBe(-1);
-    expect(Array.from(download(list, listBytes(M, K, M * K) / 4)).every((v) => v === 7)).toBe(true);
+    expect(Array.from(download(list + header, (listBytes(M, K, M * K) - header) / 4)).every((v) => v === 7)).toBe(true);
+    // Not even the header when that does not fit.
+    f32().fill(7, list >> 2, (list + header) >> 2);
+    expect(rt.core.sparseRows(list, pa, M, K, 0, 4, header - 1)).toBe(-1);
+    expect(Array.from(download(list, header / 4)).every((v) => v === 7)).toBe(true);
     expect(rt.core.sparseRows(list, pa, M, K, 1, 4, listBytes(M, K, nonzeros))).toBe(nonzeros);
     rt.arena.free(pa);
     rt.arena.free(list);
@@ -176,9 +193,9 @@ describe('ReLU networks: the sparse products equal the dense path bit for bit', 
           const dense = await train(options, x, y, c.batchSize, false);
           expect(dense.products).toBe(0);
           if (sparse.products > 0) sparseRuns++;
-          expect(sparse.params).toEqual(dense.params);
-          expect(sparse.grads).toEqual(dense.grads);
-          expect(Array.from(sparse.prediction)).toEqual(Array.from(dense.prediction));
+          expectSameBits(sparse.params, dense.params, 'parameters');
+          expectSameBits(sparse.grads, dense.grads, 'gradients');
+          expectSameBits([sparse.prediction], [dense.prediction], 'prediction');
           expect(sparse.history.loss).toEqual(dense.history.loss);
           expect(sparse.history.accuracy).toEqual(dense.history.accuracy);
         },
@@ -211,14 +228,16 @@ describe('ReLU networks: the sparse products equal the dense path bit for bit', 
     expect(await count('tanh', 1)).toEqual({ step: 0, predict: 0 });
   });
 
-  it('a trained ReLU network on two threads gives the one-thread bits with the sparse products split', async () => {
+  it('a trained ReLU network on two threads gives the one-thread bits, its lists and sparse products split', async () => {
     const random = new Random(4);
     const x = sparseArray(96 * 600, 0.3, random);
     const y = Int32Array.from({ length: 96 }, (_, i) => i % 10);
     const result = async (threads: number) => {
-      const net = await Network.create({ inputSize: 600, layers: [{ units: 160, activation: 'relu' }, { units: 96, activation: 'relu' }, { units: 10, activation: 'softmax' }], seed: 5, threads });
+      // Big enough for every split: the forward's list (96 x 600 inputs) and dW's (192 x 96
+      // deltas) are built by both threads, and the products split by columns.
+      const net = await Network.create({ inputSize: 600, layers: [{ units: 192, activation: 'relu' }, { units: 96, activation: 'relu' }, { units: 10, activation: 'softmax' }], seed: 5, threads });
       const calls = rt.core.sparsePathCalls();
-      await net.fit(x, y, { epochs: 2, batchSize: 48, shuffle: true });
+      await net.fit(x, y, { epochs: 3, batchSize: 96, shuffle: true });
       const products = rt.core.sparsePathCalls() - calls;
       const w = net.getWeights();
       net.dispose();
@@ -228,6 +247,6 @@ describe('ReLU networks: the sparse products equal the dense path bit for bit', 
     const two = await result(2);
     expect(one.products).toBeGreaterThan(0);
     expect(two.products).toBe(one.products);
-    expect(two.params).toEqual(one.params);
+    expectSameBits(two.params, one.params, 'parameters');
   });
 });
