@@ -9,11 +9,17 @@
 // the zero padding and dropped at the store.
 // Summation order over k is fixed, so results do not depend on M or on the tile position.
 
-// Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T). Full 8-row panels
+// Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T); returns whether every
+// value of W is finite (the sparse products need that of B: see gemmSparse). Full 8-row panels
 // go through 4x4 register transposes (four row loads, eight shuffles, four stores per 4x4
 // block); the k tail and a partial last panel are copied in scalar.
-export function packTransposed(bp: usize, w: usize, N: i32, K: i32): void {
+export function packTransposed(bp: usize, w: usize, N: i32, K: i32): bool {
   const rowBytes = <usize>K << 2;
+  // 0 * v is +-0 for a finite v and NaN for an infinite or NaN one: the sums say whether
+  // every value was finite, at two operations per four values.
+  const zero = f32x4.splat(0);
+  let check = zero;
+  let scalarCheck: f32 = 0;
   for (let j0 = 0; j0 < N; j0 += 8) {
     const panel = bp + (<usize>j0 * K << 2);
     const cols = min(8, N - j0);
@@ -26,6 +32,10 @@ export function packTransposed(bp: usize, w: usize, N: i32, K: i32): void {
           const v1 = v128.load(src + rowBytes);
           const v2 = v128.load(src + 2 * rowBytes);
           const v3 = v128.load(src + 3 * rowBytes);
+          check = f32x4.add(check, f32x4.add(
+            f32x4.add(f32x4.mul(v0, zero), f32x4.mul(v1, zero)),
+            f32x4.add(f32x4.mul(v2, zero), f32x4.mul(v3, zero)),
+          ));
           const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
           const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
           const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
@@ -43,10 +53,13 @@ export function packTransposed(bp: usize, w: usize, N: i32, K: i32): void {
       v128.store(dst, f32x4.splat(0));
       v128.store(dst, f32x4.splat(0), 16);
       for (let j = 0; j < cols; j++) {
-        store<f32>(dst + (<usize>j << 2), load<f32>(w + ((<usize>(j0 + j) * K + k) << 2)));
+        const v = load<f32>(w + ((<usize>(j0 + j) * K + k) << 2));
+        scalarCheck += v * 0;
+        store<f32>(dst + (<usize>j << 2), v);
       }
     }
   }
+  return !v128.any_true(f32x4.ne(check, check)) && scalarCheck == scalarCheck;
 }
 
 // Packs B (K x N) row-major with row stride ldb (delta: B = W; gradient: B = A_prev).
@@ -511,7 +524,9 @@ function storeTransposed(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, row
 // ReLU layers leave about half of their activations and of their deltas exactly zero, and
 // data such as MNIST digits is mostly zeros. A product whose A operand has many zeros can
 // skip them: C(i, j) = alpha * (sum over k with A(i, k) != 0 of A(i, k) B(k, j)) [+ bias(j)].
-// Same bits as gemm: a skipped term is +-0 (B is finite), and adding +-0 to a sum that started
+// Same bits as gemm where B is finite (network.ts makes sure: the weights are checked as they
+// are packed, and activations before they are used as B): a skipped term is then +-0, and
+// where B holds an infinity the dense sum is NaN and this one is not. Adding +-0 to a sum that started
 // at +0 never changes it (x + -0 = x, and such a sum is never -0: round to nearest gives +0
 // for an exact cancellation). The kept terms are added in ascending k from +0, then scaled,
 // then biased, as in the 4x8 tile.
@@ -537,14 +552,15 @@ export const SPARSE_KC = 128;
   return max(1, (K + SPARSE_KC - 1) / SPARSE_KC);
 }
 // @ts-ignore: decorator
-@inline export function sparseHeaderBytes(M: i32, K: i32): i32 {
-  return 4 * ((2 + M * (sparseChunks(K) + 1)) & ~1);
+@inline export function sparseHeaderBytes(M: i32, K: i32): i64 {
+  return 4 * ((2 + <i64>M * <i64>(sparseChunks(K) + 1)) & ~1);
 }
 
-/** Bytes of list sparseRows needs for A (M x K) holding `nonzeros` nonzeros. */
+/** Bytes of list sparseRows needs for A (M x K) holding `nonzeros` nonzeros (in i64: a big
+ * layer's list can pass 2^31 bytes, and must then be refused, not wrap around). */
 // @ts-ignore: decorator
-@inline export function sparseListBytes(M: i32, K: i32, nonzeros: i32): i32 {
-  return sparseHeaderBytes(M, K) + 8 * (nonzeros + M);
+@inline export function sparseListBytes(M: i32, K: i32, nonzeros: i32): i64 {
+  return sparseHeaderBytes(M, K) + 8 * (<i64>nonzeros + <i64>M);
 }
 
 /** Nonzeros among n floats at p. */
@@ -577,7 +593,7 @@ export function countNonzero(p: usize, n: i32): i32 {
  * the counts into where each row and chunk starts, fill the entries.
  */
 export function sparseRows(list: usize, a: usize, M: i32, K: i32, transposed: bool, kb: i32, maxBytes: i32): i32 {
-  if (sparseHeaderBytes(M, K) > maxBytes) return -1;
+  if (sparseHeaderBytes(M, K) > <i64>maxBytes) return -1;
   sparseCount(list, a, M, K, transposed, 0, M);
   const nonzeros = sparseStarts(list, M, K, maxBytes);
   if (nonzeros >= 0) sparseFill(list, a, M, K, transposed, kb, 0, M);
@@ -634,7 +650,7 @@ export function sparseStarts(list: usize, M: i32, K: i32, maxBytes: i32): i32 {
     const row = bounds + <usize>i * rowWords;
     for (let c = 1; c <= C; c++) nonzeros += load<i32>(row + (<usize>c << 2));
   }
-  if (<i64>sparseListBytes(M, K, nonzeros) > <i64>maxBytes) return -1;
+  if (sparseListBytes(M, K, nonzeros) > <i64>maxBytes) return -1;
   store<u32>(list, C);
   let start = 0;
   for (let i = 0; i < M; i++) {

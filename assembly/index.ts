@@ -3,7 +3,7 @@
 
 export { forward, backprop, optimizerStep, trainBatches, trainRows, trainEpochs, evaluate, setSparsePath, sparsePathCalls } from './network';
 export { nextU32, shuffle, fillSymmetric } from './random';
-export { gemm, gemmNarrow, gemmReference, gemmSparse, sparseRows, packTransposed, packRows, packedSize } from './gemm';
+export { gemm, gemmNarrow, gemmReference, gemmSparse, sparseRows, sparseStarts, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';
 export { workerLoop } from './threads';
 export { firstNonFinite } from './checks';

@@ -5,8 +5,8 @@
 import {
   NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAM_COUNT, NET_PARAMS, NET_GRADS, NET_X,
   NET_Y, NET_PACK, NET_STEP, NET_TILE, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED,
-  NET_RNG, NET_FAIL_BATCH, NET_PACK_BYTES,
-  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT,
+  NET_RNG, NET_FAIL_BATCH, NET_PACK_BYTES, NET_HEADER_WORDS, LAYER_WORDS,
+  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_W_FINITE,
   OPT_ADAM, ACT_RELU,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
@@ -16,16 +16,20 @@ import { parallelGemm, parallelGemmSparse, parallelSparseRows, parallelUpdate, p
 import { shuffle } from './random';
 import { field, ptr, layerField, layerPtr, layerInput } from './layout';
 import { isSmall, smallForward, smallBackprop } from './small';
+import { firstNonFinite } from './checks';
 
 // Refreshes every layer's packed W^T after the parameters changed (an optimizer step or a
-// write from TS clears NET_PACKED), so inference on unchanged weights never repacks.
+// write from TS clears NET_PACKED), so inference on unchanged weights never repacks, and
+// notes whether the layer's weights are all finite (an update can overflow them; the sparse
+// products need a finite B).
 function ensurePacked(net: usize): void {
   if (field(net, NET_PACKED) != 0) return;
   const L = field(net, NET_LAYERS);
   const params = ptr(net, NET_PARAMS);
   for (let l = 0; l < L; l++) {
     const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-    parallelPackTransposed(net, layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
+    const finite = parallelPackTransposed(net, layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
+    store<i32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + LAYER_W_FINITE) << 2), finite ? 1 : 0);
   }
   store<i32>(net + (<usize>NET_PACKED << 2), 1);
 }
@@ -113,7 +117,7 @@ export function forward(net: usize, m: i32): void {
       const pack = ptr(net, NET_PACK);
       packTransposed(pack, layerInput(net, l), m, nin);
       gemmNarrow(m, nout, nin, params + (<usize>layerField(net, l, LAYER_W) << 2), nin, 1, pack, z, nout, b, 1, ptr(net, NET_TILE));
-    } else if (!(sparseInput(net, l, m, nin) &&
+    } else if (!(sparseInput(net, l, m, nin) && layerField(net, l, LAYER_W_FINITE) != 0 &&
       sparseProduct(net, m, nout, nin, layerInput(net, l), false, layerPtr(net, l, LAYER_WT), 32, nin << 5, z, nout, b, 1))) {
       parallelGemm(net, m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1);
     }
@@ -153,8 +157,10 @@ export function backprop(net: usize, m: i32): f64 {
       // 8-column panels, i.e. packRows(Delta); A_{l-1} is read in place as B^T.
       packRows(pack, delta, m, nout, nout);
       gemmNarrow(nout, nin, m, ain, 1, nin, pack, gw, nin, 0, invm, ptr(net, NET_TILE));
-    } else if (!(relu && sparseProduct(net, nout, nin, m, delta, true, ain, nin << 2, 32, gw, nin, 0, invm))) {
-      // (The sparse product reads A_{l-1} in place as B.)
+    } else if (!(relu && (l == 0 || firstNonFinite(ain, m * nin) < 0) &&
+      sparseProduct(net, nout, nin, m, delta, true, ain, nin << 2, 32, gw, nin, 0, invm))) {
+      // (The sparse product reads A_{l-1} in place as B: the batch inputs, tested finite, or a
+      // layer's activations, which can overflow to infinity from finite weights and inputs.)
       parallelPackRows(net, pack, ain, m, nin, nin);
       parallelGemm(net, nout, nin, m, delta, 1, nout, pack, gw, nin, 0, invm);
     }
@@ -163,7 +169,8 @@ export function backprop(net: usize, m: i32): f64 {
       // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
       const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
       const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-      if (!(relu && sparseProduct(net, m, nin, nout, delta, false, w, nin << 2, 32, dprev, nin, 0, 1))) {
+      if (!(relu && layerField(net, l, LAYER_W_FINITE) != 0 &&
+        sparseProduct(net, m, nin, nout, delta, false, w, nin << 2, 32, dprev, nin, 0, 1))) {
         parallelPackRows(net, pack, w, nout, nin, nin);
         parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
       }

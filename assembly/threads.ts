@@ -328,9 +328,10 @@ function updateChunk(pool: usize, chunk: i32): void {
 /** Below this many floats a packing stays on the calling thread. */
 const PACK_MIN: i32 = 1 << 15;
 
-/** packTransposed (gemm.ts) split over the network's threads when it is big enough. */
-export function parallelPackTransposed(net: usize, bp: usize, w: usize, N: i32, K: i32): void {
-  parallelPack(net, JOB_PACK_T, bp, w, K, N, K);
+/** packTransposed (gemm.ts) split over the network's threads when it is big enough; returns
+ * whether every value of W was finite. */
+export function parallelPackTransposed(net: usize, bp: usize, w: usize, N: i32, K: i32): bool {
+  return parallelPack(net, JOB_PACK_T, bp, w, K, N, K);
 }
 
 /** packRows (gemm.ts) split over the network's threads when it is big enough. */
@@ -338,12 +339,13 @@ export function parallelPackRows(net: usize, bp: usize, b: usize, K: i32, N: i32
   parallelPack(net, JOB_PACK_ROWS, bp, b, K, N, ldb);
 }
 
-function parallelPack(net: usize, kind: i32, bp: usize, src: usize, K: i32, N: i32, ld: i32): void {
+// Returns packTransposed's finiteness (true for packRows). Chunks that meet a non-finite
+// value clear argument 12, which the caller reads once every chunk is done.
+function parallelPack(net: usize, kind: i32, bp: usize, src: usize, K: i32, N: i32, ld: i32): bool {
   const threads = threadsOf(net);
   const panels = (N + 7) >> 3;
   if (threads <= 1 || panels < 2 || K * N < PACK_MIN) {
-    packRange(kind, bp, src, K, N, ld, 0, N);
-    return;
+    return packRange(kind, bp, src, K, N, ld, 0, N);
   }
   const pool = <usize>load<u32>(net + (<usize>NET_POOL << 2));
   const per = (panels + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD);
@@ -355,19 +357,24 @@ function parallelPack(net: usize, kind: i32, bp: usize, src: usize, K: i32, N: i
   setArg(pool, 3, N);
   setArg(pool, 4, ld);
   setArg(pool, 11, per);
+  setArg(pool, 12, 1);
   post(pool, kind, chunks, threads, 0);
+  return arg(pool, 12) != 0;
 }
 
 // Columns [j0, j1) of the packed operand (j0 a multiple of 8): panel p only depends on
 // columns 8p..8p+7 of the source, so packing a run of panels is packing a narrower operand.
-function packRange(kind: i32, bp: usize, src: usize, K: i32, N: i32, ld: i32, j0: i32, j1: i32): void {
+function packRange(kind: i32, bp: usize, src: usize, K: i32, N: i32, ld: i32, j0: i32, j1: i32): bool {
   const dst = bp + (<usize>j0 * K << 2);
-  if (kind == JOB_PACK_T) packTransposed(dst, src + (<usize>j0 * ld << 2), j1 - j0, K);
-  else packRows(dst, src + (<usize>j0 << 2), K, j1 - j0, ld);
+  if (kind == JOB_PACK_T) return packTransposed(dst, src + (<usize>j0 * ld << 2), j1 - j0, K);
+  packRows(dst, src + (<usize>j0 << 2), K, j1 - j0, ld);
+  return true;
 }
 
 function packChunk(pool: usize, kind: i32, chunk: i32): void {
   const N = arg(pool, 3);
   const j0 = chunk * arg(pool, 11) * 8;
-  packRange(kind, <usize>arg(pool, 0), <usize>arg(pool, 1), arg(pool, 2), N, arg(pool, 4), j0, min(N, j0 + arg(pool, 11) * 8));
+  if (!packRange(kind, <usize>arg(pool, 0), <usize>arg(pool, 1), arg(pool, 2), N, arg(pool, 4), j0, min(N, j0 + arg(pool, 11) * 8))) {
+    setArg(pool, 12, 0);
+  }
 }

@@ -69,6 +69,7 @@ export const LAYER_Z = 5; // pre-activations (capacity x out)
 export const LAYER_A = 6; // activations (capacity x out)
 export const LAYER_DELTA = 7; // deltas dC/dz (capacity x out)
 export const LAYER_WT = 8; // W_l^T packed in 8-column panels for the forward GEMM (in x pad8(out))
+export const LAYER_W_FINITE = 9; // 1 when the last packing of W_l found every weight finite
 export const LAYER_WORDS = 12;
 
 // Status codes returned by exported functions.

@@ -228,9 +228,9 @@ export class Network {
       if (this.classification) history.valAccuracy = [];
     }
 
-    // Scratch kept between calls (up to KEEP_SCRATCH floats): a small network's fit is a few
-    // microseconds of work, of which typed arrays allocated outside the V8 heap would take a
-    // good part. Allocated before the network is marked busy, so a failure leaves it usable.
+    // Scratch kept between calls (up to KEEP_SNAPSHOT / KEEP_SCRATCH floats): a small
+    // network's fit is a few microseconds of work, of which typed arrays allocated outside the
+    // V8 heap would take a good part. Allocated before the network is marked busy, so a failure leaves it usable.
     const snapshot = this.snapshot ?? new Float32Array(this.layout.count);
     this.snapshot = snapshot.length <= KEEP_SNAPSHOT ? snapshot : null;
     this.busy = true;

@@ -47,11 +47,12 @@ export interface CoreExports {
   ): void;
   gemmSparse(M: number, N: number, list: number, b: number, pb: number, c: number, ldc: number, bias: number, alpha: number): void;
   sparseRows(list: number, a: number, M: number, K: number, transposed: number, kb: number, maxBytes: number): number;
+  sparseStarts(list: number, M: number, K: number, maxBytes: number): number;
   /** 0 sends every product through the dense kernels (tests); returns the previous setting. */
   setSparsePath(on: number): number;
   /** Products that took gemmSparse so far (tests). */
   sparsePathCalls(): number;
-  packTransposed(bp: number, w: number, N: number, K: number): void;
+  packTransposed(bp: number, w: number, N: number, K: number): number;
   packRows(bp: number, b: number, K: number, N: number, ldb: number): void;
   packedSize(K: number, N: number): number;
   activationForward(act: number, z: number, a: number, rows: number, units: number): void;

@@ -26,7 +26,6 @@ function sparseArray(n: number, density: number, random: Random): Float32Array {
   return Float32Array.from({ length: n }, () => (random.uniform() < density ? 2 * random.uniform() - 1 : zeros++ % 2 ? -0 : 0));
 }
 
-/** assembly/gemm.ts sparseListBytes: C = ceil(K / 128) chunks of k, M (C + 1) bounds, entries. */
 /** Arrays of float arrays equal bit for bit; a failure names the first difference (a diff of
  * 100k-element arrays would take vitest minutes to print). */
 function expectSameBits(got: ArrayLike<number>[], want: ArrayLike<number>[], what: string): void {
@@ -39,6 +38,7 @@ function expectSameBits(got: ArrayLike<number>[], want: ArrayLike<number>[], wha
   });
 }
 
+/** assembly/gemm.ts sparseListBytes: C = ceil(K / 128) chunks of k, M (C + 1) bounds, entries. */
 const listBytes = (M: number, K: number, nonzeros: number) => 4 * ((2 + M * (Math.max(1, Math.ceil(K / 128)) + 1)) & ~1) + 8 * (nonzeros + M);
 
 describe('gemmSparse vs the scalar reference', () => {
@@ -134,6 +134,119 @@ describe('gemmSparse vs the scalar reference', () => {
     expect(rt.core.sparseRows(list, pa, M, K, 1, 4, listBytes(M, K, nonzeros))).toBe(nonzeros);
     rt.arena.free(pa);
     rt.arena.free(list);
+  });
+});
+
+describe('what the sparse products rely on', () => {
+  it('a list past 2^31 bytes is refused, not wrapped around (found in review)', () => {
+    // Two rows whose counts (written where pass 1 leaves them, bound(i, 1)) sum to 2^28
+    // entries: 2 GiB of list, which 32-bit arithmetic made negative and so "fitting".
+    const list = rt.arena.alloc(64);
+    const words = new Int32Array(rt.memory.buffer, list, 16);
+    words[1 + 0 * 2 + 1] = 2 ** 27;
+    words[1 + 1 * 2 + 1] = 2 ** 27;
+    expect(rt.core.sparseStarts(list, 2, 1, 2 ** 30)).toBe(-1);
+    // The same counts with room for them are accepted (nothing is filled here).
+    words[1 + 0 * 2 + 1] = 5;
+    words[1 + 1 * 2 + 1] = 7;
+    expect(rt.core.sparseStarts(list, 2, 1, 2 ** 30)).toBe(12);
+    expect(Array.from(words.subarray(0, 5))).toEqual([1, 0, 0, 6, 6]);
+    rt.arena.free(list);
+  });
+
+  it('packTransposed says whether every weight is finite, at every position and tail', () => {
+    let cases = 0;
+    for (const [N, K] of [[8, 4], [8, 7], [13, 9], [3, 5], [16, 33]]) {
+      const w = Float32Array.from({ length: N * K }, (_, i) => (i % 2 ? 3e38 : -3e38)); // sums would overflow
+      const pw = upload(w);
+      const bp = rt.arena.alloc(rt.core.packedSize(K, N) * 4);
+      expect(rt.core.packTransposed(bp, pw, N, K), `${N}x${K} finite`).toBe(1);
+      for (let i = 0; i < N * K; i += 7) {
+        for (const bad of [Infinity, -Infinity, NaN]) {
+          f32()[(pw >> 2) + i] = bad;
+          expect(rt.core.packTransposed(bp, pw, N, K), `${N}x${K} with ${bad} at ${i}`).toBe(0);
+          cases++;
+        }
+        f32()[(pw >> 2) + i] = w[i];
+      }
+      rt.arena.free(pw);
+      rt.arena.free(bp);
+    }
+    expect(cases).toBeGreaterThan(100);
+  });
+
+  it('activations that overflow to infinity under finite weights and loss: both paths give NaN where dense does (found in review)', async () => {
+    // Unit 0 of the first layer sums inputs of 1e38 to +Inf; the second layer sends it to
+    // -Inf, so ReLU zeroes it and the loss stays finite, while its dW term is 0 x Inf.
+    const run = async (sparse: boolean) => {
+      const net = await Network.create({ inputSize: 64, layers: [{ units: 64, activation: 'relu' }, { units: 64, activation: 'relu' }, { units: 16, activation: 'softmax' }], seed: 1 });
+      const w = net.getWeights();
+      w.weights[0].fill(0).fill(1, 0, 64);
+      w.weights[1].fill(0);
+      for (let i = 0; i < 64; i++) w.weights[1][i * 64] = -1;
+      w.weights[2].fill(0.01);
+      for (const b of w.biases) b.fill(0);
+      net.setWeights(w);
+      const x = new Float32Array(8 * 64).fill(1e38);
+      const y = Int32Array.from({ length: 8 }, (_, i) => i);
+      rt.core.setSparsePath(sparse ? 1 : 0);
+      try {
+        const g = net.gradients(x, y);
+        let fitted: string;
+        try {
+          fitted = JSON.stringify((await net.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false })).loss);
+        } catch (e) {
+          fitted = (e as Error).message;
+        }
+        const after = net.getWeights();
+        return { loss: g.loss, grads: [...g.weights, ...g.biases], fitted, params: [...after.weights, ...after.biases] };
+      } finally {
+        rt.core.setSparsePath(1);
+        net.dispose();
+      }
+    };
+    const sparse = await run(true);
+    const dense = await run(false);
+    expect(Number.isFinite(dense.loss)).toBe(true);
+    expect(Number.isNaN(dense.grads[1][0])).toBe(true);
+    expect(sparse.loss).toBe(dense.loss);
+    expectSameBits(sparse.grads, dense.grads, 'gradients');
+    expect(sparse.fitted).toBe(dense.fitted);
+    expectSameBits(sparse.params, dense.params, 'parameters');
+  });
+
+  it('a non-finite weight (an update can overflow one) keeps the forward and delta products dense', async () => {
+    // setWeights refuses infinities, so the engine's own writer (what restores a snapshot)
+    // puts one where the inputs are zero: the dense sum meets 0 x Inf = NaN, and a sparse one
+    // that skipped the zero would not.
+    type Engine = { readParams(out: Float32Array): void; writeParams(src: Float32Array): void };
+    const run = async (sparse: boolean) => {
+      const net = await Network.create({ inputSize: 48, layers: [{ units: 40, activation: 'relu' }, { units: 24, activation: 'relu' }, { units: 4, activation: 'softmax' }], seed: 3 });
+      const engine = (net as unknown as { engine: Engine }).engine;
+      const flat = new Float32Array(48 * 40 + 40 * 24 + 24 * 4 + 40 + 24 + 4);
+      engine.readParams(flat);
+      flat[5 * 48 + 47] = Infinity; // W0[5][47]: input 47 is zero in every row below
+      flat[48 * 40 + 3 * 40 + 2] = -Infinity; // W1[3][2]
+      engine.writeParams(flat);
+      const random = new Random(8);
+      const x = Float32Array.from({ length: 16 * 48 }, (_, i) => (i % 48 !== 47 && random.uniform() < 0.3 ? random.uniform() : 0));
+      const y = Int32Array.from({ length: 16 }, (_, i) => i % 4);
+      rt.core.setSparsePath(sparse ? 1 : 0);
+      try {
+        const prediction = net.predict(x);
+        const g = net.gradients(x, y);
+        return { prediction, loss: g.loss, grads: [...g.weights, ...g.biases] };
+      } finally {
+        rt.core.setSparsePath(1);
+        net.dispose();
+      }
+    };
+    const sparse = await run(true);
+    const dense = await run(false);
+    expect(dense.prediction.some((v) => Number.isNaN(v))).toBe(true);
+    expectSameBits([sparse.prediction], [dense.prediction], 'prediction');
+    expect(Object.is(sparse.loss, dense.loss)).toBe(true);
+    expectSameBits(sparse.grads, dense.grads, 'gradients');
   });
 });
 
