@@ -551,9 +551,14 @@ export const SPARSE_KC = 128;
 @inline function sparseChunks(K: i32): i32 {
   return max(1, (K + SPARSE_KC - 1) / SPARSE_KC);
 }
+// Bytes before the entries: C, then M (C + 1) bounds, rounded up to 8 bytes.
+// @ts-ignore: decorator
+@inline function listHeaderBytes(M: i32, C: i32): i64 {
+  return 4 * ((2 + <i64>M * <i64>(C + 1)) & ~1);
+}
 // @ts-ignore: decorator
 @inline export function sparseHeaderBytes(M: i32, K: i32): i64 {
-  return 4 * ((2 + <i64>M * <i64>(sparseChunks(K) + 1)) & ~1);
+  return listHeaderBytes(M, sparseChunks(K));
 }
 
 /** Bytes of list sparseRows needs for A (M x K) holding `nonzeros` nonzeros (in i64: a big
@@ -744,7 +749,7 @@ export function gemmSparse(
   const C = <i32>load<u32>(list);
   const bounds = list + 4;
   const rowWords = <usize>(C + 1) << 2;
-  const entries = list + <usize>(4 * ((2 + M * (C + 1)) & ~1));
+  const entries = list + <usize>listHeaderBytes(M, C);
   const valpha = f32x4.splat(alpha);
   const pstep = <usize>pb;
   const rowBytes = <usize>ldc << 2;
