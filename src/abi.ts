@@ -22,7 +22,7 @@ export const OPT_SGD = 0;
 export const OPT_ADAM = 1;
 export const OPT_RMSPROP = 2;
 
-// Network descriptor: a block of 32-bit words in linear memory written by src/backends/wasm.ts
+// Network descriptor: a block of 32-bit words in linear memory written by src/core-net.ts
 // and read by assembly/network.ts. Pointers are byte addresses; "F_" fields are f32, the rest
 // i32. The layer table follows the header: NET_HEADER_WORDS + l * LAYER_WORDS.
 export const NET_LAYERS = 0; // number of layers L

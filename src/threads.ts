@@ -4,38 +4,54 @@
 // thread. Workers are created on demand, up to the largest `threads` any network asked for.
 
 import * as abi from './abi.js';
+import { platform, type WorkerHandle, type WorkerStart } from './platform.js';
 
-interface Handle {
-  terminate(): unknown;
+interface WebWorker {
+  onmessage: ((e: { data: unknown }) => void) | null;
+  onerror: ((e: { message?: string }) => void) | null;
+  postMessage(m: unknown): void;
+  terminate(): void;
+  unref?(): void;
+}
+export type WorkerClass = new (url: URL, options: { type: 'module' }) => WebWorker;
+
+/** A module Worker's hand-shake: it answers 'ready' once it has instantiated the core. */
+export function webWorker(make: (W: WorkerClass) => WebWorker, start: WorkerStart): { worker: WorkerHandle; ready: Promise<void> } {
+  const W = (globalThis as unknown as { Worker?: WorkerClass }).Worker;
+  if (typeof W !== 'function') throw new Error('this runtime has no Worker');
+  const worker = make(W);
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.onmessage = (e) => (e.data === 'ready' ? resolve() : reject(new Error(String(e.data))));
+    worker.onerror = (e) => reject(new Error(e.message || 'the worker script failed to load'));
+    worker.postMessage(start);
+  }).then(() => {
+    worker.onmessage = null;
+  });
+  return { worker, ready };
 }
 
-/** Node itself (Deno and Bun also report a Node version; they get Web Workers). */
-function isNode(): boolean {
-  const p = (globalThis as unknown as { process?: { versions?: Record<string, string | undefined> } }).process;
-  return !!p?.versions?.node && !p.versions.deno && !p.versions.bun;
+/** A pool worker where the platform has no way of its own: a module Worker. */
+function startWebWorker(url: URL | undefined, start: WorkerStart): { worker: WorkerHandle; ready: Promise<void> } {
+  // The literal `new Worker(new URL(..., import.meta.url), ...)` form is what Vite and webpack
+  // recognise to bundle the worker script and rewrite its address. The path goes through
+  // ../dist so that it also holds when tests import src/ directly.
+  return webWorker((W) => (url ? new W(url, { type: 'module' }) : new W(new URL('../dist/worker.js', import.meta.url), { type: 'module' })), start);
 }
 
 /** Why threads cannot run here, or null when they can. */
 export function threadsUnavailable(): string | null {
-  const g = globalThis as unknown as { crossOriginIsolated?: boolean; Worker?: unknown; process?: { versions?: { node?: string } } };
+  const g = globalThis as unknown as { crossOriginIsolated?: boolean; Worker?: unknown };
   if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available';
   if (g.crossOriginIsolated === false) {
     return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
   }
-  if (typeof g.Worker !== 'function' && !isNode()) return 'this runtime has no Worker';
+  if (typeof g.Worker !== 'function' && !platform().sharedByDefault) return 'this runtime has no Worker';
   return null;
 }
 
 /** Logical cores: navigator.hardwareConcurrency, or os.availableParallelism() in Node. */
 export async function hardwareThreads(): Promise<number> {
-  const nav = (globalThis as unknown as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
-  try {
-    const os = await import('node:os');
-    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  } catch {
-    return 1;
-  }
+  return platform().hardwareThreads();
 }
 
 const warned = new Set<string>();
@@ -48,7 +64,7 @@ export function warnOnce(message: string): void {
 
 export class ThreadPool {
   /** Live workers by id (1..POOL_MAX_THREADS - 1). */
-  private readonly workers = new Map<number, Handle>();
+  private readonly workers = new Map<number, WorkerHandle>();
   private growing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -68,14 +84,14 @@ export class ThreadPool {
    * gets the lowest free id (ids pick the per-thread scratch tile, so two live workers must
    * never share one, even after a worker failed to start).
    */
-  ensure(threads: number): Promise<void> {
+  ensure(threads: number, script?: URL | string): Promise<void> {
     const want = Math.min(threads, abi.POOL_MAX_THREADS);
     this.growing = this.growing.then(async () => {
       const ids: number[] = [];
       for (let id = 1; ids.length + this.size < want && id < abi.POOL_MAX_THREADS; id++) {
         if (!this.workers.has(id)) ids.push(id);
       }
-      const started = await Promise.allSettled(ids.map((id) => this.spawn(id)));
+      const started = await Promise.allSettled(ids.map((id) => this.spawn(id, script)));
       started.forEach((s, i) => {
         if (s.status === 'fulfilled') this.workers.set(ids[i], s.value);
         else warnOnce(`wasm-mlp: could not start a worker thread (${(s.reason as Error).message}); using fewer threads`);
@@ -88,38 +104,11 @@ export class ThreadPool {
    * One worker, ready, or a rejection. A worker that fails or does not answer within 10 s is
    * terminated, so it can never enter the work loop later under an id given to another.
    */
-  private async spawn(id: number): Promise<Handle> {
-    const url = new URL('../dist/worker.js', import.meta.url);
-    const message = { module: this.module, memory: this.memory, pool: this.address, id, failed: abi.POOL_FAILED };
-    let worker: Handle;
-    let ready: Promise<void>;
-    const g = globalThis as unknown as { Worker?: new (url: URL, o: { type: string }) => Worker };
-    // Node gets worker_threads even when a library has put a Worker shim on globalThis (ONNX
-    // Runtime Web's Node build does, and its shim never runs our module worker).
-    if (typeof g.Worker === 'function' && !isNode()) {
-      const web = new g.Worker(url, { type: 'module' });
-      worker = web;
-      ready = new Promise<void>((resolve, reject) => {
-        web.onmessage = (e: MessageEvent) => (e.data === 'ready' ? resolve() : reject(new Error(String(e.data))));
-        web.onerror = (e: ErrorEvent) => reject(new Error(e.message || 'worker failed to load'));
-        web.postMessage(message);
-      }).then(() => {
-        web.onmessage = null;
-      });
-    } else {
-      const { Worker: NodeWorker } = await import('node:worker_threads');
-      const node = new NodeWorker(url);
-      node.unref(); // a pool never keeps a Node process alive, not even a worker still starting
-      worker = node;
-      ready = new Promise<void>((resolve, reject) => {
-        node.once('message', (m: string) => (m === 'ready' ? resolve() : reject(new Error(m))));
-        node.once('error', reject);
-        node.postMessage(message);
-      }).then(() => {
-        node.removeAllListeners('error');
-        node.on('error', () => {}); // after start-up a worker has nothing left to report
-      });
-    }
+  private async spawn(id: number, script?: URL | string): Promise<WorkerHandle> {
+    const start = { module: this.module, memory: this.memory, pool: this.address, id, failed: abi.POOL_FAILED };
+    const url = typeof script === 'string' ? new URL(script, platform().baseUrl()) : script;
+    const p = platform();
+    const { worker, ready } = p.startWorker ? p.startWorker(url, start) : startWebWorker(url, start);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('the worker did not start within 10 s')), 10_000);
@@ -133,6 +122,15 @@ export class ThreadPool {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Terminates every worker (between jobs: the caller of a job never returns before it is
+   * done). Their ids become free; networks run on one thread until `ensure` starts more.
+   */
+  terminate(): void {
+    for (const worker of this.workers.values()) worker.terminate();
+    this.workers.clear();
   }
 
   private view: Int32Array | null = null;

@@ -1,21 +1,24 @@
-// Loading and instantiating the wasm core in any runtime, and the memory it runs on.
-// No Node-only import at the top level: `node:fs` is imported dynamically, only for file: URLs.
+// The full entry's runtimes: the wasm core instantiated over its memory, with the arena that
+// plans that memory and, on the threaded build, the worker pool. Finding and compiling the
+// module is src/load.ts's job (shared with the inference entry).
 
-import { instantiate, instantiateSync } from '@assemblyscript/loader';
 import { Arena } from './arena.js';
-import { WasmMlpError } from './errors.js';
 import * as abi from './abi.js';
+import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
+import { platform } from './platform.js';
 import { ThreadPool, threadsUnavailable, warnOnce } from './threads.js';
 
-/** Where the wasm module comes from: a compiled module, its bytes, a fetch Response or a URL. */
-export type WasmSource =
-  | WebAssembly.Module
-  | ArrayBuffer
-  | ArrayBufferView
-  | Response
-  | PromiseLike<Response>
-  | URL
-  | string;
+export type { WasmSource } from './load.js';
+
+/** Where each file of the package is served from, when not from the package's own folder. */
+export interface InitOptions {
+  /** The single-thread core, build/wasm-mlp.wasm (`wasm-mlp/wasm-mlp.wasm`). */
+  wasm?: WasmSource;
+  /** The threaded core, build/wasm-mlp.threads.wasm (`wasm-mlp/wasm-mlp.threads.wasm`). */
+  threadsWasm?: WasmSource;
+  /** The pool's worker script, dist/worker.js (`wasm-mlp/worker.js`). */
+  worker?: URL | string;
+}
 
 /** The raw exports of assembly/index.ts (pointers and sizes only). */
 export interface CoreExports {
@@ -89,54 +92,18 @@ const MAXIMUM_PAGES = 65536; // 4 GiB, the wasm32 limit
 
 let runtime: Promise<Runtime> | null = null;
 let threaded: Promise<Runtime> | null = null;
+let sources: InitOptions = {};
 
-function defaultUrl(): URL {
-  return new URL('../build/wasm-mlp.wasm', import.meta.url);
-}
+const defaultUrl = (): URL => packageFile(() => new URL('../build/wasm-mlp.wasm', import.meta.url), 'wasm-mlp.wasm');
+const threadedUrl = (): URL => packageFile(() => new URL('../build/wasm-mlp.threads.wasm', import.meta.url), 'wasm-mlp.threads.wasm');
 
-function threadedUrl(): URL {
-  return new URL('../build/wasm-mlp.threads.wasm', import.meta.url);
-}
-
-async function compile(source: WasmSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
-  if (typeof source === 'string' || source instanceof URL) {
-    const url = source instanceof URL ? source : new URL(source, defaultUrl());
-    if (url.protocol === 'file:') {
-      const fs = await import('node:fs/promises');
-      return WebAssembly.compile(await fs.readFile(url));
-    }
-    return compile(fetch(url));
-  }
-  const response = await source;
-  if (!response.ok) throw new Error(`fetching the wasm module: HTTP ${response.status}`);
-  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type') === 'application/wasm') {
-    return WebAssembly.compileStreaming(response);
-  }
-  return WebAssembly.compile(await response.arrayBuffer());
-}
+/** Exports every core build has; a module without them is another program or a stale build. */
+const REQUIRED = ['forward', 'backprop', 'trainEpochs', 'trainBatches', 'gemm', 'firstNonFinite', 'workerLoop'] as const;
 
 async function create(source: WasmSource, shared = false): Promise<Runtime> {
-  let module: WebAssembly.Module;
-  try {
-    module = await compile(source);
-  } catch (e) {
-    throw new WasmMlpError(
-      'WASM_UNAVAILABLE',
-      `could not load the wasm module (${(e as Error).message}); pass a WebAssembly.Module, bytes or a URL to init(), or use backend: 'js'`,
-    );
-  }
+  const module = await compileSource(source);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
-  // The loader's synchronous path takes ~1 ms in Node where its async one waits ~40 ms; browsers
-  // may refuse synchronous instantiation of large modules on the main thread, so fall back.
-  let result;
-  try {
-    result = instantiateSync<Record<string, unknown>>(module, { env: { memory } });
-  } catch {
-    result = await instantiate<Record<string, unknown>>(module, { env: { memory } });
-  }
-  const core = result.instance.exports as unknown as CoreExports;
+  const core = await instantiateCore<CoreExports>(module, memory, REQUIRED, shared ? 'wasm-mlp.threads.wasm' : 'wasm-mlp.wasm');
   const arena = new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE);
   let pool: ThreadPool | undefined;
   if (shared) {
@@ -171,24 +138,35 @@ function warmUp(rt: Runtime): void {
   for (const p of [a, b, c, tile]) rt.arena.free(p);
 }
 
+function isOptions(x: unknown): x is InitOptions {
+  return typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype && ('wasm' in x || 'threadsWasm' in x || 'worker' in x);
+}
+
 /**
  * Load the wasm core once, from `source` or by default from build/ next to this package (fs
  * in Node/Deno/Bun, fetch in browsers). Edge runtimes that forbid runtime compilation pass
- * their precompiled WebAssembly.Module. Calling it again returns the same instance.
+ * their precompiled WebAssembly.Module. `source` may also be an object saying where each of
+ * the package's files is served from ({ wasm, threadsWasm, worker }). Calling it again
+ * returns the same instance.
  *
- * Without a source, where shared memory and workers exist (Node, Deno, Bun, cross-origin
- * isolated pages), the default runtime is the threaded build over a shared memory, the one
- * `threads` networks use too: a shared memory never detaches its buffer when it grows, and a
- * detached ArrayBuffer makes typed-array JS in the whole process 25-30% slower in V8
- * (measured: the pure-JS backend in the same process went from 4,100 to 3,200 samples/s
- * on W1 once a network had grown the non-shared memory). Elsewhere it is the plain build.
+ * Without a source, in Node, Deno and Bun the default runtime is the threaded build over a
+ * shared memory, the one `threads` networks use too: a shared memory never detaches its
+ * buffer when it grows, and a detached ArrayBuffer makes typed-array JS in the whole process
+ * 25-30% slower in V8 (measured: the pure-JS backend in the same process went from 4,100 to
+ * 3,200 samples/s on W1 once a network had grown the non-shared memory). Pages and Workers
+ * get the plain build, and fetch the threaded one only when a network asks for threads.
  */
-export function init(source?: WasmSource): Promise<Runtime> {
+export function init(source?: WasmSource | InitOptions): Promise<Runtime> {
+  if (isOptions(source)) {
+    sources = { ...sources, ...source };
+    source = source.wasm;
+  }
   if (!runtime) {
+    const given = source ?? sources.wasm;
     runtime =
-      source === undefined && threadsUnavailable() === null
+      given === undefined && platform().sharedByDefault && threadsUnavailable() === null
         ? shared().catch(() => create(defaultUrl()))
-        : create(source ?? defaultUrl());
+        : Promise.resolve().then(() => create(given ?? defaultUrl()));
     runtime.catch(() => {
       runtime = null; // a failed load can be retried, e.g. with another source
     });
@@ -196,9 +174,9 @@ export function init(source?: WasmSource): Promise<Runtime> {
   return runtime;
 }
 
-function shared(source?: WasmSource): Promise<Runtime> {
+function shared(): Promise<Runtime> {
   if (!threaded) {
-    threaded = create(source ?? threadedUrl(), true);
+    threaded = Promise.resolve().then(() => create(sources.threadsWasm ?? threadedUrl(), true));
     threaded.catch(() => {
       threaded = null;
     });
@@ -210,10 +188,9 @@ function shared(source?: WasmSource): Promise<Runtime> {
  * The threaded runtime (build/wasm-mlp.threads.wasm over a shared memory) with at least
  * `threads` threads started, or null (after a one-line warning) where shared memory or workers
  * are unavailable, e.g. a page that is not cross-origin isolated. Networks on it run on one
- * thread unless they ask for more. `source` overrides where the threaded module comes from
- * the first time.
+ * thread unless they ask for more.
  */
-export async function initThreads(threads: number, source?: WasmSource): Promise<Runtime | null> {
+export async function initThreads(threads: number): Promise<Runtime | null> {
   const why = threadsUnavailable();
   if (why) {
     warnOnce(`wasm-mlp: running on 1 thread: ${why}`);
@@ -221,11 +198,21 @@ export async function initThreads(threads: number, source?: WasmSource): Promise
   }
   let rt: Runtime;
   try {
-    rt = await shared(source);
+    rt = await shared();
   } catch (e) {
     warnOnce(`wasm-mlp: running on 1 thread: the threaded core did not load (${(e as Error).message})`);
     return null;
   }
-  await rt.pool!.ensure(threads);
+  await rt.pool!.ensure(threads, sources.worker);
   return rt;
+}
+
+/**
+ * Stops the worker threads of the pool. Networks keep working, on one thread, until a network
+ * asks for threads again. Node's idle workers never keep the process alive; Deno's and Bun's
+ * module Workers may, so call this when done with threaded networks there.
+ */
+export async function terminateWorkers(): Promise<void> {
+  const rt = await threaded?.catch(() => null);
+  rt?.pool?.terminate();
 }

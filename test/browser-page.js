@@ -1,6 +1,6 @@
 // Runs in Chromium (test/browser.test.ts): the built package loaded by a real browser, the wasm
 // fetched over HTTP. Trains a fixed network and reports weight bits and predictions.
-import { Network } from '/dist/wasm-mlp.js'; // the package entry: one bundled file
+import { Network } from '/dist/index.js'; // the package's browser entry
 import { trainFixed } from '/test/determinism-task.mjs';
 
 try {

@@ -1,7 +1,7 @@
 // Runs inside a module Web Worker in Chromium (test/browser.test.ts): the package entry loaded
 // in a worker, where inference and training usually live in web apps. Reports the trained
 // bits of the shared determinism task and whether the worker had shared memory.
-import { Network } from '/dist/wasm-mlp.js';
+import { Network } from '/dist/index.js';
 import { trainFixed } from '/test/determinism-task.mjs';
 
 try {

@@ -20,7 +20,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 const PAGE = `<!doctype html><html><head>
-<script type="importmap">{ "imports": { "@assemblyscript/loader": "/node_modules/@assemblyscript/loader/index.js" } }</script>
 <script type="module" src="/test/browser-page.js"></script></head><body></body></html>`;
 const THREADS_PAGE = PAGE.replace('browser-page.js', 'browser-threads-page.js');
 /** A page that runs test/browser-worker.js in a module Worker and keeps its answer. */

@@ -3,15 +3,25 @@ import { it, expect } from 'vitest';
 import * as api from '../src/index.js';
 
 it('exports exactly the public names', () => {
-  expect(Object.keys(api).sort()).toEqual(['ACTIVATIONS', 'LOSSES', 'Network', 'OPTIMIZERS', 'WasmMlpError', 'init']);
+  expect(Object.keys(api).sort()).toEqual(['ACTIVATIONS', 'LOSSES', 'Network', 'OPTIMIZERS', 'WasmMlpError', 'init', 'terminateWorkers']);
 });
 
-it('the package entry (one bundled file) exports the same names and keeps class names', async () => {
-  // @ts-expect-error: the bundle's types are dist/index.d.ts (package.json "types")
-  const bundle = await import('../dist/wasm-mlp.js');
-  expect(Object.keys(bundle).sort()).toEqual(Object.keys(api).sort());
-  expect(bundle.Network.name).toBe('Network');
-  expect(new bundle.WasmMlpError('INVALID_OPTION', 'x').name).toBe('WasmMlpError');
+it('the inference entry exports exactly its names', async () => {
+  const infer = await import('../src/infer.js');
+  expect(Object.keys(infer).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
+});
+
+it('the built entries (browser and Node) export the same names and keep class names', async () => {
+  for (const file of ['../dist/index.js', '../dist/node.js']) {
+    const entry = await import(/* @vite-ignore */ file);
+    expect(Object.keys(entry).sort()).toEqual(Object.keys(api).sort());
+    expect(entry.Network.name).toBe('Network');
+    expect(new entry.WasmMlpError('INVALID_OPTION', 'x').name).toBe('WasmMlpError');
+  }
+  for (const file of ['../dist/infer.js', '../dist/infer.node.js']) {
+    const entry = await import(/* @vite-ignore */ file);
+    expect(Object.keys(entry).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
+  }
 });
 
 import { Random } from '../src/random.js';

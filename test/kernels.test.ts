@@ -225,10 +225,15 @@ describe('enums shared across the boundary', () => {
 describe('debug build', () => {
   it('keeps its asserts (the release build drops them) and computes the same GEMM', async () => {
     const { readFileSync } = await import('node:fs');
-    const { instantiateSync } = await import('@assemblyscript/loader');
     const memory = new WebAssembly.Memory({ initial: 4 });
     const bytes = readFileSync(new URL('../build/wasm-mlp.debug.wasm', import.meta.url));
-    const core = instantiateSync<Record<string, unknown>>(new WebAssembly.Module(bytes), { env: { memory } }).instance
+    // An AssemblyScript string: UTF-16 code units, their byte length in the word before.
+    const text = (p: number): string =>
+      p ? String.fromCharCode(...new Uint16Array(memory.buffer, p, new Uint32Array(memory.buffer, p - 4, 1)[0] >>> 1)) : '';
+    const abort = (message: number, file: number, line: number): never => {
+      throw new Error(`${text(message)} (${text(file)}:${line})`);
+    };
+    const core = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, abort } })
       .exports as unknown as Runtime['core'];
     const f = new Float32Array(memory.buffer);
     const [a, b, bp, c, r, tile] = [65536, 70000, 80000, 90000, 100000, 110000];

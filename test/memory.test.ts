@@ -20,7 +20,7 @@ describe('memory', () => {
     // Regression: a typed-array view taken before an allocation that grew (detached) the memory
     // dropped the descriptor writes that followed, and the first forward pass trapped.
     const script = `
-      const { Network } = await import(${JSON.stringify(new URL('../dist/wasm-mlp.js', import.meta.url).href)});
+      const { Network } = await import(${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)});
       const opts = { inputSize: 4096, layers: [{ units: 4096, activation: 'relu' }, { units: 3 }], loss: 'mse', seed: 1 };
       const wasm = await Network.create(opts);
       const js = await Network.create({ ...opts, backend: 'js' });

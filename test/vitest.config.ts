@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup-node.ts'],
     testTimeout: 30_000,
     // Two cores: two worker processes, no more.
     maxWorkers: 2,

@@ -1,0 +1,6 @@
+// The exported ABI of the inference build (build/infer.wasm, the `wasm-mlp/infer` entry): the
+// forward pass and the input check, from the same sources as the full core, so the same bits.
+// No training kernels, no thread pool: the optimiser drops everything else.
+
+export { forward } from './network';
+export { firstNonFinite } from './checks';

@@ -1,0 +1,297 @@
+// A network's regions and descriptor in wasm linear memory (layout in src/abi.ts), and the
+// forward pass over them: what the training engine (src/backends/wasm.ts) and the inference
+// entry (src/infer.ts) share. TS plans every region; the core receives only the descriptor's
+// address and row counts.
+
+import * as abi from './abi.js';
+import { activationCode, lossCode } from './enums.js';
+import { paramLayout, type ModelSpec, type ParamLayout } from './engine.js';
+import type { Arena } from './arena.js';
+import { WasmMlpError } from './errors.js';
+import { nonFiniteError } from './data.js';
+
+const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** The core exports a forward pass needs (both wasm builds have them). */
+export interface ForwardCore {
+  forward(net: number, m: number): void;
+  firstNonFinite(p: number, n: number): number;
+}
+
+/** A core instance, its memory and the arena that plans it. */
+export interface CoreRuntime<C extends ForwardCore = ForwardCore> {
+  readonly memory: WebAssembly.Memory;
+  readonly core: C;
+  readonly arena: Arena;
+  /** The threaded runtime's worker pool. */
+  readonly pool?: { readonly address: number; readonly size: number; readonly failed: boolean };
+}
+
+/** Bytes of wasm memory a network plans for `rows` activation rows (README formula). */
+export function plannedBytes(spec: ModelSpec, rows: number): number {
+  let params = 0;
+  let packed = 0;
+  let units = 0;
+  let pack = 0;
+  let prev = spec.inputSize;
+  for (const layer of spec.layers) {
+    params += (prev + 1) * layer.units;
+    packed += prev * pad8(layer.units);
+    units += layer.units;
+    pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev, rows * pad8(layer.units));
+    prev = layer.units;
+  }
+  return 4 * (4 * params + packed + 3 * rows * units + rows * (spec.inputSize + prev) + pack);
+}
+
+/** Rows processed per call by predict/evaluate, and the smallest activation capacity. */
+export const CHUNK_ROWS = 256;
+
+export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
+  readonly layout: ParamLayout;
+  /** Address of this network's descriptor (src/abi.ts layout). */
+  protected net = 0;
+  /** Every region this network holds: pointer -> bytes. */
+  protected readonly regions = new Map<number, number>();
+  protected capacity = 0;
+  /** X, Y, pack, then Z, A, Delta per layer (0 where not planned). */
+  protected activationRegions: number[] = [];
+  /** Threads this network was given, the calling one included (1 off the threaded runtime). */
+  protected readonly requestedThreads: number;
+
+  /**
+   * Plans every region for `spec`. Without `training`, only what a forward pass uses:
+   * parameters, packed weights, input and activation rows (no gradients, optimizer state,
+   * targets or deltas).
+   */
+  constructor(
+    protected readonly rt: R,
+    readonly spec: ModelSpec,
+    threads = 1,
+    protected readonly training = true,
+  ) {
+    this.requestedThreads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
+    this.layout = paramLayout(spec);
+    const need = plannedBytes(spec, CHUNK_ROWS);
+    if (need > rt.arena.maxBytes - rt.arena.bytesInUse) {
+      throw new WasmMlpError(
+        'OUT_OF_MEMORY',
+        `layers: this network needs ${need} bytes of wasm memory (parameters, gradients, optimizer state, activations for ${CHUNK_ROWS} rows); ${rt.arena.maxBytes - rt.arena.bytesInUse} bytes are available`,
+      );
+    }
+    try {
+      this.plan();
+    } catch (e) {
+      // A region that did not fit leaves nothing behind.
+      for (const p of this.regions.keys()) rt.arena.free(p);
+      this.regions.clear();
+      throw e;
+    }
+  }
+
+  /** Runs a core call (the training engine adds its worker-failure handling). */
+  protected run<T>(call: () => T): T {
+    return call();
+  }
+
+  /** Allocates every region and writes the descriptor and layer table. */
+  private plan(): void {
+    const spec = this.spec;
+    const L = spec.layers.length;
+    const words = abi.NET_HEADER_WORDS + L * abi.LAYER_WORDS;
+    const count = this.layout.count;
+    // Every allocation first: an allocation can grow (and so detach) the memory, so no view
+    // is taken until the last one is done.
+    this.net = this.alloc(words * 4, true);
+    const params = this.alloc(count * 4, true);
+    // Gradients, optimizer states and the shuffle's PRNG state only where training happens.
+    const grads = this.training ? this.alloc(count * 4, true) : 0;
+    const s1 = this.training ? this.alloc(count * 4, true) : 0;
+    const s2 = this.training ? this.alloc(count * 4, true) : 0;
+    const tile = this.alloc(32 * 4);
+    const rng = this.training ? this.alloc(16) : 0;
+    let prev = spec.inputSize;
+    const packedWt = spec.layers.map((layer) => {
+      const p = this.alloc(prev * pad8(layer.units) * 4);
+      prev = layer.units;
+      return p;
+    });
+    const w = this.u32;
+    const f = this.f32;
+    const base = this.net >>> 2;
+    w[base + abi.NET_LAYERS] = L;
+    w[base + abi.NET_INPUT] = spec.inputSize;
+    w[base + abi.NET_LOSS] = lossCode(spec.loss);
+    w[base + abi.NET_PARAM_COUNT] = count;
+    w[base + abi.NET_WEIGHT_COUNT] = this.layout.weightCount;
+    w[base + abi.NET_PARAMS] = params;
+    w[base + abi.NET_GRADS] = grads;
+    w[base + abi.NET_STATE1] = s1;
+    w[base + abi.NET_STATE2] = s2;
+    w[base + abi.NET_TILE] = tile;
+    w[base + abi.NET_RNG] = rng;
+    w[base + abi.NET_POOL] = this.rt.pool ? this.rt.pool.address : 0;
+    w[base + abi.NET_THREADS] = this.requestedThreads;
+    prev = spec.inputSize;
+    spec.layers.forEach((layer, l) => {
+      const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
+      w[e + abi.LAYER_IN] = prev;
+      w[e + abi.LAYER_OUT] = layer.units;
+      w[e + abi.LAYER_ACT] = activationCode(layer.activation);
+      w[e + abi.LAYER_W] = this.layout.weightOffset[l];
+      w[e + abi.LAYER_B] = this.layout.biasOffset[l];
+      w[e + abi.LAYER_WT] = packedWt[l];
+      prev = layer.units;
+    });
+    this.ensureCapacity(CHUNK_ROWS);
+  }
+
+  /** Bytes of wasm memory this network holds now (parameters, state, activations, data). */
+  get memoryBytes(): number {
+    let total = 0;
+    for (const bytes of this.regions.values()) total += bytes;
+    return total;
+  }
+
+  // Views over the memory, re-created only after the arena grew it (a grow replaces a
+  // non-shared buffer and leaves a shared one's old views short); never held across a call
+  // that can allocate.
+  protected views: { generation: number; f32: Float32Array; u32: Uint32Array; f64: Float64Array } | null = null;
+  protected view() {
+    const generation = this.rt.arena.generation;
+    if (!this.views || this.views.generation !== generation) {
+      const buffer = this.rt.memory.buffer;
+      this.views = { generation, f32: new Float32Array(buffer), u32: new Uint32Array(buffer), f64: new Float64Array(buffer) };
+    }
+    return this.views;
+  }
+  protected get f32(): Float32Array {
+    return this.view().f32;
+  }
+  protected get u32(): Uint32Array {
+    return this.view().u32;
+  }
+  protected get f64(): Float64Array {
+    return this.view().f64;
+  }
+
+  protected alloc(bytes: number, zero = false): number {
+    const ptr = this.rt.arena.alloc(bytes, zero);
+    this.regions.set(ptr, bytes);
+    return ptr;
+  }
+
+  protected freeRegion(ptr: number): void {
+    this.rt.arena.free(ptr);
+    this.regions.delete(ptr);
+  }
+
+  protected field(i: number): number {
+    return this.u32[(this.net >>> 2) + i];
+  }
+
+  /**
+   * (Re)plans the per-row regions for `rows` rows: batch input/targets, per-layer Z, A, Delta,
+   * and the packing scratch, whose size is the largest B operand of the three products.
+   */
+  protected ensureCapacity(rows: number): void {
+    if (rows <= this.capacity) return;
+    const spec = this.spec;
+    const outputs = spec.layers[spec.layers.length - 1].units;
+    let pack = 0;
+    let prev = spec.inputSize;
+    for (const layer of spec.layers) {
+      // Packed operands: W (delta), A_prev by rows (dW), A_prev by 8-row panels (narrow
+      // forward), Delta by 8-column panels (narrow dW).
+      pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev, rows * pad8(layer.units));
+      prev = layer.units;
+    }
+    // X, Y, pack, then Z, A and Delta of each layer; inference needs no Y and no Delta.
+    const train = this.training ? 1 : 0;
+    const sizes = [rows * spec.inputSize, rows * outputs * train, pack];
+    for (const layer of spec.layers) sizes.push(rows * layer.units, rows * layer.units, rows * layer.units * train);
+    const total = sizes.reduce((a, b) => a + b, 0) * 4;
+    const available = this.rt.arena.maxBytes - this.rt.arena.bytesInUse;
+    if (total > available) {
+      throw new WasmMlpError(
+        'OUT_OF_MEMORY',
+        `a batch of ${rows} rows needs ${total} bytes of wasm memory for its activations; ${available} bytes are available (use fewer rows per call or a smaller batchSize)`,
+      );
+    }
+    // Allocate the new regions before freeing the old ones: on OUT_OF_MEMORY nothing changed.
+    const fresh: number[] = [];
+    try {
+      for (const s of sizes) fresh.push(s ? this.rt.arena.alloc(s * 4) : 0);
+    } catch (e) {
+      for (const p of fresh) this.rt.arena.free(p);
+      throw e;
+    }
+    this.activationRegions.forEach((p) => p && this.freeRegion(p));
+    fresh.forEach((p, i) => p && this.regions.set(p, sizes[i] * 4));
+    this.activationRegions = fresh;
+    this.capacity = rows;
+    const w = this.u32;
+    const base = this.net >>> 2;
+    w[base + abi.NET_CAPACITY] = rows;
+    w[base + abi.NET_X] = fresh[0];
+    w[base + abi.NET_Y] = fresh[1];
+    w[base + abi.NET_PACK] = fresh[2];
+    w[base + abi.NET_PACK_BYTES] = sizes[2] * 4;
+    spec.layers.forEach((_, l) => {
+      const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
+      w[e + abi.LAYER_Z] = fresh[3 + 3 * l];
+      w[e + abi.LAYER_A] = fresh[4 + 3 * l];
+      w[e + abi.LAYER_DELTA] = fresh[5 + 3 * l];
+    });
+  }
+
+  readParams(out: Float32Array): void {
+    const p = this.field(abi.NET_PARAMS) >>> 2;
+    out.set(this.f32.subarray(p, p + this.layout.count));
+  }
+
+  writeParams(params: Float32Array): void {
+    this.f32.set(params.subarray(0, this.layout.count), this.field(abi.NET_PARAMS) >>> 2);
+    this.u32[(this.net >>> 2) + abi.NET_PACKED] = 0;
+  }
+
+  protected get outputs(): number {
+    return this.spec.layers[this.spec.layers.length - 1].units;
+  }
+
+  protected lastActivations(): number {
+    const l = this.spec.layers.length - 1;
+    return this.field(abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS + abi.LAYER_A);
+  }
+
+  /** Copies rows [r, r + rows) of x into the batch input region, testing them in the core. */
+  protected loadRows(x: Float32Array, r: number, rows: number, name: string): void {
+    const nin = this.spec.inputSize;
+    const X = this.field(abi.NET_X);
+    this.f32.set(x.subarray(r * nin, (r + rows) * nin), X >>> 2);
+    const bad = this.rt.core.firstNonFinite(X, rows * nin);
+    if (bad >= 0) throw nonFiniteError(name, x[r * nin + bad], r * nin + bad, nin);
+  }
+
+  predict(x: Float32Array, m: number, out: Float32Array, name = 'x'): void {
+    const nout = this.outputs;
+    this.ensureCapacity(Math.min(m, CHUNK_ROWS));
+    for (let r = 0; r < m; r += this.capacity) {
+      const rows = Math.min(this.capacity, m - r);
+      this.loadRows(x, r, rows, name);
+      this.run(() => this.rt.core.forward(this.net, rows));
+      const a = this.lastActivations() >>> 2;
+      out.set(this.f32.subarray(a, a + rows * nout), r * nout);
+    }
+  }
+
+
+  protected disposed = false;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.regions.keys()) this.rt.arena.free(p);
+    this.regions.clear();
+  }
+}
