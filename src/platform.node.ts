@@ -1,6 +1,6 @@
 // The platform of Node, Deno and Bun (all three resolve the package's `node` export
 // condition): files are read with node:fs, and pool workers are worker_threads in Node and
-// module Workers in Deno and Bun. Only src/node.ts and src/infer.node.ts import this file, so
+// Deno and module Workers in Bun. Only src/node.ts and src/infer.node.ts import this file, so
 // no browser or edge bundle ever reaches a `node:` import.
 
 import { readFile } from 'node:fs/promises';
@@ -10,10 +10,10 @@ import { Worker as NodeWorker } from 'node:worker_threads';
 import type { Platform } from './platform.js';
 import { webWorker } from './threads.js';
 
-/** Node itself (Deno and Bun also report a Node version; they get module Workers). */
-function isNode(): boolean {
+/** Bun (it also reports a Node version). */
+function isBun(): boolean {
   const p = (globalThis as unknown as { process?: { versions?: Record<string, string | undefined> } }).process;
-  return !!p?.versions?.node && !p.versions.deno && !p.versions.bun;
+  return !!p?.versions?.bun;
 }
 
 export const nodePlatform: Platform = {
@@ -23,14 +23,16 @@ export const nodePlatform: Platform = {
   // The threaded build over a shared memory is the default here (see init in src/wasm.ts).
   sharedByDefault: true,
   startWorker(url, start) {
-    if (!isNode()) {
-      // Deno and Bun: a module Worker. Bun's can be unref'd; Deno's cannot (terminateWorkers()).
+    if (isBun()) {
+      // Bun: a module Worker, unref'd so that an idle pool lets the process exit.
       const handle = webWorker((W) => new W(url ?? new URL('../dist/worker.js', import.meta.url), { type: 'module' }), start);
       handle.worker.unref?.();
       return handle;
     }
-    // Node gets worker_threads even when a library has put a Worker shim on globalThis (ONNX
-    // Runtime Web's Node build does, and its shim never runs our module worker).
+    // Node and Deno: worker_threads, whose unref() lets the process exit while workers idle
+    // (Deno's module Workers have no unref and kept it alive). Node gets them even when a
+    // library has put a Worker shim on globalThis (ONNX Runtime Web's Node build does, and its
+    // shim never runs our module worker).
     const worker = new NodeWorker(url ?? new URL('../dist/worker.node.js', import.meta.url));
     worker.unref(); // a pool never keeps a Node process alive, not even a worker still starting
     const ready = new Promise<void>((resolve, reject) => {

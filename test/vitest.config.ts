@@ -6,6 +6,7 @@ export default defineConfig({
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup-node.ts'],
+    globalSetup: ['test/package-setup.ts'],
     testTimeout: 30_000,
     // Two cores: two worker processes, no more.
     maxWorkers: 2,

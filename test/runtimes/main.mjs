@@ -1,0 +1,23 @@
+// Runs test/runtimes/task.mjs against the installed package in Node, Deno or Bun (all three
+// take the package's `node` export condition) and prints its JSON. With `save`, it also writes
+// the saved digits model to model.bin. With `threads`, the digits
+// net also trains on two threads, and the process must exit by itself afterwards (idle pool
+// workers may not hold it open), except where terminateWorkers() is needed (Deno).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Network, terminateWorkers } from 'wasm-mlp';
+import { InferenceNetwork } from 'wasm-mlp/infer';
+import { runTask, digits, trainDigits, hex } from './task.mjs';
+
+const bytes = new Uint8Array(readFileSync(new URL('./digits.bin', import.meta.url)));
+const save = process.argv.includes('save');
+const result = await runTask({ Network, InferenceNetwork }, bytes, (model) => {
+  if (save) writeFileSync(new URL('./model.bin', import.meta.url), model);
+});
+if (process.argv.includes('threads')) {
+  const net = await trainDigits(Network, digits(bytes), { threads: 2 });
+  result.threads = net.threads;
+  result.threadsPredict = hex(net.predict(digits(bytes).xTest));
+  net.dispose();
+  if (process.argv.includes('terminate')) await terminateWorkers();
+}
+process.stdout.write(JSON.stringify(result));
