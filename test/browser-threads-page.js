@@ -2,9 +2,11 @@
 // pool's workers are browser Web Workers on one shared memory; served without isolation, the
 // network must fall back to one thread with a one-line warning. Either way the bits must be
 // the single-threaded ones.
-import { Network } from '/dist/index.js';
-import { initThreads } from '/dist/wasm.js';
-import { trainThreaded } from '/test/threads-task.mjs';
+// Bundled from src/ by test/browser.test.ts (esbuild), so that the page reaches the pool's
+// counters through src/wasm.ts in the same module instance as the Network it trains.
+import { Network } from '../src/index.ts';
+import { initThreads } from '../src/wasm.ts';
+import { trainThreaded } from './threads-task.mjs';
 
 const warnings = [];
 const warn = console.warn;

@@ -21,7 +21,8 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/
 
 const PAGE = `<!doctype html><html><head>
 <script type="module" src="/test/browser-page.js"></script></head><body></body></html>`;
-const THREADS_PAGE = PAGE.replace('browser-page.js', 'browser-threads-page.js');
+/** The threads page, bundled from src/ in beforeAll into a folder beside dist/ and build/. */
+const THREADS_PAGE = PAGE.replace('/test/browser-page.js', '/.test-pages/threads.js');
 /** A page that runs test/browser-worker.js in a module Worker and keeps its answer. */
 const WORKER_PAGE = `<!doctype html><html><head><script type="module">
 const w = new Worker('/test/browser-worker.js', { type: 'module' });
@@ -36,6 +37,15 @@ let browser: Browser;
 let origin = '';
 
 beforeAll(async () => {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(root, 'test', 'browser-threads-page.js')],
+    outfile: join(root, '.test-pages', 'threads.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    logLevel: 'warning',
+  });
   if (!existsSync(CHROMIUM)) {
     execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null', { stdio: 'inherit', timeout: 300_000 });
   }

@@ -1,0 +1,110 @@
+// Cold start of the inference entry (wasm-mlp/infer) per runtime: import + init + load of a
+// 784-128-10 model + first prediction, as the median of fresh processes. Node, Deno and Bun
+// time it inside the process (bench/cold-start-child.mjs). workerd cannot: its clock stands
+// still while a request computes (a Spectre mitigation), so there each run is a fresh workerd
+// process (Miniflare) whose Worker imports the entry, the .wasm as a compiled module and the
+// model as a data module, and the time is that of its first request as the caller sees it,
+// which holds init + load + predict (the module's import runs when the process starts).
+// Run on its own (`node bench/cold-start.mjs`) or as a section of `npm run bench`.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function model() {
+  const { Network } = await import('wasm-mlp');
+  const net = await Network.create({
+    inputSize: 784,
+    layers: [{ units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+    loss: 'categorical-cross-entropy',
+    seed: 3,
+  });
+  const bytes = net.save();
+  net.dispose();
+  return bytes;
+}
+
+function processRuns(command, args, file, runs) {
+  const child = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
+  const out = [];
+  for (let i = 0; i < runs; i++) out.push(JSON.parse(execFileSync(command, [...args, child, file], { encoding: 'utf8' })));
+  const m = out.find((r) => r.total === median(out.map((r) => r.total)));
+  return { total: m.total, parts: m };
+}
+
+async function workerdRuns(dir, file, runs) {
+  const esbuild = await import('esbuild');
+  const { Miniflare } = await import('miniflare');
+  writeFileSync(join(dir, 'entry.mjs'), `
+import { init, InferenceNetwork } from ${JSON.stringify(join(root, 'dist', 'infer.js'))};
+import wasm from './infer.wasm';
+import model from './model.bin';
+export default {
+  async fetch() {
+    await init(wasm);
+    const net = await InferenceNetwork.load(new Uint8Array(model));
+    const out = net.predict(new Float32Array(net.inputSize).fill(0.5));
+    return new Response(String(out.length));
+  },
+};`);
+  await esbuild.build({
+    entryPoints: [join(dir, 'entry.mjs')], outfile: join(dir, 'worker.mjs'), bundle: true, format: 'esm',
+    platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['./infer.wasm', './model.bin'], logLevel: 'warning',
+  });
+  const modules = [
+    { type: 'ESModule', path: join(dir, 'worker.mjs'), contents: readFileSync(join(dir, 'worker.mjs'), 'utf8') },
+    { type: 'CompiledWasm', path: join(dir, 'infer.wasm'), contents: readFileSync(join(root, 'build', 'infer.wasm')) },
+    { type: 'Data', path: join(dir, 'model.bin'), contents: readFileSync(file) },
+  ];
+  const first = [];
+  const whole = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const mf = new Miniflare({ modulesRoot: dir, modules, compatibilityDate: '2025-09-01' });
+    try {
+      await mf.ready;
+      const t1 = performance.now();
+      const res = await mf.dispatchFetch('http://localhost/');
+      if ((await res.text()) !== '10') throw new Error('workerd: bad prediction');
+      const t2 = performance.now();
+      first.push(t2 - t1);
+      whole.push(t2 - t0);
+    } finally {
+      await mf.dispose();
+    }
+  }
+  return { total: median(first), process: median(whole) };
+}
+
+export async function coldStart({ runs = 7 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-mlp-cold-'));
+  try {
+    const file = join(dir, 'model.bin');
+    writeFileSync(file, await model());
+    return {
+      node: processRuns(process.execPath, [], file, runs),
+      deno: processRuns(bin('deno'), ['run', '--allow-read'], file, runs),
+      bun: processRuns(bin('bun'), [], file, runs),
+      workerd: await workerdRuns(dir, file, runs),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function printColdStart(r, runs = 7) {
+  const f = (v) => v.toFixed(1);
+  console.log(`\ncold start of wasm-mlp/infer (import + init + load 784-128-10 + first prediction), median of ${runs} fresh processes:`);
+  for (const name of ['node', 'deno', 'bun']) {
+    const p = r[name].parts;
+    console.log(`  ${name.padEnd(8)} ${f(p.total)} ms (import ${f(p.import)}, init ${f(p.init)}, load ${f(p.load)}, predict ${f(p.predict)})`);
+  }
+  console.log(`  workerd  ${f(r.workerd.total)} ms first request (init + load + predict, seen by the caller); ${f(r.workerd.process)} ms from starting workerd`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) printColdStart(await coldStart());
