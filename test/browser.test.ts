@@ -51,8 +51,8 @@ beforeAll(async () => {
   }
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    if (path === '/' || path === '/isolated') {
+      res.writeHead(200, { 'content-type': 'text/html', ...(path === '/' ? {} : ISOLATION) }).end(PAGE);
       return;
     }
     if (path === '/worker' || path === '/worker-isolated') {
@@ -105,6 +105,23 @@ describe('in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('a cross-origin isolated page whose networks run on one thread fetches only the plain wasm', async () => {
+    const page = await browser.newPage();
+    const fetched: string[] = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(origin + '/isolated');
+    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
+    const result = (await page.evaluate(() => ({ ...(window as unknown as { __result: object }).__result, isolated: crossOriginIsolated }))) as {
+      hex?: string; isolated?: boolean; error?: string;
+    };
+    await page.close();
+    expect(result.error).toBeUndefined();
+    expect(result.isolated).toBe(true);
+    expect(fetched.filter((p) => p.endsWith('.wasm'))).toEqual(['/build/wasm-mlp.wasm']);
+    expect(fetched.filter((p) => p.includes('worker'))).toEqual([]);
+    expect(result.hex).toBe(await trainFixed(Network, 'wasm'));
+  }, 120_000);
+
   type ThreadsResult = { threads?: number; hex?: string; isolated?: boolean; warnings?: string[]; workerChunks?: number; error?: string };
   async function threadsPage(path: string): Promise<ThreadsResult> {
     const page = await browser.newPage();
@@ -151,7 +168,7 @@ describe('in Chromium', () => {
       await page.close();
       expect(errors).toEqual([]);
       expect(r.error).toBeUndefined();
-      expect(r.isolated).toBe(isolated); // shared-memory build when isolated, plain build when not
+      expect(r.isolated).toBe(isolated);
       expect(r.hex).toBe(node);
     }
   }, 120_000);
