@@ -8,7 +8,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import type { Platform } from './platform.js';
-import { webWorker } from './threads.js';
+import { webWorker, type WebWorker } from './threads.js';
 
 /** Bun (it also reports a Node version). */
 function isBun(): boolean {
@@ -25,7 +25,7 @@ export const nodePlatform: Platform = {
   startWorker(url, start) {
     if (isBun()) {
       // Bun: a module Worker, unref'd so that an idle pool lets the process exit.
-      const handle = webWorker((W) => new W(url ?? new URL('../dist/worker.js', import.meta.url), { type: 'module' }), start);
+      const handle = webWorker(() => new Worker(url ?? new URL('../dist/worker.js', import.meta.url), { type: 'module' }) as unknown as WebWorker, start);
       handle.worker.unref?.();
       return handle;
     }

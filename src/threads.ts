@@ -6,20 +6,18 @@
 import * as abi from './abi.js';
 import { platform, type WorkerHandle, type WorkerStart } from './platform.js';
 
-interface WebWorker {
+export interface WebWorker {
   onmessage: ((e: { data: unknown }) => void) | null;
   onerror: ((e: { message?: string }) => void) | null;
   postMessage(m: unknown): void;
   terminate(): void;
   unref?(): void;
 }
-export type WorkerClass = new (url: URL, options: { type: 'module' }) => WebWorker;
 
 /** A module Worker's hand-shake: it answers 'ready' once it has instantiated the core. */
-export function webWorker(make: (W: WorkerClass) => WebWorker, start: WorkerStart): { worker: WorkerHandle; ready: Promise<void> } {
-  const W = (globalThis as unknown as { Worker?: WorkerClass }).Worker;
-  if (typeof W !== 'function') throw new Error('this runtime has no Worker');
-  const worker = make(W);
+export function webWorker(make: () => WebWorker, start: WorkerStart): { worker: WorkerHandle; ready: Promise<void> } {
+  if (typeof (globalThis as { Worker?: unknown }).Worker !== 'function') throw new Error('this runtime has no Worker');
+  const worker = make();
   const ready = new Promise<void>((resolve, reject) => {
     worker.onmessage = (e) => (e.data === 'ready' ? resolve() : reject(new Error(String(e.data))));
     worker.onerror = (e) => reject(new Error(e.message || 'the worker script failed to load'));
@@ -32,10 +30,13 @@ export function webWorker(make: (W: WorkerClass) => WebWorker, start: WorkerStar
 
 /** A pool worker where the platform has no way of its own: a module Worker. */
 function startWebWorker(url: URL | undefined, start: WorkerStart): { worker: WorkerHandle; ready: Promise<void> } {
-  // The literal `new Worker(new URL(..., import.meta.url), ...)` form is what Vite and webpack
-  // recognise to bundle the worker script and rewrite its address. The path goes through
-  // ../dist so that it also holds when tests import src/ directly.
-  return webWorker((W) => (url ? new W(url, { type: 'module' }) : new W(new URL('../dist/worker.js', import.meta.url), { type: 'module' })), start);
+  // `new Worker(new URL('<literal>', import.meta.url), { type: 'module' })`, written out, is the
+  // form Vite and webpack recognise to bundle the worker script and rewrite its address. The
+  // path goes through ../dist so that it also holds when tests import src/ directly.
+  return webWorker(
+    () => (url ? new Worker(url, { type: 'module' }) : new Worker(new URL('../dist/worker.js', import.meta.url), { type: 'module' })) as unknown as WebWorker,
+    start,
+  );
 }
 
 /** Why threads cannot run here, or null when they can. */

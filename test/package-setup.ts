@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error: plain ESM helper of the bench, no type declarations
 import { loadMnist } from '../bench/mnist.js';
 
 declare module 'vitest' {

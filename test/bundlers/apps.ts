@@ -34,13 +34,21 @@ try {${body}
  */
 export function mainJs(kind: AppKind, importWasm: boolean): string {
   if (kind === 'full') {
+    // Then the digits net again on two threads (the page is cross-origin isolated): the pool's
+    // threaded wasm and worker script must have come through the bundler too.
     return `import { Network, init } from 'wasm-mlp';
 import { InferenceNetwork, init as initInfer } from 'wasm-mlp/infer';
-import { runTask } from '../task.mjs';
-${importWasm ? `import wasmUrl from 'wasm-mlp/wasm-mlp.wasm';\nimport inferUrl from 'wasm-mlp/infer.wasm';\n` : ''}${fetchBytes}
+import { runTask, trainDigits, digits, hex } from '../task.mjs';
+${importWasm ? `import wasmUrl from 'wasm-mlp/wasm-mlp.wasm';\nimport threadsUrl from 'wasm-mlp/wasm-mlp.threads.wasm';\nimport inferUrl from 'wasm-mlp/infer.wasm';\n` : ''}${fetchBytes}
 ${report(`
-  ${importWasm ? `await init({ wasm: new URL(wasmUrl, import.meta.url) });\n  await initInfer(new URL(inferUrl, import.meta.url));` : '// the default: each entry finds its own wasm'}
-  window.__result = { ok: await runTask({ Network, InferenceNetwork }, await fetchBytes('digits.bin')) };`)}
+  ${importWasm ? `const here = (u) => new URL(u, import.meta.url);\n  await init({ wasm: here(wasmUrl), threadsWasm: here(threadsUrl), worker: here('./worker.js') });\n  await initInfer(here(inferUrl));` : '// the default: each entry finds its own wasm'}
+  const bytes = await fetchBytes('digits.bin');
+  const ok = await runTask({ Network, InferenceNetwork }, bytes);
+  const net = await trainDigits(Network, digits(bytes), { threads: 2 });
+  ok.threads = net.threads;
+  ok.threadsPredict = hex(net.predict(digits(bytes).xTest));
+  net.dispose();
+  window.__result = { ok };`)}
 `;
   }
   return `import { InferenceNetwork${importWasm ? ', init' : ''} } from 'wasm-mlp/infer';

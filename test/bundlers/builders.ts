@@ -3,7 +3,7 @@
 //   esbuild:    bundle, ESM, browser, minified, `--loader:.wasm=file`
 //   webpack 5:  Node API, mode 'production', no loaders/rules
 // Each takes an app folder written by apps.ts and emits <dir>/dist with an index.html.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as viteBuild, createLogger } from 'vite';
 import * as esbuild from 'esbuild';
@@ -45,7 +45,11 @@ export async function buildEsbuild(dir: string): Promise<Built> {
   const dist = join(dir, 'dist');
   const result = await esbuild.build({
     absWorkingDir: dir,
-    entryPoints: ['./main.js'],
+    // The full app's pool worker is a second entry point (esbuild does not follow
+    // `new Worker(new URL(...))`); the app tells init() where it is.
+    entryPoints: existsSync(join(dir, 'main.js')) && readFileSync(join(dir, 'main.js'), 'utf8').includes("from 'wasm-mlp';")
+      ? ['./main.js', { in: 'wasm-mlp/worker.js', out: 'worker' }]
+      : ['./main.js'],
     outdir: dist,
     bundle: true,
     format: 'esm',

@@ -15,6 +15,8 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 export interface PageRun {
   /** window.__result: { ok } or { error }; null when the page never set it. */
   result: { ok?: unknown; error?: string } | null;
@@ -44,7 +46,8 @@ export async function runPage(browser: Browser, dist: string, extra: Record<stri
     try {
       const body = await readFile(file);
       fetched.push(path);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      // Cross-origin isolated, so that the full app's pool can start Web Workers on shared memory.
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION }).end(body);
     } catch {
       res.writeHead(404).end('not found');
     }
