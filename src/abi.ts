@@ -80,23 +80,35 @@ export const NET_POOL = 34; // address of the runtime's thread-pool block, 0 wit
 export const NET_THREADS = 35; // threads this network may use, the calling one included
 
 // The thread-pool block, shared by every network of a threaded runtime. Word offsets; the
-// counters that threads hammer sit on their own 64-byte lines.
+// counters that threads hammer sit on their own 64-byte lines. The protocol is in
+// assembly/threads.ts.
 export const POOL_SEQ = 0; // job sequence: odd while the caller writes a job, even when posted
 export const POOL_NEXT = 16; // next chunk to claim
 export const POOL_DONE = 32; // chunks finished
 export const POOL_ACTIVE = 48; // workers between "saw a job" and "finished claiming"
-export const POOL_SLEEPERS = 65; // workers blocked in atomic.wait
+export const POOL_SLEEPERS = 65; // bit id set while worker id is blocked in atomic.wait
 export const POOL_CHUNKS = 66; // chunks in the posted job
 export const POOL_THREADS = 67; // threads the posted job may use (worker ids below it claim)
 export const POOL_KIND = 68; // JOB_* code of the posted job
 export const POOL_WORKER_CHUNKS = 608; // chunks computed by workers so far (a statistic; own line)
-export const POOL_FAILED = 69; // workers that died (trapped) inside a job; the pool is then unused
+export const POOL_FAILED = 69; // workers that died (trapped, or were lost) inside a job; the pool is then unused
 export const POOL_WORKERS_FIRST = 70; // tests: 1 makes the caller wait until a worker took a chunk
-export const POOL_TRAP = 71; // tests: 1 makes the next worker that claims a chunk trap
+// tests: 1 makes the next worker that claims a chunk trap; 2 makes it hold the chunk, spinning
+// while this word is 3 (it stores 3 when it holds one); 4 makes the next worker that finished
+// claiming hold before it leaves ACTIVE, spinning while this word is 5
+export const POOL_TRAP = 71;
+// workers the caller gave up on because their job made no progress for the stall bound
+// (killed from outside, or stalled); also counted in POOL_FAILED
+export const POOL_LOST = 72;
 export const POOL_ARGS = 80; // up to 16 argument words of the posted job
 export const POOL_TILES = 96; // per-thread 32-float scratch: thread t at POOL_TILES + 32 t
 export const POOL_MAX_THREADS = 16;
-export const POOL_WORDS = 96 + 32 * 16 + 16;
+// Worker id's doorbell is POOL_WAKE + id: the caller stores a posted job's SEQ there for each
+// worker the job may use; a worker waits on its own word only (one line for all 16).
+export const POOL_WAKE = 624;
+// POOL_WOKEN + id counts the times worker id woke for a job (a statistic, for tests).
+export const POOL_WOKEN = 640;
+export const POOL_WORDS = 96 + 32 * POOL_MAX_THREADS + 16 + 2 * POOL_MAX_THREADS;
 
 export const JOB_GEMM = 1; // column panels of one gemm call
 export const JOB_OPTIMIZER = 2; // ranges of the parameter block in one optimizer step

@@ -233,7 +233,8 @@ describe('debug build', () => {
     const abort = (message: number, file: number, line: number): never => {
       throw new Error(`${text(message)} (${text(file)}:${line})`);
     };
-    const core = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, abort } })
+    // `now`: the clock every core instance imports (src/load.ts coreImports; the thread pool's stall watch).
+    const core = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, abort, now: () => performance.now() } })
       .exports as unknown as Runtime['core'];
     const f = new Float32Array(memory.buffer);
     const [a, b, bp, c, r, tile] = [65536, 70000, 80000, 90000, 100000, 110000];
