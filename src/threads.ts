@@ -126,12 +126,19 @@ export class ThreadPool {
   }
 
   /**
-   * Terminates every worker (between jobs: the caller of a job never returns before it is
-   * done). Their ids become free; networks run on one thread until `ensure` starts more.
+   * Terminates every worker, between jobs (the caller of a job never returns before it is
+   * done), and waits until they have stopped where the runtime says so (Node's terminate()
+   * resolves on exit). A worker stopped while it was still leaving the last job would stay
+   * counted in ACTIVE, and one stopped asleep in its sleeper bit, so both words are cleared
+   * once no worker is left; the next job then waits for nobody. Ids become free; networks run
+   * on one thread until `ensure` starts more.
    */
-  terminate(): void {
-    for (const worker of this.workers.values()) worker.terminate();
+  async terminate(): Promise<void> {
+    const stopping = [...this.workers.values()].map((worker) => worker.terminate());
     this.workers.clear();
+    await Promise.allSettled(stopping);
+    Atomics.store(this.words, abi.POOL_ACTIVE, 0);
+    Atomics.store(this.words, abi.POOL_SLEEPERS, 0);
   }
 
   private view: Int32Array | null = null;

@@ -214,5 +214,5 @@ export async function initThreads(threads: number): Promise<Runtime | null> {
  */
 export async function terminateWorkers(): Promise<void> {
   const rt = await threaded?.catch(() => null);
-  rt?.pool?.terminate();
+  await rt?.pool?.terminate();
 }

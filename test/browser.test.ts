@@ -23,6 +23,7 @@ const PAGE = `<!doctype html><html><head>
 <script type="module" src="/test/browser-page.js"></script></head><body></body></html>`;
 /** The threads page, bundled from src/ in beforeAll into a folder beside dist/ and build/. */
 const THREADS_PAGE = PAGE.replace('/test/browser-page.js', '/.test-pages/threads.js');
+const KILL_PAGE = PAGE.replace('/test/browser-page.js', '/.test-pages/kill.js');
 /** A page that runs test/browser-worker.js in a module Worker and keeps its answer. */
 const WORKER_PAGE = `<!doctype html><html><head><script type="module">
 const w = new Worker('/test/browser-worker.js', { type: 'module' });
@@ -39,8 +40,8 @@ let origin = '';
 beforeAll(async () => {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [join(root, 'test', 'browser-threads-page.js')],
-    outfile: join(root, '.test-pages', 'threads.js'),
+    entryPoints: { threads: join(root, 'test', 'browser-threads-page.js'), kill: join(root, 'test', 'browser-kill-page.js') },
+    outdir: join(root, '.test-pages'),
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -57,6 +58,10 @@ beforeAll(async () => {
     }
     if (path === '/worker' || path === '/worker-isolated') {
       res.writeHead(200, { 'content-type': 'text/html', ...(path === '/worker' ? {} : ISOLATION) }).end(WORKER_PAGE);
+      return;
+    }
+    if (path === '/kill-isolated') {
+      res.writeHead(200, { 'content-type': 'text/html', ...ISOLATION }).end(KILL_PAGE);
       return;
     }
     if (path === '/threads' || path === '/threads-isolated') {
@@ -144,6 +149,28 @@ describe('in Chromium', () => {
     expect(r.warnings).toEqual([]);
     expect(r.workerChunks).toBeGreaterThan(0);
     expect(r.hex).toBe(one.hex);
+  }, 120_000);
+
+  it('a pool worker terminated from outside mid-job: the page gets WORKER_FAILED after the 3 s stall bound, then one-thread bits', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(origin + '/kill-isolated');
+    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
+    const r = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
+      threadsBefore?: number; killed?: boolean; error?: { name?: string; code?: string; message: string }; ms?: number;
+      threadsAfter?: number; same?: boolean; expectedLength?: number;
+    };
+    await page.close();
+    expect(errors).toEqual([]);
+    expect(r.threadsBefore).toBe(2);
+    expect(r.killed).toBe(true);
+    expect(r.error?.code, r.error?.message).toBe('WORKER_FAILED');
+    expect(r.ms).toBeGreaterThanOrEqual(2_900);
+    expect(r.ms).toBeLessThan(10_000);
+    expect(r.threadsAfter).toBe(1);
+    expect(r.expectedLength).toBe(200 * 10 * 8);
+    expect(r.same).toBe(true);
   }, 120_000);
 
   it('falls back to one thread with one warning in a page that is not isolated', async () => {

@@ -17,8 +17,8 @@ const node = JSON.parse(inject('nodeResults'));
 const bin = (name: string): string => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
 
 /** Runs test/runtimes/main.mjs in the app folder; the process must exit by itself. */
-function run(command: string, args: string[]): Record<string, string> {
-  const out = execFileSync(command, [...args, 'main.mjs', 'threads'], { cwd: app, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(command: string, args: string[], extra: string[] = []): Record<string, string> {
+  const out = execFileSync(command, [...args, 'main.mjs', 'threads', ...extra], { cwd: app, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(out);
 }
 
@@ -38,6 +38,8 @@ describe('the installed package', () => {
   it('in Deno: Node\'s bits, two threads, and the process exits by itself', () => {
     const deno = run(bin('deno'), ['run', '--allow-read']);
     expect(deno).toEqual(node);
+    // terminateWorkers() stops the pool in Deno too (the run above exits on idle workers alone).
+    expect(run(bin('deno'), ['run', '--allow-read'], ['terminate'])).toEqual(node);
   }, 90_000);
 
   it('in Bun: Node\'s bits, two threads, and the process exits by itself', () => {

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Network, WasmMlpError } from '../src/index.js';
+import { Network, WasmMlpError, terminateWorkers } from '../src/index.js';
 import { initThreads } from '../src/wasm.js';
 // @ts-expect-error: plain ESM helper shared with the child script and the browser page
 import { trainThreaded } from './threads-task.mjs';
@@ -30,6 +30,34 @@ describe('threads', () => {
       expect(three.hex).toBe(one.hex);
     }, 60_000);
   }
+
+  it('terminateWorkers() stops the pool: networks go on with one thread and the same bits, and threads come back on request', async () => {
+    const options = { inputSize: 300, layers: [{ units: 256, activation: 'relu' as const }, { units: 10, activation: 'softmax' as const }], seed: 9 };
+    const x = Float32Array.from({ length: 64 * 300 }, (_, i) => Math.cos(i * 0.11));
+    const expected = (await Network.create({ ...options, threads: 1 })).predict(x);
+    const net = await Network.create({ ...options, threads: 2 });
+    const pool = (await initThreads(1))!.pool!;
+    expect(net.threads).toBe(2);
+    expect(pool.size).toBeGreaterThanOrEqual(2);
+    await terminateWorkers();
+    expect(pool.size).toBe(1);
+    expect(net.threads).toBe(1);
+    const before = pool.workerChunks;
+    expect(net.predict(x)).toEqual(expected);
+    expect(pool.workerChunks).toBe(before); // no worker took part
+    const again = await Network.create({ ...options, threads: 2 });
+    expect(again.threads).toBe(2);
+    expect(net.threads).toBe(2);
+    pool.workersFirst = true;
+    try {
+      expect(again.predict(x)).toEqual(expected);
+    } finally {
+      pool.workersFirst = false;
+    }
+    expect(pool.workerChunks).toBeGreaterThan(before);
+    expect(pool.failed).toBe(false);
+    for (const n of [net, again]) n.dispose();
+  }, 60_000);
 
   it('really splits the work: workers compute chunks of big products', async () => {
     const net = await Network.create({ inputSize: 300, layers: [{ units: 256, activation: 'relu' }, { units: 10, activation: 'softmax' }], threads: 2 });

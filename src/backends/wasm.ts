@@ -27,9 +27,13 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   /** Whether an optimizer step may have written the optimizer states. */
   private stepped = false;
 
-  /** Threads this network uses now: 1 once a worker of the pool has failed. */
+  /**
+   * Threads this network uses now: 1 once a worker of the pool has failed, and no more than
+   * the pool has (terminateWorkers() leaves only the calling thread until a network asks again).
+   */
   get threads(): number {
-    return this.rt.pool?.failed ? 1 : this.requestedThreads;
+    const pool = this.rt.pool;
+    return !pool || pool.failed ? 1 : Math.min(this.requestedThreads, pool.size);
   }
 
   constructor(rt: Runtime, spec: ModelSpec, threads = 1) {
