@@ -34,3 +34,16 @@ it('Random.fillSymmetric is the uniform() stream, scaled', () => {
   for (let i = 0; i < 1000; i++) expect(out[i]).toBe(Math.fround((2 * b.uniform() - 1) * 0.3));
   expect(a.nextU32()).toBe(b.nextU32());
 });
+
+it('the built files hold no eval, no new Function and no top-level await; only the node entries import node:', async () => {
+  const { readFileSync } = await import('node:fs');
+  const files = ['index.js', 'node.js', 'infer.js', 'infer.node.js', 'worker.js', 'worker.node.js'];
+  for (const file of files) {
+    const text = readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8');
+    expect(text, file).not.toMatch(/\beval\(|new Function\b/);
+    // esbuild writes top-level statements at column 0; an await there is a top-level await.
+    expect(text, file).not.toMatch(/^(?:await\b|(?:const|let|var) [^=\n]+= await\b)/m);
+    const nodeImport = /from ["']node:|import\(["']node:/.test(text);
+    expect(nodeImport, file).toBe(file.includes('node'));
+  }
+});
