@@ -268,6 +268,8 @@ export interface EpochStats {
   valAccuracy?: number;
   samplesPerSecond: number;
   seconds: number;
+  /** The learning rate this epoch trained with. */
+  learningRate: number;
 }
 
 export interface BatchStats {
@@ -301,7 +303,33 @@ export interface FitOptions {
   onBatchEnd?: (stats: BatchStats) => void | boolean;
   /** Aborting stops training cleanly after the current batch (or epoch). */
   signal?: AbortSignal;
+  /** Stop when the monitored value stops improving (Keras's EarlyStopping). */
+  earlyStopping?: EarlyStoppingOptions;
+  /** Learning rate per epoch (torch.optim.lr_scheduler semantics), stepped once per epoch. */
+  schedule?: Schedule;
 }
+
+export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
+export const MONITORS: readonly Monitor[] = ['loss', 'valLoss', 'accuracy', 'valAccuracy'];
+
+export interface EarlyStoppingOptions {
+  /** Default 'valLoss' when validation data exist, else 'loss'. */
+  monitor?: Monitor;
+  /** Epochs without improvement before stopping. Default 0. */
+  patience?: number;
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** End with the weights of the best epoch. Default false. */
+  restoreBestWeights?: boolean;
+}
+
+/** A learning-rate schedule: epoch e trains with the rate given after e steps. */
+export type Schedule =
+  | { kind: 'step'; stepSize: number; gamma: number }
+  | { kind: 'exponential'; gamma: number }
+  | { kind: 'cosine'; epochs: number; minLearningRate: number }
+  | { kind: 'plateau'; monitor: Monitor; factor: number; patience: number; minLearningRate: number }
+  | ((epoch: number, learningRate: number) => number);
 
 export interface ResolvedFit {
   epochs: number;
@@ -312,12 +340,63 @@ export interface ResolvedFit {
   onEpochEnd?: FitOptions['onEpochEnd'];
   onBatchEnd?: FitOptions['onBatchEnd'];
   signal?: AbortSignal;
+  earlyStopping?: { monitor: Monitor; patience: number; minDelta: number; restoreBestWeights: boolean };
+  schedule?: Schedule;
 }
 
-export function resolveFit(options: unknown): ResolvedFit {
+const SCHEDULES = ['step', 'exponential', 'cosine', 'plateau'] as const;
+
+/** Checks that a monitor names something this fit records. */
+function checkMonitor(name: string, value: unknown, fallback: Monitor, validation: boolean, classification: boolean): Monitor {
+  const monitor = value === undefined ? fallback : checkChoice(name, value, MONITORS);
+  if (monitor.startsWith('val') && !validation) {
+    throw new WasmMlpError('INVALID_OPTION', `${name}: '${monitor}' needs validationData or validationSplit in fitOptions`);
+  }
+  if (monitor.endsWith('ccuracy') && !classification) {
+    throw new WasmMlpError('INVALID_OPTION', `${name}: '${monitor}' is recorded only for the cross-entropy losses; use 'loss' or 'valLoss'`);
+  }
+  return monitor;
+}
+
+function resolveSchedule(value: unknown, validation: boolean, classification: boolean): Schedule {
+  const name = 'fitOptions.schedule';
+  if (typeof value === 'function') return value as Schedule;
+  if (!isPlainObject(value)) {
+    throw invalidOption(name, `an object { kind: ${SCHEDULES.map((k) => `'${k}'`).join(' | ')}, ... } or a function (epoch, learningRate) => rate`, value);
+  }
+  const kind = checkChoice(`${name}.kind`, value.kind, SCHEDULES);
+  const positive = (key: string, fallback?: number, max = Infinity): number =>
+    value[key] === undefined && fallback !== undefined ? fallback : checkNumber(`${name}.${key}`, value[key], 0, max, true);
+  switch (kind) {
+    case 'step':
+      checkKeys(name, value, ['kind', 'stepSize', 'gamma']);
+      return { kind, stepSize: checkInteger(`${name}.stepSize`, value.stepSize, 1), gamma: positive('gamma', 0.1) };
+    case 'exponential':
+      checkKeys(name, value, ['kind', 'gamma']);
+      return { kind, gamma: positive('gamma') };
+    case 'cosine':
+      checkKeys(name, value, ['kind', 'epochs', 'minLearningRate']);
+      return {
+        kind,
+        epochs: checkInteger(`${name}.epochs`, value.epochs, 1),
+        minLearningRate: value.minLearningRate === undefined ? 0 : checkNumber(`${name}.minLearningRate`, value.minLearningRate, 0, Infinity),
+      };
+    case 'plateau':
+      checkKeys(name, value, ['kind', 'monitor', 'factor', 'patience', 'minLearningRate']);
+      return {
+        kind,
+        monitor: checkMonitor(`${name}.monitor`, value.monitor, validation ? 'valLoss' : 'loss', validation, classification),
+        factor: value.factor === undefined ? 0.1 : checkNumber(`${name}.factor`, value.factor, 0, 1, true, true),
+        patience: value.patience === undefined ? 10 : checkInteger(`${name}.patience`, value.patience, 0),
+        minLearningRate: value.minLearningRate === undefined ? 0 : checkNumber(`${name}.minLearningRate`, value.minLearningRate, 0, Infinity),
+      };
+  }
+}
+
+export function resolveFit(options: unknown, classification = true): ResolvedFit {
   const o = options === undefined ? {} : options;
   if (!isPlainObject(o)) throw invalidOption('fitOptions', 'an object { epochs, batchSize, ... }', options);
-  checkKeys('fitOptions', o, ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'onEpochEnd', 'onBatchEnd', 'signal']);
+  checkKeys('fitOptions', o, ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'onEpochEnd', 'onBatchEnd', 'signal', 'earlyStopping', 'schedule']);
   const epochs = o.epochs === undefined ? 1 : checkInteger('fitOptions.epochs', o.epochs, 1, 1e9);
   const batchSize = o.batchSize === undefined ? 32 : checkInteger('fitOptions.batchSize', o.batchSize, 1, 1 << 24);
   if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw invalidOption('fitOptions.shuffle', 'a boolean', o.shuffle);
@@ -337,7 +416,26 @@ export function resolveFit(options: unknown): ResolvedFit {
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean')) {
     throw invalidOption('fitOptions.signal', 'an AbortSignal', signal);
   }
+  const validation = o.validationData !== undefined || validationSplit > 0;
+  let earlyStopping: ResolvedFit['earlyStopping'];
+  if (o.earlyStopping !== undefined) {
+    const e = o.earlyStopping;
+    if (!isPlainObject(e)) throw invalidOption('fitOptions.earlyStopping', 'an object { monitor, patience, minDelta, restoreBestWeights }', e);
+    checkKeys('fitOptions.earlyStopping', e, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
+    if (e.restoreBestWeights !== undefined && typeof e.restoreBestWeights !== 'boolean') {
+      throw invalidOption('fitOptions.earlyStopping.restoreBestWeights', 'a boolean', e.restoreBestWeights);
+    }
+    earlyStopping = {
+      monitor: checkMonitor('fitOptions.earlyStopping.monitor', e.monitor, validation ? 'valLoss' : 'loss', validation, classification),
+      patience: e.patience === undefined ? 0 : checkInteger('fitOptions.earlyStopping.patience', e.patience, 0),
+      minDelta: e.minDelta === undefined ? 0 : checkNumber('fitOptions.earlyStopping.minDelta', e.minDelta, 0, Infinity),
+      restoreBestWeights: e.restoreBestWeights === true,
+    };
+  }
+  const schedule = o.schedule === undefined ? undefined : resolveSchedule(o.schedule, validation, classification);
   return {
+    earlyStopping,
+    schedule,
     epochs,
     batchSize,
     shuffle: o.shuffle === undefined ? true : (o.shuffle as boolean),

@@ -140,6 +140,12 @@ export interface Engine {
   ): number;
 
   /**
+   * Whether trainEpochs can run whole epochs of the loaded set in one call (the wasm engine,
+   * for a set copied into its memory); otherwise src/trainer.ts drives trainBatches.
+   */
+  readonly coversEpochs: boolean;
+
+  /**
    * Train `epochs` whole epochs of the loaded training set without returning in between:
    * each epoch orders the samples 0..n-1, shuffled with `random` when `shuffle` is set
    * (advancing its stream exactly as Random.shuffle would), then trains every batch as
@@ -147,14 +153,23 @@ export interface Engine {
    * and summed accuracy. Returns the epochs completed; if a batch's loss is not finite it
    * stops before that update and returns { done: e, failedBatch, failedLoss }.
    */
-  trainEpochs(
+  trainEpochs?(
     random: Random,
     batchSize: number,
     epochs: number,
     shuffle: boolean,
     losses: Float64Array,
     corrects: Float64Array,
-  ): { done: number; failedBatch?: number; failedLoss?: number };
+  ): EpochsResult;
+
+  /** Sets the learning rate of later steps, keeping the optimizer's state (a schedule's step). */
+  setLearningRate(lr: number): void;
+
+  /** Threads the engine computes on, the calling one included. */
+  readonly threads: number;
+
+  /** Bytes of wasm memory the engine holds (0 for the JS engine: its arrays live in the JS heap). */
+  readonly memoryBytes: number;
 
   /** Free the training set loaded by loadTrainingSet. */
   releaseTrainingSet(): void;
@@ -168,37 +183,4 @@ export interface EpochsResult {
   done: number;
   failedBatch?: number;
   failedLoss?: number;
-}
-
-/**
- * Engine.trainEpochs written once over an engine's trainBatches: per epoch, order = 0..n-1,
- * shuffled with `random` when asked, every batch trained, then the sample-weighted mean loss
- * and the summed correct count. The same order, PRNG draws and f64 sums as the core's
- * trainEpochs (assembly/network.ts), so both routes give the same bits. Used by the JS engine
- * and by the wasm engine for training sets it streams from the caller's arrays.
- */
-export function epochLoop(
-  n: number, random: Random, batchSize: number, epochs: number, shuffle: boolean,
-  losses: Float64Array, corrects: Float64Array,
-  trainBatches: (order: Uint32Array, batches: number, bl: Float64Array, bc: Float64Array) => number,
-): EpochsResult {
-  const batches = Math.ceil(n / batchSize);
-  const order = new Uint32Array(n);
-  const bl = new Float64Array(batches);
-  const bc = new Float64Array(batches);
-  for (let e = 0; e < epochs; e++) {
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (shuffle) random.shuffle(order);
-    const end = trainBatches(order, batches, bl, bc);
-    if (end !== batches) return { done: e, failedBatch: end, failedLoss: bl[end] };
-    let loss = 0;
-    let correct = 0;
-    for (let b = 0; b < batches; b++) {
-      loss += bl[b] * Math.min(batchSize, n - b * batchSize);
-      correct += bc[b];
-    }
-    losses[e] = loss / n;
-    corrects[e] = correct;
-  }
-  return { done: epochs };
 }

@@ -2,7 +2,7 @@
 // policy, and drives a backend (wasm or pure JS) through the Engine contract.
 
 import {
-  AUTO_THREADS, MAX_THREADS, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type BatchStats, type EpochStats, type FitOptions,
+  AUTO_THREADS, MAX_THREADS, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions,
   type Initializer, type Matrix, type NetworkOptions, type Targets,
 } from './config.js';
 import type { Activation, Loss } from './enums.js';
@@ -16,6 +16,9 @@ import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
 import { toOnnx } from './onnx.js';
+import { train, type History, type Scratch, type TrainData } from './trainer.js';
+
+export type { History } from './trainer.js';
 
 export interface Weights {
   /** weights[l]: (units_l x units_{l-1}) row-major, "out x in". */
@@ -35,17 +38,6 @@ export interface Evaluation {
   accuracy?: number;
 }
 
-export interface History {
-  /** Per completed epoch: the sample-weighted mean of its batch losses (each before its step). */
-  loss: number[];
-  accuracy?: number[];
-  valLoss?: number[];
-  valAccuracy?: number[];
-  samplesPerSecond: number[];
-  /** Why fit returned: all epochs done, a callback returned false, or the signal aborted. */
-  stopReason: 'completed' | 'callback' | 'aborted';
-}
-
 /** Load options for fromJSON/load: the backend to run the restored network on. */
 export interface LoadOptions {
   backend?: Backend;
@@ -56,23 +48,13 @@ export interface LoadOptions {
 const registry =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Engine>((engine) => engine.dispose()) : null;
 
-/** Longest stretch fit runs without yielding to the event loop (so signals and UIs get a turn). */
-const YIELD_MS = 20;
-/** Largest scratch array (elements) fit keeps for the next call; bigger ones go with the call. */
-const KEEP_SCRATCH = 1 << 18;
-/** Largest parameter snapshot (floats, 16 MB) fit keeps for the next call. A fresh one cost
- * 0.35-1 ms for W4's 670k parameters (allocation and first-touch page faults) against 0.13 ms
- * to refill a kept one: 2-5% of a one-epoch fit on one thread, more on two. */
-const KEEP_SNAPSHOT = 1 << 22;
-
 export class Network {
   private engine: Engine | null;
   private readonly layout: ParamLayout;
   private readonly random: Random;
   private busy = false;
   /** fit's scratch, kept between calls: the parameter snapshot and per-epoch results. */
-  private snapshot: Float32Array | null = null;
-  private epochScratch: Float64Array | null = null;
+  private readonly scratch: Scratch = { snapshot: null, epochs: null };
 
   private constructor(
     engine: Engine,
@@ -126,8 +108,7 @@ export class Network {
   }
   /** Threads this network runs on, the calling one included (1 where threads are unavailable). */
   get threads(): number {
-    const engine = this.live();
-    return engine instanceof WasmEngine ? engine.threads : 1;
+    return this.live().threads;
   }
   get disposed(): boolean {
     return this.engine === null;
@@ -188,9 +169,10 @@ export class Network {
     engine.writeParams(this.join(w, 'weights'));
   }
 
+  /** Trains on (x, y); see FitOptions. The epochs themselves run in src/trainer.ts. */
   async fit(x: Matrix, y: Targets, options?: FitOptions): Promise<History> {
     const engine = this.idle('fit');
-    const o = resolveFit(options);
+    const o = resolveFit(options, this.classification);
     // The wasm engine tests the training inputs in the core as it loads them; with a
     // validation split, where the held-out rows are not loaded, everything is tested here.
     const coreChecks = !!engine.checksInputs && !(o.validationSplit > 0);
@@ -199,7 +181,7 @@ export class Network {
     let n = all.rows;
     let trainX = all.data;
     let trainY = allY;
-    let val: { x: Float32Array; y: Float32Array; rows: number } | null = null;
+    let val: TrainData['val'] = null;
     if (o.validationData) {
       const vx = toMatrix(o.validationData[0], this.inputSize, 'validationData[0]');
       val = { x: vx.data, y: this.targets(o.validationData[1], vx.rows, 'validationData[1]'), rows: vx.rows };
@@ -219,175 +201,14 @@ export class Network {
       trainX = all.data.subarray(0, n * nin);
       trainY = allY.subarray(0, n * nout);
     }
-    const batchSize = Math.min(o.batchSize, n);
-    const batches = Math.ceil(n / batchSize);
-    const history: History = { loss: [], samplesPerSecond: [], stopReason: 'completed' };
-    if (this.classification) history.accuracy = [];
-    if (val) {
-      history.valLoss = [];
-      if (this.classification) history.valAccuracy = [];
-    }
-
-    // Scratch kept between calls (up to KEEP_SNAPSHOT / KEEP_SCRATCH floats): a small
-    // network's fit is a few microseconds of work, of which typed arrays allocated outside the
-    // V8 heap would take a good part. Allocated before the network is marked busy, so a failure leaves it usable.
-    const snapshot = this.snapshot ?? new Float32Array(this.layout.count);
-    this.snapshot = snapshot.length <= KEEP_SNAPSHOT ? snapshot : null;
     this.busy = true;
     try {
       engine.loadTrainingSet(trainX, trainY, n, coreChecks ? 'x' : undefined);
-      let lastYield = now();
-      // Nothing to report between epochs: run them in the core, several per call, in chunks
-      // of about YIELD_MS so the event loop still gets its turns.
-      const fast = !o.onBatchEnd && !o.onEpochEnd && !val && !o.signal;
-      if (fast) {
-        const MAX_CHUNK = 1 << 16;
-        // The first chunk from a cost bound (later ones from the measured rate): a step costs
-        // under STEP_NS plus PARAM_NS per parameter and sample on either engine, even in a
-        // process's first fit, before the JIT has optimised anything (measured in review:
-        // 0.3-11 us per step of a tiny network, and 2-0.15 ns per parameter and sample). So
-        // the first call stays under YIELD_MS, and a tiny network runs all its epochs in one
-        // core call (XOR, 256 epochs of one step: one call).
-        const STEP_NS = 10_000;
-        const PARAM_NS = 50;
-        const epochNs = batches * STEP_NS + n * this.layout.count * PARAM_NS;
-        let chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((YIELD_MS * 1e6) / epochNs)));
-        const slots = Math.min(o.epochs, MAX_CHUNK);
-        let scratch = this.epochScratch;
-        if (!scratch || scratch.length < 2 * slots) scratch = new Float64Array(2 * slots);
-        this.epochScratch = scratch.length <= KEEP_SCRATCH ? scratch : null;
-        const epochLosses = scratch.subarray(0, slots);
-        const epochCorrects = scratch.subarray(slots, 2 * slots);
-        // History arrays made at their final length and filled in place: pushing element by
-        // element cost ~30 ns per epoch, a sixth of a 256-epoch XOR fit.
-        if (o.epochs <= MAX_CHUNK) {
-          history.loss = new Array<number>(o.epochs);
-          history.samplesPerSecond = new Array<number>(o.epochs);
-          if (history.accuracy) history.accuracy = new Array<number>(o.epochs);
-        }
-        const { loss, samplesPerSecond, accuracy } = history;
-        for (let epoch = 0; epoch < o.epochs; ) {
-          const count = Math.min(chunk, o.epochs - epoch);
-          engine.readParams(snapshot);
-          const t0 = now();
-          const r = engine.trainEpochs(this.random, batchSize, count, o.shuffle, epochLosses, epochCorrects);
-          const seconds = (now() - t0) / 1000;
-          if (r.failedBatch !== undefined) this.diverged(engine, epoch + r.done, r.failedBatch, r.failedLoss!, snapshot);
-          const rate = (n * r.done) / Math.max(seconds, 1e-9);
-          for (let e = 0; e < r.done; e++) loss[epoch + e] = epochLosses[e];
-          // (At more epochs than MAX_CHUNK the arrays start empty and these stores append.)
-          if (samplesPerSecond.length >= epoch + r.done) samplesPerSecond.fill(rate, epoch, epoch + r.done);
-          else for (let e = 0; e < r.done; e++) samplesPerSecond.push(rate);
-          if (accuracy) for (let e = 0; e < r.done; e++) accuracy[epoch + e] = epochCorrects[e] / n;
-          epoch += count;
-          chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor((YIELD_MS / 1000 / Math.max(seconds, 1e-9)) * count)));
-          if (epoch < o.epochs && now() - lastYield > YIELD_MS) {
-            await yieldToEventLoop();
-            lastYield = now();
-          }
-        }
-      }
-      const order = new Uint32Array(fast ? 0 : n);
-      const losses = new Float64Array(fast ? 0 : batches);
-      const corrects = new Float64Array(fast ? 0 : batches);
-      for (let epoch = 0; !fast && epoch < o.epochs; epoch++) {
-        if (o.signal?.aborted) {
-          history.stopReason = 'aborted';
-          break;
-        }
-        for (let i = 0; i < n; i++) order[i] = i;
-        if (o.shuffle) this.random.shuffle(order);
-        engine.readParams(snapshot);
-        const t0 = now();
-        let done = batches;
-        let stop = false;
-        if (o.onBatchEnd) {
-          for (let b = 0; b < batches; b++) {
-            const tb = now();
-            const end = engine.trainBatches(order, batchSize, b, 1, losses, corrects);
-            if (end !== b + 1) this.diverged(engine, epoch, b, losses[b], snapshot);
-            const size = Math.min(batchSize, n - b * batchSize);
-            const stats: BatchStats = {
-              epoch, batch: b, size, loss: losses[b],
-              samplesPerSecond: size / Math.max((now() - tb) / 1000, 1e-9),
-            };
-            if (this.classification) stats.accuracy = corrects[b] / size;
-            const r = o.onBatchEnd(stats);
-            if (r === false || o.signal?.aborted) {
-              history.stopReason = r === false ? 'callback' : 'aborted';
-              done = b + 1;
-              stop = true;
-              break;
-            }
-          }
-        } else {
-          const end = engine.trainBatches(order, batchSize, 0, batches, losses, corrects);
-          if (end !== batches) this.diverged(engine, epoch, end, losses[end], snapshot);
-        }
-        const seconds = (now() - t0) / 1000;
-        let lossSum = 0;
-        let correctSum = 0;
-        let seen = 0;
-        for (let b = 0; b < done; b++) {
-          const size = Math.min(batchSize, n - b * batchSize);
-          lossSum += losses[b] * size;
-          correctSum += corrects[b];
-          seen += size;
-        }
-        const stats: EpochStats = {
-          epoch, loss: lossSum / seen, samplesPerSecond: seen / Math.max(seconds, 1e-9), seconds,
-        };
-        if (this.classification) stats.accuracy = correctSum / seen;
-        if (val) {
-          const r = engine.evaluate(val.x, val.y, val.rows);
-          stats.valLoss = r.loss;
-          if (this.classification) stats.valAccuracy = r.correct / val.rows;
-        }
-        history.loss.push(stats.loss);
-        history.samplesPerSecond.push(stats.samplesPerSecond);
-        if (stats.accuracy !== undefined) history.accuracy!.push(stats.accuracy);
-        if (stats.valLoss !== undefined) history.valLoss!.push(stats.valLoss);
-        if (stats.valAccuracy !== undefined) history.valAccuracy!.push(stats.valAccuracy);
-        if (stop) break;
-        if (o.onEpochEnd && (await o.onEpochEnd(stats)) === false) {
-          history.stopReason = 'callback';
-          break;
-        }
-        if (now() - lastYield > YIELD_MS) {
-          await yieldToEventLoop();
-          lastYield = now();
-        }
-      }
-      if (history.stopReason === 'completed' && o.signal?.aborted) history.stopReason = 'aborted';
-    } catch (e) {
-      // A worker died mid-step: the parameters may be half-updated. Put back the snapshot
-      // taken before the abandoned run of epochs (the optimizer's state is not restored).
-      if (e instanceof WasmMlpError && e.code === 'WORKER_FAILED') engine.writeParams(snapshot);
-      throw e;
+      return await train(engine, this.random, { n, val }, o, this.classification, this.scratch, this.optimizer.learningRate);
     } finally {
       engine.releaseTrainingSet();
       this.busy = false;
     }
-    return history;
-  }
-
-  /**
-   * A batch's loss was not finite: its update was skipped. If an earlier step already left
-   * non-finite parameters, restore the snapshot (taken at the start of this epoch, or of this
-   * run of epochs in the core), so no NaN survives.
-   */
-  private diverged(engine: Engine, epoch: number, batch: number, loss: number, snapshot: Float32Array): never {
-    const current = new Float32Array(this.layout.count);
-    engine.readParams(current);
-    let restored = '';
-    if (!current.every(Number.isFinite)) {
-      engine.writeParams(snapshot);
-      restored = ' (parameters had become non-finite; restored the last snapshot, taken at the start of this epoch or of the run of epochs it belongs to)';
-    }
-    throw new WasmMlpError(
-      'DIVERGED',
-      `fit: the loss became ${loss} at epoch ${epoch}, batch ${batch}; training stopped with the weights of the last finite step${restored}. Try a lower learning rate or scaled inputs.`,
-    );
   }
 
   toJSON(): ModelJson {
@@ -446,8 +267,7 @@ export class Network {
 
   /** Bytes of wasm memory the network holds (0 on the js backend: its arrays live in the JS heap). */
   get memoryBytes(): number {
-    const engine = this.live();
-    return engine instanceof WasmEngine ? engine.memoryBytes : 0;
+    return this.live().memoryBytes;
   }
 
   /** Frees the network's memory now. Any later call throws DISPOSED. Idempotent. */
@@ -457,8 +277,8 @@ export class Network {
     registry?.unregister(this);
     this.engine.dispose();
     this.engine = null;
-    this.snapshot = null;
-    this.epochScratch = null;
+    this.scratch.snapshot = null;
+    this.scratch.epochs = null;
   }
 
   private targets(y: unknown, rows: number, name: string): Float32Array {
@@ -517,37 +337,6 @@ export class Network {
     });
     return flat;
   }
-}
-
-/**
- * One turn of the event loop (timers, I/O, an AbortSignal's listeners) without setTimeout's
- * clamp: setTimeout(0) waits >= 1 ms in Node and 4 ms in browsers once nested, which cost
- * fit 5-20% when it yields every 20 ms. setImmediate in Node and Bun, else a MessageChannel.
- */
-const yieldToEventLoop: () => Promise<void> = (() => {
-  const g = globalThis as unknown as { setImmediate?: (fn: () => void) => unknown };
-  if (typeof g.setImmediate === 'function') {
-    const setImmediate = g.setImmediate;
-    return () => new Promise<void>((resolve) => void setImmediate(resolve));
-  }
-  if (typeof MessageChannel === 'function') {
-    let channel: MessageChannel | null = null;
-    const waiting: (() => void)[] = [];
-    return () =>
-      new Promise<void>((resolve) => {
-        if (!channel) {
-          channel = new MessageChannel();
-          channel.port1.onmessage = () => waiting.shift()?.();
-        }
-        waiting.push(resolve);
-        channel.port2.postMessage(0);
-      });
-  }
-  return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-})();
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
 /**

@@ -216,13 +216,24 @@ for (const backend of BACKENDS) {
       // short (one stall of the event loop per fit otherwise) and run a tiny net's whole fit.
       const firstCall = async (n: number, batchSize: number, epochs: number) => {
         const net = await Network.create({ ...classifier(backend), optimizer: { kind: 'sgd', learningRate: 0.01 } });
-        const engine = (net as unknown as { engine: { trainEpochs: (...args: unknown[]) => unknown } }).engine;
+        type Spied = { trainEpochs?: (...args: unknown[]) => unknown; trainBatches: (...args: unknown[]) => unknown; readParams: (...args: unknown[]) => unknown };
+        const engine = (net as unknown as { engine: Spied }).engine;
         const counts: number[] = [];
-        const original = engine.trainEpochs.bind(engine);
-        engine.trainEpochs = (...args: unknown[]) => {
-          counts.push(args[2] as number);
-          return original(...args);
-        };
+        if (engine.trainEpochs) {
+          // The wasm engine: whole epochs in one core call.
+          const original = engine.trainEpochs.bind(engine);
+          engine.trainEpochs = (...args: unknown[]) => {
+            counts.push(args[2] as number);
+            return original(...args);
+          };
+        } else {
+          // The JS engine: the trainer takes a snapshot before each call's run of epochs and
+          // trains each epoch's batches with one trainBatches call.
+          const snap = engine.readParams.bind(engine);
+          const batches = engine.trainBatches.bind(engine);
+          engine.readParams = (...args: unknown[]) => (counts.push(0), snap(...args));
+          engine.trainBatches = (...args: unknown[]) => (counts[counts.length - 1]++, batches(...args));
+        }
         const { x, labels } = blobs(n);
         await net.fit(x, labels, { epochs, batchSize });
         expect(counts.reduce((a, b) => a + b, 0)).toBe(epochs);

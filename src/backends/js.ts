@@ -5,7 +5,7 @@
 
 import { LEAKY_SLOPE } from '../enums.js';
 import { WasmMlpError } from '../errors.js';
-import { epochLoop, paramLayout, type Engine, type EpochsResult, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
+import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Random } from '../random.js';
 
 const CHUNK_ROWS = 256;
@@ -201,11 +201,12 @@ export class JsEngine implements Engine {
     return firstBatch + count;
   }
 
-  trainEpochs(
-    random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
-  ): EpochsResult {
-    return epochLoop(this.data!.n, random, batchSize, epochs, shuffle, losses, corrects, (order, batches, bl, bc) =>
-      this.trainBatches(order, batchSize, 0, batches, bl, bc));
+  readonly coversEpochs = false;
+  readonly threads = 1;
+  readonly memoryBytes = 0;
+
+  setLearningRate(lr: number): void {
+    this.opt = { ...this.opt!, learningRate: lr };
   }
 
   private optimizerStep(): void {

@@ -4,7 +4,7 @@
 
 import * as abi from '../abi.js';
 import { optimizerCode } from '../enums.js';
-import { epochLoop, type Engine, type EpochsResult, type ModelSpec, type OptimizerSpec } from '../engine.js';
+import type { Engine, EpochsResult, ModelSpec, OptimizerSpec } from '../engine.js';
 import type { Runtime } from '../wasm.js';
 import type { Random } from '../random.js';
 import { WasmMlpError } from '../errors.js';
@@ -38,6 +38,15 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
 
   constructor(rt: Runtime, spec: ModelSpec, threads = 1) {
     super(rt, spec, threads, true);
+  }
+
+  /** Whether the loaded set is in wasm memory (so the core can run whole epochs of it). */
+  get coversEpochs(): boolean {
+    return !!this.data && !this.data.source;
+  }
+
+  setLearningRate(lr: number): void {
+    this.f32[(this.net >>> 2) + abi.NET_F_LR] = lr;
   }
 
   /** Draws in the core (a cold JS loop spent ~6 ms on 100k weights at start-up). */
@@ -224,7 +233,7 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
     if (!d) throw new Error('trainEpochs before loadTrainingSet');
     this.ensureCapacity(Math.min(batchSize, d.n));
     this.stepped = true;
-    if (d.source) return this.streamEpochs(random, batchSize, epochs, shuffle, losses, corrects);
+    if (d.source) throw new Error('trainEpochs on a streamed set (coversEpochs is false)');
     let done = 0;
     while (done < epochs) {
       const count = Math.min(EPOCHS_PER_CALL, epochs - done);
@@ -242,15 +251,6 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
       done += count;
     }
     return { done };
-  }
-
-  /** trainEpochs for a streamed set: the JS epoch loop, batches gathered from the caller. */
-  private streamEpochs(
-    random: Random, batchSize: number, epochs: number, shuffle: boolean, losses: Float64Array, corrects: Float64Array,
-  ): EpochsResult {
-    const d = this.data!;
-    return epochLoop(d.n, random, batchSize, epochs, shuffle, losses, corrects, (order, batches, bl, bc) =>
-      this.streamBatches(d.source!, order, batchSize, 0, batches, bl, bc));
   }
 
   releaseTrainingSet(): void {
