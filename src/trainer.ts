@@ -96,7 +96,7 @@ interface Run {
  * rate the scheduler gives after e calls of step(). `next(e, metric)` returns epoch e's rate;
  * `metric` is the monitored value of epoch e - 1 (plateau only).
  */
-class Rates {
+export class Rates {
   private lr: number;
   // ReduceLROnPlateau's state (torch defaults: threshold 1e-4 relative, cooldown 0, eps 1e-8).
   private best = NaN;
