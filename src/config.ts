@@ -306,7 +306,7 @@ export interface FitOptions {
   /** Stop when the monitored value stops improving (Keras's EarlyStopping). */
   earlyStopping?: EarlyStoppingOptions;
   /** Learning rate per epoch (torch.optim.lr_scheduler semantics), stepped once per epoch. */
-  schedule?: Schedule;
+  schedule?: ScheduleOptions;
 }
 
 export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
@@ -323,7 +323,19 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** A learning-rate schedule: epoch e trains with the rate given after e steps. */
+/**
+ * A learning-rate schedule, as given to fit (defaults as torch's: step gamma 0.1, cosine
+ * minLearningRate 0, plateau factor 0.1, patience 10, minLearningRate 0, monitor 'valLoss'
+ * with validation data, else 'loss').
+ */
+export type ScheduleOptions =
+  | { kind: 'step'; stepSize: number; gamma?: number }
+  | { kind: 'exponential'; gamma: number }
+  | { kind: 'cosine'; epochs: number; minLearningRate?: number }
+  | { kind: 'plateau'; monitor?: Monitor; factor?: number; patience?: number; minLearningRate?: number }
+  | ((epoch: number, learningRate: number) => number);
+
+/** A resolved learning-rate schedule: epoch e trains with the rate given after e steps. */
 export type Schedule =
   | { kind: 'step'; stepSize: number; gamma: number }
   | { kind: 'exponential'; gamma: number }

@@ -9,7 +9,7 @@ export { ACTIVATIONS, LOSSES, OPTIMIZERS } from './enums.js';
 export type { Activation, Loss, OptimizerKind } from './enums.js';
 export type {
   NetworkOptions, LayerOptions, OptimizerOptions, FitOptions, EpochStats, BatchStats, Matrix, Targets,
-  Backend, Initializer,
+  Backend, Initializer, ScheduleOptions, EarlyStoppingOptions, Monitor,
 } from './config.js';
 export type { OptimizerSpec, ModelSpec, LayerSpec } from './engine.js';
 export type { ModelJson } from './format.js';
