@@ -12,4 +12,5 @@ export type {
   Backend, Initializer, ScheduleOptions, EarlyStoppingOptions, Monitor,
 } from './config.js';
 export type { OptimizerSpec, ModelSpec, LayerSpec } from './engine.js';
+export type { GradientCheck } from './gradcheck.js';
 export type { ModelJson } from './format.js';

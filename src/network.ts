@@ -2,7 +2,7 @@
 // policy, and drives a backend (wasm or pure JS) through the Engine contract.
 
 import {
-  AUTO_THREADS, MAX_THREADS, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions,
+  AUTO_THREADS, MAX_THREADS, checkKeys, checkNumber, invalidOption, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions,
   type Initializer, type Matrix, type NetworkOptions, type Targets,
 } from './config.js';
 import type { Activation, Loss } from './enums.js';
@@ -17,6 +17,7 @@ import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
 import { toOnnx } from './onnx.js';
 import { train, type History, type Scratch, type TrainData } from './trainer.js';
+import { checkGradients, type GradientCheck } from './gradcheck.js';
 
 export type { History } from './trainer.js';
 
@@ -155,6 +156,49 @@ export class Network {
     const flat = new Float32Array(this.layout.count);
     const loss = engine.gradients(data, targets, rows, flat);
     return { loss, ...this.split(flat) };
+  }
+
+  /**
+   * The engine's gradients() against central differences of the loss in float64 (step
+   * `epsilon`, default 1e-3) for every parameter: a check for users who extend or doubt the
+   * engine. Two float64 forward passes of the batch per parameter: use a small batch.
+   */
+  checkGradients(x: Matrix, y: Targets, options: { epsilon?: number } = {}): GradientCheck {
+    const engine = this.idle('checkGradients');
+    if (typeof options !== 'object' || options === null) throw invalidOption('checkGradients options', 'an object { epsilon }', options);
+    checkKeys('checkGradients options', options as Record<string, unknown>, ['epsilon']);
+    const epsilon = options.epsilon === undefined ? 1e-3 : checkNumber('checkGradients options.epsilon', options.epsilon, 0, 1, true);
+    const { data, rows } = toMatrix(x, this.inputSize, 'x');
+    const targets = this.targets(y, rows, 'y');
+    const analytic = new Float32Array(this.layout.count);
+    engine.gradients(data, targets, rows, analytic);
+    const params = new Float32Array(this.layout.count);
+    engine.readParams(params);
+    return checkGradients(this.spec, params, analytic, data, targets, rows, epsilon);
+  }
+
+  /** A plain-text table of the layers (units, activation, output shape, parameters), totals and memory, as Keras prints one. */
+  summary(): string {
+    const engine = this.live();
+    const rows: string[][] = [['Layer', 'Units', 'Activation', 'Output shape', 'Parameters']];
+    rows.push(['input', String(this.inputSize), '', `(batch, ${this.inputSize})`, '0']);
+    let prev = this.inputSize;
+    this.spec.layers.forEach((layer, l) => {
+      const params = (prev + 1) * layer.units;
+      rows.push([`dense_${l + 1}${l === this.spec.layers.length - 1 ? ' (output)' : ''}`, String(layer.units), layer.activation, `(batch, ${layer.units})`, params.toLocaleString('en-US')]);
+      prev = layer.units;
+    });
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]): string => r.map((cell, c) => (c === 0 || c === 2 || c === 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+    const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
+    const mib = (engine.memoryBytes / 2 ** 20).toFixed(2);
+    return [
+      rule, line(rows[0]), rule.replace(/-/g, '='), ...rows.slice(1).map(line), rule,
+      `Total parameters: ${this.parameterCount.toLocaleString('en-US')} (${(this.parameterCount * 4).toLocaleString('en-US')} bytes of float32)`,
+      `Loss: ${this.spec.loss}; optimizer: ${this.optimizer.kind}, learning rate ${this.optimizer.learningRate}`,
+      `Backend: ${this.backend}, ${this.threads} thread${this.threads === 1 ? '' : 's'}; wasm memory held: ${engine.memoryBytes.toLocaleString('en-US')} bytes (${mib} MiB)`,
+      rule,
+    ].join('\n');
   }
 
   getWeights(): Weights {

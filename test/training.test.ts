@@ -216,3 +216,50 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  describe(`summary, getters and checkGradients (${backend})`, () => {
+    it('summary() lists each layer with its parameters and the totals', async () => {
+      const net = await Network.create({ inputSize: 784, layers: [{ units: 256, activation: 'relu' }, { units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }], backend });
+      const text = net.summary();
+      expect(text).toMatch(/dense_1 +256 +relu +\(batch, 256\) +200,960/);
+      expect(text).toMatch(/dense_2 +128 +relu +\(batch, 128\) +32,896/);
+      expect(text).toMatch(/dense_3 \(output\) +10 +softmax +\(batch, 10\) +1,290/);
+      expect(text).toContain('Total parameters: 235,146');
+      expect(text).toContain(`Backend: ${backend}, 1 thread; wasm memory held: ${net.memoryBytes.toLocaleString('en-US')} bytes`);
+      expect(net.parameterCount).toBe(235_146);
+      expect([net.inputSize, net.outputSize, net.layers.length, net.loss]).toEqual([784, 10, 3, 'categorical-cross-entropy']);
+      net.dispose();
+    });
+
+    it('checkGradients agrees with central differences, and points at a gradient that is wrong', async () => {
+      const x = [[0.1, 0.2, -0.3], [1, -1, 0.5], [0.3, 0.3, 0.3], [-0.7, 0.1, 0.9]];
+      for (const [options, y] of [
+        [{ layers: [{ units: 5, activation: 'tanh' }, { units: 4, activation: 'elu' }, { units: 3, activation: 'softmax' }] }, [0, 1, 2, 1]],
+        [{ layers: [{ units: 6, activation: 'softplus' }, { units: 2, activation: 'sigmoid' }], loss: 'binary-cross-entropy' }, [[0, 1], [1, 1], [0, 0], [1, 0]]],
+        [{ layers: [{ units: 6, activation: 'leaky-relu' }, { units: 2, activation: 'linear' }], loss: 'mse' }, [[0.5, -1], [1, 2], [0, 0], [-1, 0.3]]],
+      ] as const) {
+        const net = await Network.create({ inputSize: 3, seed: 3, backend, ...(options as object) } as NetworkOptions);
+        const ok = net.checkGradients(x, y as never);
+        expect(ok.maxRelativeError).toBeLessThan(1e-3);
+        expect(ok.maxAbsoluteError).toBeLessThan(1e-5);
+        // A planted error in one bias gradient of the last layer.
+        const engine = (net as unknown as { engine: { gradients: (...a: unknown[]) => number } }).engine;
+        const real = engine.gradients.bind(engine);
+        const L = net.layers.length;
+        const biasIndex = net.parameterCount - net.outputSize + 1;
+        engine.gradients = (...a: unknown[]) => {
+          const r = real(...a);
+          (a[3] as Float32Array)[biasIndex] += 0.01;
+          return r;
+        };
+        const bad = net.checkGradients(x, y as never);
+        expect(bad.worst).toEqual({ layer: L - 1, kind: 'bias', index: 1 });
+        expect(bad.maxAbsoluteError).toBeCloseTo(0.01, 4);
+        net.dispose();
+      }
+      const net = await Network.create({ inputSize: 3, layers: [{ units: 2 }], backend });
+      await expectInvalid(() => net.checkGradients(x, [[0, 1], [1, 1], [0, 0], [1, 0]], { epsilon: 0 }), /checkGradients options\.epsilon/);
+    });
+  });
+}
