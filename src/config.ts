@@ -21,6 +21,8 @@ export type Initializer = (typeof INITIALIZERS)[number];
 export interface LayerOptions {
   units: number;
   activation?: Activation;
+  /** Fraction in [0, 1) of this layer's outputs dropped in each training step (hidden layers only). Default 0. */
+  dropout?: number;
 }
 
 export interface OptimizerOptions {
@@ -33,6 +35,11 @@ export interface OptimizerOptions {
   rho?: number;
   epsilon?: number;
   weightDecay?: number;
+  /**
+   * Clip the gradients' global L2 norm (all parameters) to this value before each step, as
+   * torch.nn.utils.clip_grad_norm_ does; weight decay is added after clipping. Default: off.
+   */
+  clipNorm?: number;
 }
 
 export interface NetworkOptions {
@@ -134,7 +141,7 @@ export function resolveOptimizer(value: unknown, name = 'optimizer'): OptimizerS
   const obj: Record<string, unknown> =
     value === undefined ? { kind: 'adam' } : typeof value === 'string' ? { kind: value } : (value as Record<string, unknown>);
   if (!isPlainObject(obj)) throw invalidOption(name, "an object like { kind: 'adam', learningRate: 0.001 } or a kind name", value);
-  checkKeys(name, obj, ['kind', 'learningRate', 'momentum', 'nesterov', 'beta1', 'beta2', 'rho', 'epsilon', 'weightDecay']);
+  checkKeys(name, obj, ['kind', 'learningRate', 'momentum', 'nesterov', 'beta1', 'beta2', 'rho', 'epsilon', 'weightDecay', 'clipNorm']);
   const kind = checkChoice(`${name}.kind`, obj.kind, OPTIMIZERS);
   const num = (key: string, dflt: number, min: number, max: number, minOpen: boolean, maxOpen: boolean): number =>
     obj[key] === undefined ? dflt : checkNumber(`${name}.${key}`, obj[key], min, max, minOpen, maxOpen);
@@ -148,6 +155,7 @@ export function resolveOptimizer(value: unknown, name = 'optimizer'): OptimizerS
     rho: num('rho', 0.99, 0, 1, false, true),
     epsilon: num('epsilon', 1e-8, 0, Infinity, true, true),
     weightDecay: num('weightDecay', 0, 0, Infinity, false, true),
+    clipNorm: num('clipNorm', 0, 0, Infinity, true, true),
   };
   if (obj.nesterov !== undefined) {
     if (typeof obj.nesterov !== 'boolean') throw invalidOption(`${name}.nesterov`, 'a boolean', obj.nesterov);
@@ -176,10 +184,16 @@ export function resolveOptimizer(value: unknown, name = 'optimizer'): OptimizerS
 /** The options object that recreates `spec` (only the fields its kind takes). */
 export function optimizerOptions(spec: OptimizerSpec): OptimizerOptions {
   const o: OptimizerOptions = { kind: spec.kind, learningRate: spec.learningRate, weightDecay: spec.weightDecay };
+  if (spec.clipNorm > 0) o.clipNorm = spec.clipNorm;
   if (spec.kind === 'sgd') Object.assign(o, { momentum: spec.momentum, nesterov: spec.nesterov });
   if (spec.kind === 'adam') Object.assign(o, { beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon });
   if (spec.kind === 'rmsprop') Object.assign(o, { rho: spec.rho, epsilon: spec.epsilon });
   return o;
+}
+
+/** The options that recreate each layer (dropout only where it is set, so older files stay as they were). */
+export function layerOptions(layers: readonly LayerSpec[]): LayerOptions[] {
+  return layers.map((l) => (l.dropout > 0 ? { units: l.units, activation: l.activation, dropout: l.dropout } : { units: l.units, activation: l.activation }));
 }
 
 export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown): ModelSpec {
@@ -191,14 +205,18 @@ export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown)
   const specs: LayerSpec[] = layers.map((layer: unknown, i: number) => {
     const name = `layers[${i}]`;
     if (!isPlainObject(layer)) throw invalidOption(name, 'an object { units, activation }', layer);
-    checkKeys(name, layer, ['units', 'activation']);
+    checkKeys(name, layer, ['units', 'activation', 'dropout']);
     const units = checkInteger(`${name}.units`, layer.units, 1, MAX_UNITS);
+    const dropout = layer.dropout === undefined ? 0 : checkNumber(`${name}.dropout`, layer.dropout, 0, 1, false, true);
+    if (dropout > 0 && i === layers.length - 1) {
+      throw new WasmMlpError('INVALID_OPTION', `${name}.dropout: the output layer (layer ${i}) cannot drop its outputs; put dropout on a hidden layer`);
+    }
     const activation =
       layer.activation === undefined ? 'linear' : checkChoice(`${name}.activation`, layer.activation, ACTIVATIONS);
     if (activation === 'softmax' && i !== layers.length - 1) {
       throw new WasmMlpError('INVALID_OPTION', `${name}.activation: 'softmax' is only allowed on the output layer (layer ${layers.length - 1})`);
     }
-    return { units, activation };
+    return { units, activation, dropout };
   });
   let count = 0;
   let prev = nin;
@@ -307,6 +325,10 @@ export interface FitOptions {
   earlyStopping?: EarlyStoppingOptions;
   /** Learning rate per epoch (torch.optim.lr_scheduler semantics), stepped once per epoch. */
   schedule?: ScheduleOptions;
+  /** Weight of each class's samples in the loss ({ [label]: weight }, Keras semantics). */
+  classWeight?: Record<number, number>;
+  /** Weight of each training sample in the loss (one per sample, Keras semantics). */
+  sampleWeight?: ArrayLike<number>;
 }
 
 export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
@@ -354,6 +376,8 @@ export interface ResolvedFit {
   signal?: AbortSignal;
   earlyStopping?: { monitor: Monitor; patience: number; minDelta: number; restoreBestWeights: boolean };
   schedule?: Schedule;
+  classWeight?: Record<number, number>;
+  sampleWeight?: ArrayLike<number>;
 }
 
 const SCHEDULES = ['step', 'exponential', 'cosine', 'plateau'] as const;
@@ -408,7 +432,7 @@ function resolveSchedule(value: unknown, validation: boolean, classification: bo
 export function resolveFit(options: unknown, classification = true): ResolvedFit {
   const o = options === undefined ? {} : options;
   if (!isPlainObject(o)) throw invalidOption('fitOptions', 'an object { epochs, batchSize, ... }', options);
-  checkKeys('fitOptions', o, ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'onEpochEnd', 'onBatchEnd', 'signal', 'earlyStopping', 'schedule']);
+  checkKeys('fitOptions', o, ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'onEpochEnd', 'onBatchEnd', 'signal', 'earlyStopping', 'schedule', 'classWeight', 'sampleWeight']);
   const epochs = o.epochs === undefined ? 1 : checkInteger('fitOptions.epochs', o.epochs, 1, 1e9);
   const batchSize = o.batchSize === undefined ? 32 : checkInteger('fitOptions.batchSize', o.batchSize, 1, 1 << 24);
   if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw invalidOption('fitOptions.shuffle', 'a boolean', o.shuffle);
@@ -445,7 +469,15 @@ export function resolveFit(options: unknown, classification = true): ResolvedFit
     };
   }
   const schedule = o.schedule === undefined ? undefined : resolveSchedule(o.schedule, validation, classification);
+  if (o.classWeight !== undefined && !isPlainObject(o.classWeight)) {
+    throw invalidOption('fitOptions.classWeight', 'an object { [label]: weight }', o.classWeight);
+  }
+  if (o.sampleWeight !== undefined && !(Array.isArray(o.sampleWeight) || ArrayBuffer.isView(o.sampleWeight))) {
+    throw invalidOption('fitOptions.sampleWeight', 'an array or typed array with one weight per training sample', o.sampleWeight);
+  }
   return {
+    classWeight: o.classWeight as Record<number, number> | undefined,
+    sampleWeight: o.sampleWeight as ArrayLike<number> | undefined,
     earlyStopping,
     schedule,
     epochs,

@@ -14,6 +14,8 @@ import type { Random } from './random.js';
 export interface LayerSpec {
   units: number;
   activation: Activation;
+  /** Fraction of this layer's outputs dropped in training steps (inverted dropout); 0 = none. */
+  dropout: number;
 }
 
 export interface ModelSpec {
@@ -35,6 +37,8 @@ export interface OptimizerSpec {
   beta2: number;
   /** rmsprop: smoothing constant (torch's alpha). */
   rho: number;
+  /** Largest global L2 norm of the gradients (all parameters) before a step; 0 = no clipping. */
+  clipNorm: number;
   /** adam / rmsprop: added after the square root. */
   epsilon: number;
   /** L2 penalty: adds weightDecay * W to the gradient of weights only (never biases). */
@@ -117,10 +121,11 @@ export interface Engine {
 
   /**
    * Copy a training set (x: n x inputSize, y: n x outputs dense) into the backend for fit.
+   * `weights` (n entries, or null) scale each sample's loss term and output delta in training.
    * With `checkName` (only given to engines that check inputs), x has not been tested for
    * NaN/Infinity yet: the engine does it and throws INVALID_DATA naming `checkName`.
    */
-  loadTrainingSet(x: Float32Array, y: Float32Array, n: number, checkName?: string): void;
+  loadTrainingSet(x: Float32Array, y: Float32Array, n: number, checkName?: string, weights?: Float32Array | null): void;
 
   /**
    * Train on batches [firstBatch, firstBatch + count) of one epoch. Batch b holds the samples
@@ -137,6 +142,8 @@ export interface Engine {
     count: number,
     losses: Float64Array,
     corrects: Float64Array,
+    /** The network's stream: dropout masks are drawn from it, in order. */
+    random: Random,
   ): number;
 
   /**

@@ -9,7 +9,7 @@
 //   16 + pad4(H): P float32 parameters, block layout of src/engine.ts
 //   end - 4: u32 CRC-32 (IEEE) of every byte before it
 
-import { checkInteger, optimizerOptions, resolveModel, resolveOptimizer, type OptimizerOptions } from './config.js';
+import { checkInteger, layerOptions, optimizerOptions, resolveModel, resolveOptimizer, type OptimizerOptions } from './config.js';
 import { paramLayout, type ModelSpec, type OptimizerSpec } from './engine.js';
 import type { Activation, Loss } from './enums.js';
 import { WasmMlpError, describe } from './errors.js';
@@ -23,7 +23,7 @@ export interface ModelJson {
   format: 'wasm-mlp';
   version: number;
   inputSize: number;
-  layers: { units: number; activation: Activation }[];
+  layers: { units: number; activation: Activation; dropout?: number }[];
   loss: Loss;
   optimizer: OptimizerOptions;
   seed: number;
@@ -116,7 +116,7 @@ function parseJson(text: string, where: string): unknown {
 
 export function encodeBinary(spec: ModelSpec, optimizer: OptimizerSpec, seed: number, params: Float32Array): Uint8Array {
   const header = new TextEncoder().encode(
-    JSON.stringify({ inputSize: spec.inputSize, layers: spec.layers, loss: spec.loss, optimizer: optimizerOptions(optimizer), seed }),
+    JSON.stringify({ inputSize: spec.inputSize, layers: layerOptions(spec.layers), loss: spec.loss, optimizer: optimizerOptions(optimizer), seed }),
   );
   const hpad = pad4(header.length);
   const total = FIXED + hpad + params.length * 4 + 4;

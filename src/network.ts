@@ -2,7 +2,7 @@
 // policy, and drives a backend (wasm or pure JS) through the Engine contract.
 
 import {
-  AUTO_THREADS, MAX_THREADS, checkKeys, checkNumber, invalidOption, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions,
+  AUTO_THREADS, MAX_THREADS, checkKeys, layerOptions, checkNumber, invalidOption, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions, type ResolvedFit,
   type Initializer, type Matrix, type NetworkOptions, type Targets,
 } from './config.js';
 import type { Activation, Loss } from './enums.js';
@@ -245,9 +245,10 @@ export class Network {
       trainX = all.data.subarray(0, n * nin);
       trainY = allY.subarray(0, n * nout);
     }
+    const weights = this.sampleWeights(o, allY, all.rows);
     this.busy = true;
     try {
-      engine.loadTrainingSet(trainX, trainY, n, coreChecks ? 'x' : undefined);
+      engine.loadTrainingSet(trainX, trainY, n, coreChecks ? 'x' : undefined, weights ? weights.subarray(0, n) : null);
       return await train(engine, this.random, { n, val }, o, this.classification, this.scratch, this.optimizer.learningRate);
     } finally {
       engine.releaseTrainingSet();
@@ -261,7 +262,7 @@ export class Network {
       format: 'wasm-mlp',
       version: 1,
       inputSize: this.spec.inputSize,
-      layers: this.spec.layers.map((l) => ({ units: l.units, activation: l.activation })),
+      layers: layerOptions(this.spec.layers) as ModelJson['layers'],
       loss: this.spec.loss,
       optimizer: optimizerOptions(this.optimizer),
       seed: this.seed,
@@ -323,6 +324,50 @@ export class Network {
     this.engine = null;
     this.scratch.snapshot = null;
     this.scratch.epochs = null;
+  }
+
+  /**
+   * Each sample's weight in the loss, from fitOptions.sampleWeight and classWeight (Keras
+   * semantics: both given, they multiply; a class missing from classWeight weighs 1), or null.
+   */
+  private sampleWeights(o: ResolvedFit, y: Float32Array, rows: number): Float32Array | null {
+    if (o.sampleWeight === undefined && o.classWeight === undefined) return null;
+    const w = new Float32Array(rows).fill(1);
+    const checkWeight = (name: string, v: unknown): number => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidOption(name, 'a finite weight >= 0', v);
+      return v;
+    };
+    if (o.sampleWeight !== undefined) {
+      const sw = o.sampleWeight;
+      if (sw.length !== rows) {
+        throw new WasmMlpError('SHAPE_MISMATCH', `fitOptions.sampleWeight: expected one weight per sample (${rows}), got ${sw.length}`);
+      }
+      for (let i = 0; i < rows; i++) w[i] = checkWeight(`fitOptions.sampleWeight[${i}]`, sw[i]);
+    }
+    if (o.classWeight !== undefined) {
+      const nout = this.outputSize;
+      const cce = this.spec.loss === 'categorical-cross-entropy';
+      if (!cce && nout !== 1) {
+        throw new WasmMlpError('INVALID_OPTION', `fitOptions.classWeight: needs one class per sample: categorical cross-entropy, or a network with one output (classes 0 and 1); this one has ${nout} ${this.spec.loss} outputs`);
+      }
+      const classes = cce ? nout : 2;
+      const table = new Float64Array(classes).fill(1);
+      for (const [key, v] of Object.entries(o.classWeight)) {
+        const label = Number(key);
+        if (!Number.isInteger(label) || label < 0 || label >= classes) {
+          throw invalidOption(`fitOptions.classWeight[${JSON.stringify(key)}]`, `a class label in 0..${classes - 1}`, key);
+        }
+        table[label] = checkWeight(`fitOptions.classWeight[${label}]`, v);
+      }
+      for (let i = 0; i < rows; i++) {
+        let label = 0;
+        if (cce) {
+          for (let j = 1; j < nout; j++) if (y[i * nout + j] > y[i * nout + label]) label = j;
+        } else label = y[i] >= 0.5 ? 1 : 0;
+        w[i] = Math.fround(w[i] * table[label]);
+      }
+    }
+    return w;
   }
 
   private targets(y: unknown, rows: number, name: string): Float32Array {

@@ -239,7 +239,7 @@ export async function train(
       if (o.onBatchEnd) {
         for (let b = 0; b < batches; b++) {
           const tb = now();
-          const end = engine.trainBatches(order, batchSize, b, 1, losses, corrects);
+          const end = engine.trainBatches(order, batchSize, b, 1, losses, corrects, random);
           if (end !== b + 1) return { done: e, seen, failedBatch: b, failedLoss: losses[b] };
           const size = Math.min(batchSize, n - b * batchSize);
           const stats: BatchStats = { epoch: first + e, batch: b, size, loss: losses[b], samplesPerSecond: size / Math.max((now() - tb) / 1000, 1e-9) };
@@ -252,7 +252,7 @@ export async function train(
           }
         }
       } else {
-        const end = engine.trainBatches(order, batchSize, 0, batches, losses, corrects);
+        const end = engine.trainBatches(order, batchSize, 0, batches, losses, corrects, random);
         if (end !== batches) return { done: e, seen, failedBatch: end, failedLoss: losses[end] };
       }
       let lossSum = 0;

@@ -25,6 +25,10 @@ interface LayerBuffers {
   z: Float32Array;
   a: Float32Array;
   delta: Float32Array;
+  /** Layers with dropout: each output's factor in the current step (0 or 1 / (1 - p)). */
+  mask: Float32Array | null;
+  /** Layers with dropout: a * mask, what the next layer reads in a training step. */
+  dropped: Float32Array | null;
 }
 
 export class JsEngine implements Engine {
@@ -39,7 +43,8 @@ export class JsEngine implements Engine {
   private bufs: LayerBuffers[] = [];
   private x = new Float32Array(0);
   private y = new Float32Array(0);
-  private data: { x: Float32Array; y: Float32Array; n: number } | null = null;
+  private w = new Float32Array(0);
+  private data: { x: Float32Array; y: Float32Array; w: Float32Array | null; n: number } | null = null;
 
   constructor(readonly spec: ModelSpec) {
     this.layout = paramLayout(spec);
@@ -62,12 +67,16 @@ export class JsEngine implements Engine {
       z: allocate(rows * l.units, 'activations'),
       a: allocate(rows * l.units, 'activations'),
       delta: allocate(rows * l.units, 'deltas'),
+      mask: l.dropout > 0 ? allocate(rows * l.units, 'dropout masks') : null,
+      dropped: l.dropout > 0 ? allocate(rows * l.units, 'dropout outputs') : null,
     }));
+    const w = allocate(rows, 'the batch sample weights');
     const x = allocate(rows * this.spec.inputSize, 'the batch inputs');
     const y = allocate(rows * this.outputs, 'the batch targets');
     this.bufs = bufs;
     this.x = x;
     this.y = y;
+    this.w = w;
     this.capacity = rows;
   }
 
@@ -90,8 +99,11 @@ export class JsEngine implements Engine {
     this.state2.fill(0);
   }
 
-  /** Forward pass of m rows of `x` (m x inputSize): fills each layer's z and a. */
-  private forward(x: Float32Array, m: number): void {
+  /**
+   * Forward pass of m rows of `x` (m x inputSize): fills each layer's z and a. With `random`
+   * (a training step), layers with dropout draw their masks and pass a * mask on.
+   */
+  private forward(x: Float32Array, m: number, random?: Random): void {
     let input = x;
     let nin = this.spec.inputSize;
     this.spec.layers.forEach((layer, l) => {
@@ -99,34 +111,56 @@ export class JsEngine implements Engine {
       linearForward(buf.z, input, this.params, this.layout.weightOffset[l], this.layout.biasOffset[l], m, nin, layer.units);
       activationForward(layer.activation, buf.z, buf.a, m, layer.units);
       input = buf.a;
+      if (random && buf.mask) {
+        dropoutMask(random, buf.mask, m * layer.units, layer.dropout);
+        for (let i = 0; i < m * layer.units; i++) buf.dropped![i] = buf.a[i] * buf.mask[i];
+        input = buf.dropped!;
+      }
       nin = layer.units;
     });
   }
 
-  /** Output loss (summed over rows) and delta^L of the m rows against targets y. */
-  private outputDelta(y: Float32Array, m: number): number {
+  /**
+   * Output loss (summed over rows) and delta^L of the m rows against targets y; with sample
+   * weights w, each row's loss term and delta are scaled by its weight.
+   */
+  private outputDelta(y: Float32Array, m: number, w?: Float32Array): number {
     const L = this.spec.layers.length;
     const act = this.spec.layers[L - 1].activation;
     const { z, a, delta } = this.bufs[L - 1];
-    return outputLossAndDelta(this.spec.loss, act, z, a, y, delta, m, this.outputs);
+    const u = this.outputs;
+    if (!w) return outputLossAndDelta(this.spec.loss, act, z, a, y, delta, m, u);
+    let total = 0;
+    for (let r = 0; r < m; r++) {
+      const row = (t: Float32Array) => t.subarray(r * u, (r + 1) * u);
+      total += w[r] * outputLossAndDelta(this.spec.loss, act, row(z), row(a), row(y), row(delta), 1, u);
+      for (let j = r * u; j < (r + 1) * u; j++) delta[j] *= w[r];
+    }
+    return total;
   }
 
-  /** Forward + backward for m rows; leaves batch-averaged gradients in this.grads. */
-  private backprop(x: Float32Array, y: Float32Array, m: number): number {
-    this.forward(x, m);
-    const loss = this.outputDelta(y, m);
+  /**
+   * Forward + backward for m rows; leaves batch-averaged gradients in this.grads. A training
+   * step passes `random` (dropout masks) and the rows' sample weights `w`.
+   */
+  private backprop(x: Float32Array, y: Float32Array, m: number, random?: Random, w?: Float32Array): number {
+    this.forward(x, m, random);
+    const loss = this.outputDelta(y, m, w);
     const layers = this.spec.layers;
     const invm = 1 / m;
     for (let l = layers.length - 1; l >= 0; l--) {
       const nout = layers[l].units;
       const nin = l === 0 ? this.spec.inputSize : layers[l - 1].units;
-      const input = l === 0 ? x : this.bufs[l - 1].a;
+      const dropped = l > 0 && random ? this.bufs[l - 1].dropped : null;
+      const input = l === 0 ? x : (dropped ?? this.bufs[l - 1].a);
       const delta = this.bufs[l].delta;
       linearBackwardParams(this.grads, this.layout.weightOffset[l], this.layout.biasOffset[l], delta, input, m, nin, nout, invm);
       if (l > 0) {
         const prev = this.bufs[l - 1];
         linearBackwardInput(prev.delta, delta, this.params, this.layout.weightOffset[l], m, nin, nout);
         activationBackward(layers[l - 1].activation, prev.z, prev.a, prev.delta, m, nin);
+        // Through the mask: dC/da of a dropped output is 0, of a kept one scaled like it.
+        if (dropped) for (let i = 0; i < m * nin; i++) prev.delta[i] *= prev.mask![i];
       }
     }
     return loss;
@@ -168,13 +202,13 @@ export class JsEngine implements Engine {
     return loss;
   }
 
-  loadTrainingSet(x: Float32Array, y: Float32Array, n: number): void {
-    this.data = { x: x.slice(0, n * this.spec.inputSize), y: y.slice(0, n * this.outputs), n };
+  loadTrainingSet(x: Float32Array, y: Float32Array, n: number, _checkName?: string, weights?: Float32Array | null): void {
+    this.data = { x: x.slice(0, n * this.spec.inputSize), y: y.slice(0, n * this.outputs), w: weights ? weights.slice(0, n) : null, n };
   }
 
   trainBatches(
     order: Uint32Array, batchSize: number, firstBatch: number, count: number,
-    losses: Float64Array, corrects: Float64Array,
+    losses: Float64Array, corrects: Float64Array, random: Random,
   ): number {
     const d = this.data;
     if (!d || !this.opt) throw new Error('trainBatches before loadTrainingSet/setOptimizer');
@@ -186,13 +220,14 @@ export class JsEngine implements Engine {
       const start = b * batchSize;
       const m = Math.min(batchSize, d.n - start);
       // Gather the batch rows into the contiguous input/target blocks.
-      const { x, y } = this;
+      const { x, y, w } = this;
       for (let i = 0; i < m; i++) {
         const s = order[start + i];
         for (let j = 0; j < nin; j++) x[i * nin + j] = d.x[s * nin + j];
         for (let j = 0; j < nout; j++) y[i * nout + j] = d.y[s * nout + j];
+        if (d.w) w[i] = d.w[s];
       }
-      const loss = this.backprop(this.x, this.y, m) / m;
+      const loss = this.backprop(this.x, this.y, m, random, d.w ? w : undefined) / m;
       losses[b] = loss;
       corrects[b] = correctCount(this.spec.loss, last.a, this.y, m, nout);
       if (!Number.isFinite(loss)) return b;
@@ -214,6 +249,7 @@ export class JsEngine implements Engine {
     const nw = this.layout.weightCount;
     const count = this.layout.count;
     const { params: p, grads: g, state1: s1, state2: s2 } = this;
+    if (o.clipNorm > 0) clipGradients(g, count, o.clipNorm);
     if (o.kind === 'sgd') {
       sgdUpdate(p, g, s1, 0, nw, o.learningRate, o.momentum, o.nesterov, o.weightDecay);
       sgdUpdate(p, g, s1, nw, count, o.learningRate, o.momentum, o.nesterov, 0);
@@ -463,6 +499,29 @@ function correctCount(loss: string, a: Float32Array, y: Float32Array, rows: numb
     }
   }
   return correct;
+}
+
+/**
+ * Inverted dropout's mask for `count` outputs: each draws u = (next >>> 8) * 2^-24 from the
+ * network's stream and is kept (factor f32(1 / (1 - p))) when u >= p, else dropped (0). The
+ * wasm core draws the same numbers in the same order (assembly/network.ts).
+ */
+export function dropoutMask(random: Random, mask: Float32Array, count: number, p: number): void {
+  const scale = Math.fround(1 / (1 - p));
+  for (let i = 0; i < count; i++) mask[i] = random.uniform() >= p ? scale : 0;
+}
+
+/**
+ * torch.nn.utils.clip_grad_norm_ over every parameter: the global L2 norm of the gradients;
+ * above maxNorm they are all multiplied by f32(maxNorm / (norm + 1e-6)).
+ */
+export function clipGradients(g: Float32Array, count: number, maxNorm: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += g[i] * g[i];
+  const norm = Math.sqrt(sum);
+  const coef = Math.fround(maxNorm / (norm + 1e-6));
+  if (coef < 1) for (let i = 0; i < count; i++) g[i] *= coef;
+  return norm;
 }
 
 // SGD, torch semantics: g += wd p; buf = momentum buf + g; g = nesterov ? g + momentum buf : buf.
