@@ -180,16 +180,19 @@ export class Network {
   /** A plain-text table of the layers (units, activation, output shape, parameters), totals and memory, as Keras prints one. */
   summary(): string {
     const engine = this.live();
-    const rows: string[][] = [['Layer', 'Units', 'Activation', 'Output shape', 'Parameters']];
-    rows.push(['input', String(this.inputSize), '', `(batch, ${this.inputSize})`, '0']);
+    const rows: string[][] = [['Layer', 'Units', 'Activation', 'Dropout', 'Output shape', 'Parameters']];
+    rows.push(['input', String(this.inputSize), '', '', `(batch, ${this.inputSize})`, '0']);
     let prev = this.inputSize;
     this.spec.layers.forEach((layer, l) => {
       const params = (prev + 1) * layer.units;
-      rows.push([`dense_${l + 1}${l === this.spec.layers.length - 1 ? ' (output)' : ''}`, String(layer.units), layer.activation, `(batch, ${layer.units})`, params.toLocaleString('en-US')]);
+      rows.push([
+        `dense_${l + 1}${l === this.spec.layers.length - 1 ? ' (output)' : ''}`, String(layer.units), layer.activation,
+        layer.dropout > 0 ? String(layer.dropout) : '', `(batch, ${layer.units})`, params.toLocaleString('en-US'),
+      ]);
       prev = layer.units;
     });
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const line = (r: string[]): string => r.map((cell, c) => (c === 0 || c === 2 || c === 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+    const line = (r: string[]): string => r.map((cell, c) => (c === 0 || c === 2 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
     const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
     const mib = (engine.memoryBytes / 2 ** 20).toFixed(2);
     return [
