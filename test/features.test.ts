@@ -255,7 +255,7 @@ describe('the wasm backend', () => {
       [{ inputSize: 2, layers: [{ units: 1 }], optimizer: { kind: 'sgd', clipNorm: 1 } }, {}, /optimizer\.clipNorm: not available on the wasm backend yet/],
       [{ inputSize: 2, layers: [{ units: 1 }] }, { sampleWeight: [1, 2] }, /sampleWeight \/ classWeight: not available on the wasm backend yet/],
     ] as const) {
-      const e = await Network.create(make as NetworkOptions)
+      const e = await Network.create(make as unknown as NetworkOptions)
         .then((net) => net.fit(x, [[1], [0]], fit as never))
         .catch((err: unknown) => err);
       expect((e as WasmMlpError).code).toBe('INVALID_OPTION');
