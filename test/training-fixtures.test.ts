@@ -32,7 +32,7 @@ async function build(fixture: Net, backend: 'wasm' | 'js', optimizer: Record<str
     loss: fixture.loss,
     optimizer,
     backend,
-  } as NetworkOptions);
+  } as unknown as NetworkOptions);
   net.setWeights({ weights: fixture.weights.map((w) => Float32Array.from(w)), biases: fixture.biases.map((b) => Float32Array.from(b)) });
   return net;
 }
