@@ -57,6 +57,9 @@ export const NET_RESULT = 28; // 2 f64 (8-aligned): [loss, correct] of the last 
 export const NET_TILE = 32; // 4 x 8 f32 scratch for partial GEMM tiles
 export const NET_FAIL_BATCH = 33; // trainEpochs: batch whose loss was not finite
 export const NET_PACK_BYTES = 36; // bytes of the packing scratch (NET_PACK)
+export const NET_SW = 37; // batch sample weights (capacity f32), 0 without sample weights
+export const NET_DATA_W = 38; // training set sample weights (n f32), 0 without
+export const NET_F_CLIP = 39; // clipNorm: largest global L2 norm of the gradients, 0 = off
 export const NET_HEADER_WORDS = 40;
 
 // Per-layer entries of the layer table.
@@ -70,7 +73,14 @@ export const LAYER_A = 6; // activations (capacity x out)
 export const LAYER_DELTA = 7; // deltas dC/dz (capacity x out)
 export const LAYER_WT = 8; // W_l^T packed in 8-column panels for the forward GEMM (in x pad8(out))
 export const LAYER_W_FINITE = 9; // 1 when the last packing of W_l found every weight finite
-export const LAYER_WORDS = 12;
+// Dropout of the layer's outputs in training steps: an output is kept when the top 24 bits of
+// its draw from the network's stream (next >>> 8) are >= LAYER_DROP_T = ceil(p * 2^24), and
+// then scaled by LAYER_F_DROP_SCALE = f32(1 / (1 - p)); LAYER_DROP_T 0 means no dropout.
+export const LAYER_DROP_T = 10;
+export const LAYER_F_DROP_SCALE = 11;
+export const LAYER_MASK = 12; // the step's factors, 0 or the scale (capacity x out)
+export const LAYER_DROPPED = 13; // A * mask, the next layer's input in a training step (capacity x out)
+export const LAYER_WORDS = 16;
 
 // Status codes returned by exported functions.
 export const OK = 0;

@@ -58,6 +58,8 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
   protected activationRegions: number[] = [];
   /** Threads this network was given, the calling one included (1 off the threaded runtime). */
   protected readonly requestedThreads: number;
+  /** Whether the loaded training set has sample weights (NET_SW then points at the batch's). */
+  protected sampleWeighted = false;
 
   /**
    * Plans every region for `spec`. Without `training`, only what a forward pass uses:
@@ -141,6 +143,10 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
       w[e + abi.LAYER_W] = this.layout.weightOffset[l];
       w[e + abi.LAYER_B] = this.layout.biasOffset[l];
       w[e + abi.LAYER_WT] = packedWt[l];
+      if (this.training && layer.dropout > 0) {
+        w[e + abi.LAYER_DROP_T] = Math.ceil(layer.dropout * 2 ** 24);
+        this.f32[e + abi.LAYER_F_DROP_SCALE] = 1 / (1 - layer.dropout);
+      }
       prev = layer.units;
     });
     this.ensureCapacity(CHUNK_ROWS);
@@ -206,10 +212,14 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
       pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev, rows * pad8(layer.units));
       prev = layer.units;
     }
-    // X, Y, pack, then Z, A and Delta of each layer; inference needs no Y and no Delta.
+    // X, Y, pack, sample weights, then Z, A, Delta, dropout mask and dropped A of each layer;
+    // inference needs no Y, weights, Delta or dropout.
     const train = this.training ? 1 : 0;
-    const sizes = [rows * spec.inputSize, rows * outputs * train, pack];
-    for (const layer of spec.layers) sizes.push(rows * layer.units, rows * layer.units, rows * layer.units * train);
+    const sizes = [rows * spec.inputSize, rows * outputs * train, pack, rows * train];
+    for (const layer of spec.layers) {
+      const drop = layer.dropout > 0 ? train : 0;
+      sizes.push(rows * layer.units, rows * layer.units, rows * layer.units * train, rows * layer.units * drop, rows * layer.units * drop);
+    }
     const total = sizes.reduce((a, b) => a + b, 0) * 4;
     const available = this.rt.arena.maxBytes - this.rt.arena.bytesInUse;
     if (total > available) {
@@ -223,7 +233,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
     try {
       for (const s of sizes) fresh.push(s ? this.rt.arena.alloc(s * 4) : 0);
     } catch (e) {
-      for (const p of fresh) this.rt.arena.free(p);
+      for (const p of fresh) if (p) this.rt.arena.free(p);
       throw e;
     }
     this.activationRegions.forEach((p) => p && this.freeRegion(p));
@@ -237,11 +247,15 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
     w[base + abi.NET_Y] = fresh[1];
     w[base + abi.NET_PACK] = fresh[2];
     w[base + abi.NET_PACK_BYTES] = sizes[2] * 4;
+    w[base + abi.NET_SW] = this.sampleWeighted ? fresh[3] : 0;
     spec.layers.forEach((_, l) => {
       const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
-      w[e + abi.LAYER_Z] = fresh[3 + 3 * l];
-      w[e + abi.LAYER_A] = fresh[4 + 3 * l];
-      w[e + abi.LAYER_DELTA] = fresh[5 + 3 * l];
+      const r = 4 + 5 * l;
+      w[e + abi.LAYER_Z] = fresh[r];
+      w[e + abi.LAYER_A] = fresh[r + 1];
+      w[e + abi.LAYER_DELTA] = fresh[r + 2];
+      w[e + abi.LAYER_MASK] = fresh[r + 3];
+      w[e + abi.LAYER_DROPPED] = fresh[r + 4];
     });
   }
 

@@ -503,12 +503,18 @@ function correctCount(loss: string, a: Float32Array, y: Float32Array, rows: numb
 
 /**
  * Inverted dropout's mask for `count` outputs: each draws u = (next >>> 8) * 2^-24 from the
- * network's stream and is kept (factor f32(1 / (1 - p))) when u >= p, else dropped (0). The
- * wasm core draws the same numbers in the same order (assembly/network.ts).
+ * network's stream and is kept (factor f32(1 / (1 - p))) when u >= p, else dropped (0); the
+ * test is made on integers, next >>> 8 >= ceil(p 2^24), as the wasm core makes it
+ * (src/abi.ts LAYER_DROP_T), which draws the same numbers in the same order.
  */
 export function dropoutMask(random: Random, mask: Float32Array, count: number, p: number): void {
-  const scale = Math.fround(1 / (1 - p));
-  for (let i = 0; i < count; i++) mask[i] = random.uniform() >= p ? scale : 0;
+  const { threshold, scale } = dropoutConstants(p);
+  for (let i = 0; i < count; i++) mask[i] = random.nextU32() >>> 8 >= threshold ? scale : 0;
+}
+
+/** The integer threshold and f32 scale of dropout p (both engines use these). */
+export function dropoutConstants(p: number): { threshold: number; scale: number } {
+  return { threshold: Math.ceil(p * 2 ** 24), scale: Math.fround(1 / (1 - p)) };
 }
 
 /**

@@ -16,6 +16,9 @@ const pad16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** Epoch results a single trainEpochs call can report (loss and correct count, f64 each). */
 const EPOCHS_PER_CALL = 1024;
 
+/** Whether the core implements dropout, clipNorm and sample weights (until then they are refused). */
+const CORE_FEATURES: boolean = false;
+
 /** A training option the core does not implement yet (the JS backend does). */
 function notYet(option: string): WasmMlpError {
   return new WasmMlpError('INVALID_OPTION', `${option}: not available on the wasm backend yet; use backend: 'js' for it`);
@@ -27,7 +30,7 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
     block: number;
     x: number; y: number; order: number; losses: number; corrects: number; epochs: number; n: number;
     /** The caller's arrays when the set is streamed rather than copied (see streamBytes). */
-    source: { x: Float32Array; y: Float32Array } | null;
+    source: { x: Float32Array; y: Float32Array; w: Float32Array | null } | null;
   } | null = null;
   /** Whether an optimizer step may have written the optimizer states. */
   private stepped = false;
@@ -44,7 +47,7 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   constructor(rt: Runtime, spec: ModelSpec, threads = 1) {
     super(rt, spec, threads, true);
     const l = spec.layers.findIndex((layer) => layer.dropout > 0);
-    if (l >= 0) {
+    if (l >= 0 && !CORE_FEATURES) {
       this.dispose();
       throw notYet(`layers[${l}].dropout`);
     }
@@ -69,7 +72,8 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   }
 
   setOptimizer(opt: OptimizerSpec): void {
-    if (opt.clipNorm > 0) throw notYet('optimizer.clipNorm');
+    if (opt.clipNorm > 0 && !CORE_FEATURES) throw notYet('optimizer.clipNorm');
+    this.f32[(this.net >>> 2) + abi.NET_F_CLIP] = opt.clipNorm;
     const base = this.net >>> 2;
     const w = this.u32;
     const f = this.f32;
@@ -154,12 +158,12 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   static streamBytes = 16 * 1024 * 1024;
 
   loadTrainingSet(x: Float32Array, y: Float32Array, n: number, checkName?: string, weights?: Float32Array | null): void {
-    if (weights) throw notYet('fitOptions.sampleWeight / classWeight');
+    if (weights && !CORE_FEATURES) throw notYet('fitOptions.sampleWeight / classWeight');
     this.releaseTrainingSet();
     const nin = this.spec.inputSize;
     const nout = this.outputs;
     const stream = n * (nin + nout) * 4 > WasmEngine.streamBytes;
-    const sizes = stream ? [16, 16, 16, n * 8, n * 8, 16] : [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8, EPOCHS_PER_CALL * 16];
+    const sizes = stream ? [16, 16, 16, n * 8, n * 8, 16, 16] : [n * nin * 4, n * nout * 4, n * 4, n * 8, n * 8, EPOCHS_PER_CALL * 16, weights ? n * 4 : 16];
     // One region, cut into 16-byte aligned parts.
     const block = this.alloc(sizes.reduce((sum, bytes) => sum + pad16(bytes), 0));
     const parts: number[] = [];
@@ -168,18 +172,23 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
       parts.push(at);
       at += pad16(bytes);
     }
-    const [px, py, order, losses, corrects, epochs] = parts;
+    const [px, py, order, losses, corrects, epochs, pw] = parts;
     if (!stream) {
       const f = this.f32;
       f.set(x.subarray(0, n * nin), px >>> 2);
       f.set(y.subarray(0, n * nout), py >>> 2);
+      if (weights) f.set(weights.subarray(0, n), pw >>> 2);
     }
     const w = this.u32;
     const base = this.net >>> 2;
     w[base + abi.NET_DATA_X] = px;
     w[base + abi.NET_DATA_Y] = py;
     w[base + abi.NET_DATA_N] = n;
-    this.data = { block, x: px, y: py, order, losses, corrects, epochs, n, source: stream ? { x, y } : null };
+    // Sample weights: the set's (or, streamed, the caller's) and the batch's region in the core.
+    this.sampleWeighted = !!weights;
+    w[base + abi.NET_DATA_W] = weights && !stream ? pw : 0;
+    w[base + abi.NET_SW] = weights ? this.activationRegions[3] : 0;
+    this.data = { block, x: px, y: py, order, losses, corrects, epochs, n, source: stream ? { x, y, w: weights ?? null } : null };
     if (checkName !== undefined) {
       // The copied inputs are tested in the core (~25x a JS pass); fit releases the set on error.
       if (stream) {
@@ -193,17 +202,17 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
 
   trainBatches(
     order: Uint32Array, batchSize: number, firstBatch: number, count: number,
-    losses: Float64Array, corrects: Float64Array,
+    losses: Float64Array, corrects: Float64Array, random: Random,
   ): number {
     const d = this.data;
     if (!d) throw new Error('trainBatches before loadTrainingSet');
     this.ensureCapacity(Math.min(batchSize, d.n));
     this.stepped = true;
-    if (d.source) return this.streamBatches(d.source, order, batchSize, firstBatch, count, losses, corrects);
+    if (d.source) return this.withRandom(random, () => this.streamBatches(d.source!, order, batchSize, firstBatch, count, losses, corrects));
     const lo = firstBatch * batchSize;
     const hi = Math.min(d.n, (firstBatch + count) * batchSize);
     this.u32.set(order.subarray(lo, hi), (d.order >>> 2) + lo);
-    const end = this.run(() => this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects));
+    const end = this.withRandom(random, () => this.run(() => this.rt.core.trainBatches(this.net, d.order, d.n, batchSize, firstBatch, count, d.losses, d.corrects)));
     const f = this.f64;
     const upTo = Math.min(end + 1, firstBatch + count); // the failing batch's loss is reported too
     losses.set(f.subarray((d.losses >>> 3) + firstBatch, (d.losses >>> 3) + upTo), firstBatch);
@@ -211,9 +220,29 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
     return end;
   }
 
+  /** Whether a training step draws from the network's stream (dropout masks). */
+  private get draws(): boolean {
+    return this.spec.layers.some((l) => l.dropout > 0);
+  }
+
+  /**
+   * Runs `call` with the core's copy of the PRNG (NET_RNG) holding `random`'s state, and
+   * `random` advanced to the core's state afterwards, when training steps draw from it.
+   */
+  private withRandom<T>(random: Random, call: () => T): T {
+    if (!this.draws) return call();
+    const rng = this.field(abi.NET_RNG) >>> 2;
+    this.u32.set(random.getState(), rng);
+    try {
+      return call();
+    } finally {
+      random.setState(this.u32.subarray(rng, rng + 4));
+    }
+  }
+
   /** trainBatches for a streamed set: rows copied from the caller's arrays, one core call per batch. */
   private streamBatches(
-    source: { x: Float32Array; y: Float32Array }, order: Uint32Array, batchSize: number, firstBatch: number,
+    source: { x: Float32Array; y: Float32Array; w: Float32Array | null }, order: Uint32Array, batchSize: number, firstBatch: number,
     count: number, losses: Float64Array, corrects: Float64Array,
   ): number {
     const d = this.data!;
@@ -221,6 +250,7 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
     const nout = this.outputs;
     const X = this.field(abi.NET_X) >>> 2;
     const Y = this.field(abi.NET_Y) >>> 2;
+    const SW = this.field(abi.NET_SW) >>> 2;
     for (let b = firstBatch; b < firstBatch + count; b++) {
       const lo = b * batchSize;
       const m = Math.min(batchSize, d.n - lo);
@@ -229,6 +259,7 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
         const r = order[lo + i];
         f.set(source.x.subarray(r * nin, r * nin + nin), X + i * nin);
         f.set(source.y.subarray(r * nout, r * nout + nout), Y + i * nout);
+        if (source.w) f[SW + i] = source.w[r];
       }
       const stepped = this.run(() => this.rt.core.trainRows(this.net, m, d.losses, d.corrects, b));
       losses[b] = this.f64[(d.losses >>> 3) + b];
@@ -270,6 +301,9 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
     if (!d) return;
     this.freeRegion(d.block);
     this.data = null;
+    this.sampleWeighted = false;
+    this.u32[(this.net >>> 2) + abi.NET_DATA_W] = 0;
+    this.u32[(this.net >>> 2) + abi.NET_SW] = 0;
     // The core points the batch input/targets at the set's rows for unshuffled batches and
     // points them back after each step; a trap mid-step (WORKER_FAILED) skips that, so they
     // are put back here, before the freed set's memory can be handed to anyone else.
