@@ -83,8 +83,8 @@ function now(): number {
 /** Epochs [first, first + done) trained by one engine call, and how it ended. */
 interface Run {
   done: number;
-  /** Samples seen in each of those epochs (an epoch stopped by onBatchEnd sees fewer). */
-  seen: number[];
+  /** Samples seen in each of those epochs (an epoch stopped by onBatchEnd sees fewer); a number when all saw it. */
+  seen: number[] | number;
   failedBatch?: number;
   failedLoss?: number;
   /** onBatchEnd returned false or the signal aborted inside the last epoch. */
@@ -208,8 +208,10 @@ export async function train(
   const perEpoch = !!(o.onBatchEnd || o.onEpochEnd || val || o.signal || stopper || !rates.constant);
   const inCore = !!engine.trainEpochs && engine.coversEpochs && !o.onBatchEnd;
 
-  const history: History = { loss: [], samplesPerSecond: [], learningRate: [], stopReason: 'completed' };
-  if (classification) history.accuracy = [];
+  // Full length up front when every epoch will run (no early stop possible), trimmed if not.
+  const sized = !perEpoch && o.epochs <= MAX_CHUNK ? o.epochs : 0;
+  const history: History = { loss: new Array(sized), samplesPerSecond: new Array(sized), learningRate: new Array(sized), stopReason: 'completed' };
+  if (classification) history.accuracy = new Array(sized);
   if (val) {
     history.valLoss = [];
     if (classification) history.valAccuracy = [];
@@ -292,21 +294,24 @@ export async function train(
       const want = Math.min(chunk, o.epochs - epoch, MAX_CHUNK);
       engine.readParams(snapshot);
       const t0 = now();
-      const run: Run = inCore
-        ? (() => {
-            const r = engine.trainEpochs!(random, batchSize, want, o.shuffle, epochLosses, epochCorrects);
-            return { ...r, seen: new Array<number>(r.done).fill(n) };
-          })()
-        : byBatches(epoch, want);
+      let run: Run;
+      if (inCore) {
+        const r = engine.trainEpochs!(random, batchSize, want, o.shuffle, epochLosses, epochCorrects);
+        run = { done: r.done, failedBatch: r.failedBatch, failedLoss: r.failedLoss, seen: n };
+      } else run = byBatches(epoch, want);
       const seconds = (now() - t0) / 1000;
       if (run.failedBatch !== undefined) diverged(engine, epoch + run.done, run.failedBatch, run.failedLoss!, snapshot);
-      const seenAll = run.seen.reduce((a, b) => a + b, 0);
+      const seen = run.seen;
+      const seenAll = typeof seen === 'number' ? seen * run.done : seen.reduce((a, b) => a + b, 0);
       const rate = seenAll / Math.max(seconds, 1e-9);
+      // Stored by index into arrays made at their final length where the epoch count is known
+      // (pushing cost ~30 ns per epoch, a sixth of a 256-epoch XOR fit).
+      const { loss, samplesPerSecond, learningRate, accuracy } = history;
       for (let e = 0; e < run.done; e++) {
-        history.loss.push(epochLosses[e]);
-        history.samplesPerSecond.push(rate);
-        history.learningRate.push(lr);
-        if (history.accuracy) history.accuracy.push(epochCorrects[e] / run.seen[e]);
+        loss[epoch + e] = epochLosses[e];
+        samplesPerSecond[epoch + e] = rate;
+        learningRate[epoch + e] = lr;
+        if (accuracy) accuracy[epoch + e] = epochCorrects[e] / (typeof seen === 'number' ? seen : seen[e]);
       }
       epoch += run.done;
       if (perEpoch) {
