@@ -1,5 +1,6 @@
 // f32x4 GEMM: one 4x8 register-tile microkernel (XNNPACK's 4x8 wasmsimd shape with
 // load32_splat broadcasts) plus the packing routines that feed it, and a scalar reference twin.
+// The epilogue, bias broadcast and 4x4 transpose of every tile here come from tiles.ts.
 //
 // C (M x N, row stride ldc) = alpha * A (M x K) * B (K x N) [+ bias (N)]
 //   A is read through strides: A(i, k) at a + 4 * (i * rsa + k * csa), so the same kernel
@@ -8,6 +9,8 @@
 // Rows come in 4-row tiles plus a 1-row kernel for the rest; columns past N are computed in
 // the zero padding and dropped at the store.
 // Summation order over k is fixed, so results do not depend on M or on the tile position.
+
+import { epilogue, epilogueScalar, withBias, biasSplat, biasVector, storeTransposed } from './tiles';
 
 // Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T); returns whether every
 // value of W is finite (the sparse products need that of B: see gemmSparse). Full 8-row panels
@@ -36,15 +39,7 @@ export function packTransposed(bp: usize, w: usize, N: i32, K: i32): bool {
             f32x4.add(f32x4.mul(v0, zero), f32x4.mul(v1, zero)),
             f32x4.add(f32x4.mul(v2, zero), f32x4.mul(v3, zero)),
           ));
-          const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
-          const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
-          const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
-          const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
-          const dst = panel + (<usize>k << 5) + (<usize>h << 4);
-          v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-          v128.store(dst, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 32);
-          v128.store(dst, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 64);
-          v128.store(dst, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 96);
+          storeTransposed(v0, v1, v2, v3, panel + (<usize>k << 5) + (<usize>h << 4), 32, 4);
         }
       }
     }
@@ -124,13 +119,12 @@ function gemm4x8(
   const astep = <usize>csa << 2;
   for (let j0 = 0; j0 < N; j0 += 8) {
     const panel = bp + (<usize>j0 * K << 2);
-    let vb0 = f32x4.splat(0);
-    let vb1 = f32x4.splat(0);
     const fullCols = N - j0 >= 8;
-    if (bias != 0 && fullCols) {
-      vb0 = v128.load(bias + (<usize>j0 << 2));
-      vb1 = v128.load(bias + (<usize>j0 << 2), 16);
-    }
+    // A partial panel adds its bias in scalar after the spill (its bias vector would read
+    // past the bias).
+    const hasBias = bias != 0 && fullCols;
+    const vb0 = hasBias ? biasVector(bias, j0) : f32x4.splat(0);
+    const vb1 = hasBias ? biasVector(bias, j0 + 4) : f32x4.splat(0);
     for (let i0 = 0; i0 < M; i0 += 4) {
       let a0 = a + ((<usize>i0 * rsa) << 2);
       let a1 = a + ((<usize>(i0 + 1) * rsa) << 2);
@@ -166,27 +160,14 @@ function gemm4x8(
         a2 += astep;
         a3 += astep;
       }
-      // Epilogue: scale, then bias (scaling comes first: alpha applies to the product only).
-      // No bias means no add at all, not + 0: that would turn a -0 (a tiny negative sum
-      // scaled by alpha) into +0, which the 1-row kernel and the reference do not.
-      vacc0x0123 = f32x4.mul(vacc0x0123, valpha);
-      vacc0x4567 = f32x4.mul(vacc0x4567, valpha);
-      vacc1x0123 = f32x4.mul(vacc1x0123, valpha);
-      vacc1x4567 = f32x4.mul(vacc1x4567, valpha);
-      vacc2x0123 = f32x4.mul(vacc2x0123, valpha);
-      vacc2x4567 = f32x4.mul(vacc2x4567, valpha);
-      vacc3x0123 = f32x4.mul(vacc3x0123, valpha);
-      vacc3x4567 = f32x4.mul(vacc3x4567, valpha);
-      if (bias != 0 && fullCols) {
-        vacc0x0123 = f32x4.add(vacc0x0123, vb0);
-        vacc0x4567 = f32x4.add(vacc0x4567, vb1);
-        vacc1x0123 = f32x4.add(vacc1x0123, vb0);
-        vacc1x4567 = f32x4.add(vacc1x4567, vb1);
-        vacc2x0123 = f32x4.add(vacc2x0123, vb0);
-        vacc2x4567 = f32x4.add(vacc2x4567, vb1);
-        vacc3x0123 = f32x4.add(vacc3x0123, vb0);
-        vacc3x4567 = f32x4.add(vacc3x4567, vb1);
-      }
+      vacc0x0123 = epilogue(vacc0x0123, valpha, vb0, hasBias);
+      vacc0x4567 = epilogue(vacc0x4567, valpha, vb1, hasBias);
+      vacc1x0123 = epilogue(vacc1x0123, valpha, vb0, hasBias);
+      vacc1x4567 = epilogue(vacc1x4567, valpha, vb1, hasBias);
+      vacc2x0123 = epilogue(vacc2x0123, valpha, vb0, hasBias);
+      vacc2x4567 = epilogue(vacc2x4567, valpha, vb1, hasBias);
+      vacc3x0123 = epilogue(vacc3x0123, valpha, vb0, hasBias);
+      vacc3x4567 = epilogue(vacc3x4567, valpha, vb1, hasBias);
       const c0 = c + ((<usize>i0 * ldc + j0) << 2);
       const rowBytes = <usize>ldc << 2;
       if (fullCols) {
@@ -213,9 +194,7 @@ function gemm4x8(
           const dst = c0 + <usize>r * rowBytes;
           const src = tile + (<usize>r << 5);
           for (let j = 0; j < cols; j++) {
-            let v = load<f32>(src + (<usize>j << 2));
-            if (bias != 0) v += load<f32>(bias + (<usize>(j0 + j) << 2));
-            store<f32>(dst + (<usize>j << 2), v);
+            store<f32>(dst + (<usize>j << 2), withBias(load<f32>(src + (<usize>j << 2)), bias, j0 + j));
           }
         }
       }
@@ -225,9 +204,9 @@ function gemm4x8(
 
 // One row of C (c: N floats) = alpha * a-row (K values, stride csa) * packed B + bias.
 // Two panels (16 columns) at a time with k unrolled by two: four accumulator chains, each
-// still summing its columns' k in order, as the 4x8 tiles do. (Measured on V8 x64, 1x128x784:
-// this shape 26 GFLOP/s; four panels without unrolling 17, four panels unrolled 29 but 15 at
-// K = 512, where four panel streams 16 KB apart collide in L1.)
+// still summing its columns' k in order, as the 4x8 tiles do. (Four panels at a time lose at
+// K = 512, where four panel streams 16 KB apart collide in L1: bench/RESULTS.md, "Figures
+// moved from the core's comments".)
 function gemmRow(N: i32, K: i32, ar: usize, csa: i32, bp: usize, cr: usize, bias: usize, alpha: f32, tile: usize): void {
   const astep = <usize>csa << 2;
   const panelBytes = <usize>K << 5;
@@ -289,23 +268,17 @@ function gemmRow(N: i32, K: i32, ar: usize, csa: i32, bp: usize, cr: usize, bias
 @inline
 function storePanel(lo: v128, hi: v128, cr: usize, j0: i32, N: i32, bias: usize, alpha: f32, tile: usize): void {
   const valpha = f32x4.splat(alpha);
-  let vlo = f32x4.mul(lo, valpha);
-  let vhi = f32x4.mul(hi, valpha);
   const dst = cr + (<usize>j0 << 2);
   if (N - j0 >= 8) {
-    if (bias != 0) {
-      vlo = f32x4.add(vlo, v128.load(bias + (<usize>j0 << 2)));
-      vhi = f32x4.add(vhi, v128.load(bias + (<usize>j0 << 2), 16));
-    }
-    v128.store(dst, vlo);
-    v128.store(dst, vhi, 16);
+    const hasBias = bias != 0;
+    v128.store(dst, epilogue(lo, valpha, biasVector(bias, j0), hasBias));
+    v128.store(dst, epilogue(hi, valpha, biasVector(bias, j0 + 4), hasBias), 16);
   } else {
-    v128.store(tile, vlo);
-    v128.store(tile, vhi, 16);
+    // Scaled here, biased column by column below.
+    v128.store(tile, f32x4.mul(lo, valpha));
+    v128.store(tile, f32x4.mul(hi, valpha), 16);
     for (let j = 0; j < N - j0; j++) {
-      let v = load<f32>(tile + (<usize>j << 2));
-      if (bias != 0) v += load<f32>(bias + (<usize>(j0 + j) << 2));
-      store<f32>(dst + (<usize>j << 2), v);
+      store<f32>(dst + (<usize>j << 2), withBias(load<f32>(tile + (<usize>j << 2)), bias, j0 + j));
     }
   }
 }
@@ -325,9 +298,7 @@ export function gemmReference(
         acc += load<f32>(a + ((<usize>i * rsa + <usize>k * csa) << 2)) *
           load<f32>(b + ((<usize>k * ldb + j) << 2));
       }
-      let v = acc * alpha;
-      if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
-      store<f32>(c + ((<usize>i * ldc + j) << 2), v);
+      store<f32>(c + ((<usize>i * ldc + j) << 2), epilogueScalar(acc, alpha, bias, j));
     }
   }
 }
@@ -392,31 +363,24 @@ export function gemmNarrow(
         b2 += bstep;
         b3 += bstep;
       }
-      // vaccJlo holds C(i0..i0+3, j0+J): scale, bias by column, then transpose to rows.
-      let bv0 = f32x4.splat(0);
-      let bv1 = f32x4.splat(0);
-      let bv2 = f32x4.splat(0);
-      let bv3 = f32x4.splat(0);
-      if (bias != 0) {
-        const pb = bias + (<usize>j0 << 2);
-        bv0 = v128.load32_splat(pb);
-        bv1 = v128.load32_splat(pb, 4);
-        bv2 = v128.load32_splat(pb, 8);
-        bv3 = v128.load32_splat(pb, 12);
-      }
-      const dst = c0 + (<usize>j0 << 2);
-      // Scale, then bias only if there is one (as gemm4x8: no + 0, which would lose a -0).
+      // vaccJlo holds C(i0..i0+3, j0+J): the epilogue with column j0+J's bias in every lane,
+      // then a 4x4 transpose to rows.
       const hasBias = bias != 0;
+      const bv0 = biasSplat(bias, j0);
+      const bv1 = biasSplat(bias, j0 + 1);
+      const bv2 = biasSplat(bias, j0 + 2);
+      const bv3 = biasSplat(bias, j0 + 3);
+      const dst = c0 + (<usize>j0 << 2);
       storeTransposed(
-        biased(f32x4.mul(vacc0lo, valpha), bv0, hasBias), biased(f32x4.mul(vacc1lo, valpha), bv1, hasBias),
-        biased(f32x4.mul(vacc2lo, valpha), bv2, hasBias), biased(f32x4.mul(vacc3lo, valpha), bv3, hasBias),
-        dst, rowBytes, rows, tile,
+        epilogue(vacc0lo, valpha, bv0, hasBias), epilogue(vacc1lo, valpha, bv1, hasBias),
+        epilogue(vacc2lo, valpha, bv2, hasBias), epilogue(vacc3lo, valpha, bv3, hasBias),
+        dst, rowBytes, rows,
       );
       if (rows > 4) {
         storeTransposed(
-          biased(f32x4.mul(vacc0hi, valpha), bv0, hasBias), biased(f32x4.mul(vacc1hi, valpha), bv1, hasBias),
-          biased(f32x4.mul(vacc2hi, valpha), bv2, hasBias), biased(f32x4.mul(vacc3hi, valpha), bv3, hasBias),
-          dst + 4 * rowBytes, rowBytes, rows - 4, tile,
+          epilogue(vacc0hi, valpha, bv0, hasBias), epilogue(vacc1hi, valpha, bv1, hasBias),
+          epilogue(vacc2hi, valpha, bv2, hasBias), epilogue(vacc3hi, valpha, bv3, hasBias),
+          dst + 4 * rowBytes, rowBytes, rows - 4,
         );
       }
     }
@@ -487,37 +451,13 @@ export function gemmNarrow(
       v128.store(tile, f32x4.mul(w1hi, valpha), 112);
       const rows = min(16, M - i0);
       for (let j = 0; j < cols; j++) {
-        const bj: f32 = bias != 0 ? load<f32>(bias + (<usize>(j0 + j) << 2)) : 0;
         const dst = c + <usize>i0 * rowBytes + (<usize>(j0 + j) << 2);
         for (let r = 0; r < rows; r++) {
-          let v = load<f32>(tile + (<usize>(j * 16 + r) << 2));
-          if (bias != 0) v += bj;
-          store<f32>(dst + <usize>r * rowBytes, v);
+          store<f32>(dst + <usize>r * rowBytes, withBias(load<f32>(tile + (<usize>(j * 16 + r) << 2)), bias, j0 + j));
         }
       }
     }
   }
-}
-
-// v + b when there is a bias, else v untouched.
-// @ts-ignore: decorator
-@inline
-function biased(v: v128, b: v128, hasBias: bool): v128 {
-  return hasBias ? f32x4.add(v, b) : v;
-}
-
-// Stores the 4x4 block whose columns are c0..c3 as rows (the first `rows` of them, up to 4).
-// @ts-ignore: decorator
-@inline
-function storeTransposed(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, rowBytes: usize, rows: i32, tile: usize): void {
-  const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
-  const t2 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
-  const t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
-  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  if (rows > 1) v128.store(dst + rowBytes, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-  if (rows > 2) v128.store(dst + 2 * rowBytes, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-  if (rows > 3) v128.store(dst + 3 * rowBytes, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
 // ---- sparse A: products that skip A's zeros -----------------------------------------------
@@ -544,7 +484,7 @@ function storeTransposed(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, row
 // nothing reads. So the list takes sparseListBytes(M, K, nonzeros).
 
 /** k values per chunk of a sparse list: 128 rows of a 24-column block of B are 12 KB packed,
- * 16 KB row-major (two cache lines a row). (256 measured no faster than no chunks at K = 512.) */
+ * 16 KB row-major (two cache lines a row), so a chunk's block stays in L1. */
 export const SPARSE_KC = 128;
 
 // @ts-ignore: decorator
@@ -735,9 +675,8 @@ export function sparseFill(list: usize, a: usize, M: i32, K: i32, transposed: bo
  * 4 and 1. Inside a column block the k chunks go in order and the rows inside
  * them, so that chunk of the block of B stays in L1 while every row reads it; a row's sum
  * waits in C between chunks (a float32 stored and reloaded exactly: the same bits).
- * (Eight accumulators spill on V8 x64: it issues all eight B loads of an entry before the
- * multiplies, and an accumulator kept on the stack makes a store-load chain that halved the
- * rate.)
+ * (Not eight accumulators: they spill on V8 x64, which issues all eight B loads of an entry
+ * before the multiplies, and an accumulator kept on the stack makes a store-load chain.)
  */
 export function gemmSparse(
   M: i32, N: i32,
@@ -754,8 +693,8 @@ export function gemmSparse(
   const pstep = <usize>pb;
   const rowBytes = <usize>ldc << 2;
   // Blocks of 24 columns, and 16 for what they leave of whole panels: N = 128 is 4 x 24 +
-  // 2 x 16, not 5 x 24 and eight columns for the one-accumulator tail, whose add chain makes
-  // it three times slower per flop.
+  // 2 x 16, not 5 x 24 and eight columns for the one-accumulator tail, whose single add
+  // chain is far slower per flop.
   let j0 = 0;
   const rest = N % 24;
   const wide = N - rest - (rest == 8 && N >= 32 ? 24 : 0);
@@ -782,9 +721,7 @@ export function gemmSparse(
       for (let e = entries + (<usize>load<u32>(bound) << 3), end = entries + (<usize>load<u32>(bound + rowWords - 4) << 3); e < end; e += 8) {
         acc += load<f32>(e, 4) * load<f32>(bj + <usize>load<u32>(e));
       }
-      let v = acc * alpha;
-      if (bias != 0) v += load<f32>(bias + (<usize>j0 << 2));
-      store<f32>(c + <usize>i * rowBytes + (<usize>j0 << 2), v);
+      store<f32>(c + <usize>i * rowBytes + (<usize>j0 << 2), epilogueScalar(acc, alpha, bias, j0));
     }
   }
 }
@@ -855,11 +792,10 @@ function sparseBlock(
   }
 }
 
-// alpha * acc, + the bias vector at pbias when there is a bias (never + 0: see gemm4x8).
+// The epilogue of four columns, their bias vector at pbias (tiles.ts).
 // @ts-ignore: decorator
 @inline
 function storeScaled(dst: usize, acc: v128, valpha: v128, bias: usize, pbias: usize): void {
-  let v = f32x4.mul(acc, valpha);
-  if (bias != 0) v = f32x4.add(v, v128.load(pbias));
-  v128.store(dst, v);
+  const hasBias = bias != 0;
+  v128.store(dst, epilogue(acc, valpha, hasBias ? v128.load(pbias) : f32x4.splat(0), hasBias));
 }

@@ -1,7 +1,7 @@
 // The exported ABI: thin functions taking pointers and sizes. Memory is imported and planned
 // by src/ (see src/abi.ts for the descriptor layout); nothing here allocates.
 
-export { forward, backprop, optimizerStep, trainBatches, trainRows, trainEpochs, evaluate, setSparsePath, sparsePathCalls } from './network';
+export { forward, backprop, update as optimizerStep, trainBatches, trainRows, trainEpochs, evaluate, setSparsePath, sparsePathCalls } from './network';
 export { nextU32, shuffle, fillSymmetric } from './random';
 export { gemm, gemmNarrow, gemmReference, gemmSparse, sparseRows, sparseStarts, packTransposed, packRows, packedSize } from './gemm';
 export { activationForward, activationBackward } from './activations';

@@ -15,7 +15,7 @@ import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelGemmSparse, parallelSparseRows, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle } from './random';
 import { field, ptr, layerField, layerPtr, layerInput } from './layout';
-import { isSmall, smallForward, smallBackprop } from './small';
+import { isSmall, beginLanes, lanesRows, outputDeltaLanes, lanesProduct, smallDots } from './small';
 import { firstNonFinite } from './checks';
 
 // Refreshes every layer's packed W^T after the parameters changed (an optimizer step or a
@@ -34,22 +34,122 @@ function ensurePacked(net: usize): void {
   store<i32>(net + (<usize>NET_PACKED << 2), 1);
 }
 
-// Whether a product with n output columns and m output rows goes through gemmNarrow: fewer
-// than 16 columns that do not fill 8-column panels, and at least one full 8-row panel.
-// (Forward: n = outputs, m = batch rows. dW: n = the layer's inputs, m = its outputs.)
+// ---- the step, stated once ------------------------------------------------------------------
+// forward: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l), layer by layer (forwardLayer);
+// outputDelta: the loss and delta^L = dC/dZ^L (losses.ts);
+// backwardLayer: dW_l = (1/m) Delta_l^T A_{l-1}, db_l = (1/m) Delta_l^T 1 and
+//   Delta_{l-1} = (Delta_l W_l) * g'(Z_{l-1}), from the last layer down;
+// update: the optimizer step (optimizers.ts).
+// Every product goes through product(), which alone chooses the kernel. A pass runs in one of
+// two layouts, chosen once by isSmall (small.ts): rows (every batch region row-major, m x
+// units) or lanes (a few rows through a small network: hidden layers' Z, A and Delta stored
+// transposed, units x mp, so the batch rows are the lanes of a f32x4). The functions below
+// say where each operand lives in either layout; product() picks the kernel from that.
+
+// How a product's operands are stored (product's `forms`): each row-major as itself, or with
+// the flag as its transpose. Row strides follow from the shapes, except that in lanes the
+// batch index of a stored matrix runs over mp = m rounded up to 4.
+const A_T = 1;
+const B_T = 2;
+const C_T = 4;
+
+// Which index of a product runs over the batch rows (product's `batch`): the rows of A and C
+// (forward, delta), or the inner index k, summed over (dW, db). In lanes it decides the kernel.
+const BATCH_ROWS = 0;
+const BATCH_INNER = 1;
+
+// What product() may assume of A's zeros (when to try the sparse kernels):
+/** A is dense: never look. */
+const ZEROS_NONE = 0;
+/** A ReLU layer's activations or deltas: about half of them zero. */
+const ZEROS_LIKELY = 1;
+/** The batch input (row-major): sparse if its first row is (one row costs far less than
+ * counting the whole batch). */
+const ZEROS_SAMPLE = 2;
+
+// Whether B is finite, which the sparse kernels need (gemm.ts, gemmSparse):
+const FINITE_NO = 0;
+const FINITE_YES = 1;
+/** B is row-major activations, which can overflow to infinity from finite weights and
+ * inputs: checked before the sparse kernels read it. */
+const FINITE_CHECK = 2;
+
+/**
+ * C (M x N) = alpha A (M x K) B (K x N) [+ bias (N)], and with `sums` also sums (M) = alpha A 1
+ * (the row sums of A: db comes with dW's product, which shares its A). Every product of the
+ * step comes here, and here alone the kernel is chosen:
+ * - lanes (the pass's layout): small.ts's lanesProduct when the batch rows are C's rows,
+ *   its dot kernels (smallDots) when they are the inner index;
+ * - narrow: gemmNarrow, for C with fewer than 16 columns that do not fill 8-column panels and
+ *   at least one full 8-row panel, when A in 8-row panels fits the packing scratch;
+ * - sparse: gemmSparse, skipping A's zeros, when A may be sparse enough (zeros), B is finite
+ *   and the list fits the packing scratch;
+ * - dense: the 4x8 gemm, over the network's threads.
+ * All give the same bits (each element summed over k in order from +0, then scaled, then
+ * biased), so the choice only changes the speed. bp: B already packed in 8-column panels (the
+ * forward's W^T), or 0 to pack it into the scratch when the kernel needs it.
+ * (Inline, so that each caller's constant arguments drop the branches it never takes: the
+ * inference build's forward carries no dW kernels.)
+ */
 // @ts-ignore: decorator
-@inline function narrow(n: i32, m: i32): bool {
-  return n < 16 && (n & 7) != 0 && m >= 8;
+@inline function product(
+  net: usize, lanes: bool, batch: i32, M: i32, N: i32, K: i32,
+  a: usize, b: usize, bp: usize, c: usize, forms: i32,
+  bias: usize, sums: usize, alpha: f32, zeros: i32, bFinite: i32,
+): void {
+  const aT = (forms & A_T) != 0;
+  const bT = (forms & B_T) != 0;
+  if (lanes) {
+    if (batch == BATCH_INNER) {
+      smallDots(net, M, N, K, a, b, c, sums, alpha);
+    } else {
+      // C^T (N x mp) = B^T A^T, A^T stored (K x mp), B^T read in place.
+      const mp = lanesRows(M);
+      const cT = (forms & C_T) != 0;
+      lanesProduct(N, K, b, bT ? K : 1, bT ? 1 : N, a, mp, c, cT ? mp : 1, cT ? 1 : N, M, bias, alpha);
+    }
+    return;
+  }
+  const pack = ptr(net, NET_PACK);
+  if (N < 16 && (N & 7) != 0 && M >= 8 && <i64>K * <i64>((M + 7) & ~7) * 4 <= <i64>field(net, NET_PACK_BYTES)) {
+    // Few columns (a classifier's 10 outputs, dW of a layer with few inputs): vectors down the
+    // rows of C, A packed in 8-row panels, B^T read in place.
+    if (aT) packRows(pack, a, K, M, M);
+    else packTransposed(pack, a, M, K);
+    gemmNarrow(M, N, K, b, bT ? K : 1, bT ? 1 : N, pack, c, N, bias, alpha, ptr(net, NET_TILE));
+  } else if (!(sparseEnabled && mayBeSparse(net, M, K, a, aT, zeros) && finiteB(b, K * N, bFinite) &&
+    sparseProduct(net, M, N, K, a, aT, bp != 0 ? bp : b, bp != 0 ? 32 : N << 2, bp != 0 ? K << 5 : 32, c, N, bias, alpha))) {
+    let packed = bp;
+    if (packed == 0) {
+      packed = pack;
+      parallelPackRows(net, pack, b, K, N, N);
+    }
+    parallelGemm(net, M, N, K, a, aT ? 1 : K, aT ? M : 1, packed, c, N, bias, alpha);
+  }
+  if (sums != 0) biasGradient(sums, a, K, M, alpha);
+}
+
+// Whether A may be sparse enough to try the sparse kernels (see `zeros`).
+// @ts-ignore: decorator
+@inline function mayBeSparse(net: usize, M: i32, K: i32, a: usize, aT: bool, zeros: i32): bool {
+  if (zeros == ZEROS_LIKELY) return true;
+  return zeros == ZEROS_SAMPLE && !aT && M >= 4 && countNonzero(a, K) * 256 <= K * sparseLimit(K);
+}
+
+// Whether the n values of B at b are finite (see `bFinite`).
+// @ts-ignore: decorator
+@inline function finiteB(b: usize, n: i32, bFinite: i32): bool {
+  return bFinite == FINITE_YES || (bFinite == FINITE_CHECK && firstNonFinite(b, n) < 0);
 }
 
 // ---- products that skip the zeros of A (gemm.ts's gemmSparse; the same bits as gemm) -------
 // ReLU layers zero about half of their activations (the next layer's forward A) and of their
 // deltas (A of their own dW and of the delta product into the layer below), and inputs such as
 // MNIST digits are mostly zeros. Listing A's nonzeros and skipping the rest beats the dense
-// tiles below a density that depends on K: measured on 2-core Zen (bench/RESULTS.md), with the
-// list's cost included, about 0.72 for dW over a batch (K = rows <= 170: a list of few entries
-// per row, B's block in L1) and 0.55 for K = 512 or 784 (a longer list to build and read,
-// B in chunks of 128 rows).
+// tiles below a density that depends on K (the break-even densities are measured in
+// bench/RESULTS.md, list cost included): higher for dW over a batch (K = rows <= 170: a list
+// of few entries per row, B's block in L1) than for K = 512 or 784 (a longer list to build and
+// read, B in chunks of 128 rows).
 
 /** Most nonzeros in A, in 1/256 of its size, for which the sparse product is used. */
 // @ts-ignore: decorator
@@ -72,14 +172,13 @@ export function sparsePathCalls(): i32 {
   return sparseCalls;
 }
 
-// C (M x N) = alpha A (M x K) B [+ bias] through gemmSparse when A is sparse enough and its
-// list fits the packing scratch; returns false, having done nothing, otherwise. A is
-// row-major (M x K), or with `transposed` stored as A^T (K x M). B's strides: see gemm.ts.
+// C (M x N) = alpha A (M x K) B [+ bias] through gemmSparse when A's list fits the packing
+// scratch; returns false, having done nothing, otherwise. A is row-major (M x K), or with
+// `transposed` stored as A^T (K x M). B's strides: see gemm.ts.
 function sparseProduct(
   net: usize, M: i32, N: i32, K: i32, a: usize, transposed: bool,
   b: usize, kb: i32, pb: i32, c: usize, ldc: i32, bias: usize, alpha: f32,
 ): bool {
-  if (!sparseEnabled) return false;
   const list = ptr(net, NET_PACK);
   const most = (<i64>M * <i64>K * sparseLimit(K)) >> 8;
   const maxBytes = <i32>min<i64>(<i64>field(net, NET_PACK_BYTES), <i64>sparseListBytes(M, K, 0) + 8 * most);
@@ -90,96 +189,108 @@ function sparseProduct(
   return true;
 }
 
-// Whether layer l's input may be sparse enough to try: a ReLU layer's activations, or batch
-// inputs whose first row is (one row costs far less than counting the whole batch).
-function sparseInput(net: usize, l: i32, m: i32, nin: i32): bool {
-  if (l > 0) return layerField(net, l - 1, LAYER_ACT) == ACT_RELU;
-  return m >= 4 && countNonzero(ptr(net, NET_X), nin) * 256 <= nin * sparseLimit(nin);
-}
+// ---- the named steps ----------------------------------------------------------------------
 
-// Forward pass of m rows held in the input region: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l).
-// A few rows through a small network take small.ts's path, with the same bits.
+/** Forward pass of the m rows in the input region (layers' Z and A). */
 export function forward(net: usize, m: i32): void {
-  if (isSmall(net, m)) {
-    smallForward(net, m);
-    return;
-  }
-  ensurePacked(net);
-  const L = field(net, NET_LAYERS);
-  const params = ptr(net, NET_PARAMS);
-  for (let l = 0; l < L; l++) {
-    const nin = layerField(net, l, LAYER_IN);
-    const nout = layerField(net, l, LAYER_OUT);
-    const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
-    const z = layerPtr(net, l, LAYER_Z);
-    if (narrow(nout, m)) {
-      // Few outputs (a classifier's 10): vectors down the rows, A packed, W read in place.
-      const pack = ptr(net, NET_PACK);
-      packTransposed(pack, layerInput(net, l), m, nin);
-      gemmNarrow(m, nout, nin, params + (<usize>layerField(net, l, LAYER_W) << 2), nin, 1, pack, z, nout, b, 1, ptr(net, NET_TILE));
-    } else if (!(sparseInput(net, l, m, nin) && layerField(net, l, LAYER_W_FINITE) != 0 &&
-      sparseProduct(net, m, nout, nin, layerInput(net, l), false, layerPtr(net, l, LAYER_WT), 32, nin << 5, z, nout, b, 1))) {
-      parallelGemm(net, m, nout, nin, layerInput(net, l), nin, 1, layerPtr(net, l, LAYER_WT), z, nout, b, 1);
-    }
-    activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), m, nout);
-  }
+  forwardPass(net, m, isSmall(net, m));
 }
 
-// Forward, loss and backward for the m rows in the input/target regions. Leaves the batch-
-// averaged gradients in the gradient block and returns the summed loss (not averaged).
-// Seeds: delta^L from the loss (losses.ts); delta^l = (delta^{l+1} W^{l+1}) * g'(z^l);
-// dC/dW_l = (1/m) Delta_l^T A_{l-1}; dC/db_l = (1/m) sum over rows of Delta_l.
-export function backprop(net: usize, m: i32): f64 {
-  if (isSmall(net, m)) return smallBackprop(net, m);
-  forward(net, m);
+function forwardPass(net: usize, m: i32, lanes: bool): void {
+  if (lanes) beginLanes(net, m);
+  else ensurePacked(net);
   const L = field(net, NET_LAYERS);
+  for (let l = 0; l < L; l++) forwardLayer(net, l, m, lanes);
+}
+
+// Activations feeding layer l in the pass's layout: the batch input (in lanes, its transposed
+// copy) for l = 0, else layer l-1's A.
+// @ts-ignore: decorator
+@inline function inputOf(net: usize, l: i32, lanes: bool): usize {
+  return l == 0 && lanes ? ptr(net, NET_PACK) : layerInput(net, l);
+}
+
+// A ReLU layer's activations and deltas are zero wherever z <= 0.
+// @ts-ignore: decorator
+@inline function zerosOf(net: usize, l: i32): i32 {
+  return layerField(net, l, LAYER_ACT) == ACT_RELU ? ZEROS_LIKELY : ZEROS_NONE;
+}
+
+// Layer l's weights are finite (noted as they are packed: ensurePacked).
+// @ts-ignore: decorator
+@inline function weightsFinite(net: usize, l: i32): i32 {
+  return layerField(net, l, LAYER_W_FINITE) != 0 ? FINITE_YES : FINITE_NO;
+}
+
+// Z_l (m x out) = A_{l-1} (m x in) W_l^T (in x out) + b_l, then A_l = g(Z_l). In lanes a hidden
+// layer stores Z^T and A^T (out x mp); the output layer's stay rows, for the loss and predict.
+function forwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+  const nin = layerField(net, l, LAYER_IN);
+  const nout = layerField(net, l, LAYER_OUT);
   const params = ptr(net, NET_PARAMS);
-  const grads = ptr(net, NET_GRADS);
-  const pack = ptr(net, NET_PACK);
-  const last = L - 1;
-  const loss = outputLossAndDelta(
+  const z = layerPtr(net, l, LAYER_Z);
+  const zT = lanes && l < field(net, NET_LAYERS) - 1;
+  product(
+    net, lanes, BATCH_ROWS, m, nout, nin,
+    inputOf(net, l, lanes), params + (<usize>layerField(net, l, LAYER_W) << 2), lanes ? 0 : layerPtr(net, l, LAYER_WT), z,
+    (lanes ? A_T : 0) | B_T | (zT ? C_T : 0),
+    params + (<usize>layerField(net, l, LAYER_B) << 2), 0, 1,
+    l > 0 ? zerosOf(net, l - 1) : ZEROS_SAMPLE, weightsFinite(net, l),
+  );
+  activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), zT ? lanesRows(m) : m, nout);
+}
+
+// The loss of the m rows (summed, not averaged) and delta^L = dC/dZ^L (m x out, rows) in the
+// output layer's Delta region (losses.ts: fused with the output activation where exact).
+function outputDelta(net: usize, m: i32): f64 {
+  const last = field(net, NET_LAYERS) - 1;
+  return outputLossAndDelta(
     field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
     layerPtr(net, last, LAYER_Z), layerPtr(net, last, LAYER_A), ptr(net, NET_Y),
     layerPtr(net, last, LAYER_DELTA), m, layerField(net, last, LAYER_OUT),
   );
-  const invm: f32 = <f32>1 / <f32>m;
-  for (let l = last; l >= 0; l--) {
-    const nin = layerField(net, l, LAYER_IN);
-    const nout = layerField(net, l, LAYER_OUT);
-    // A ReLU layer's Delta is zero wherever z <= 0.
-    const relu = layerField(net, l, LAYER_ACT) == ACT_RELU;
-    const delta = layerPtr(net, l, LAYER_DELTA);
-    const ain = layerInput(net, l);
-    // dW (nout x nin) = (1/m) Delta^T (nout x m) * A_{l-1} (m x nin)
-    const gw = grads + (<usize>layerField(net, l, LAYER_W) << 2);
-    if (narrow(nin, nout)) {
-      // Few inputs (tabular data, XOR): C^T tiles. The 8-row panels of Delta^T are Delta's
-      // 8-column panels, i.e. packRows(Delta); A_{l-1} is read in place as B^T.
-      packRows(pack, delta, m, nout, nout);
-      gemmNarrow(nout, nin, m, ain, 1, nin, pack, gw, nin, 0, invm, ptr(net, NET_TILE));
-    } else if (!(relu && (l == 0 || firstNonFinite(ain, m * nin) < 0) &&
-      sparseProduct(net, nout, nin, m, delta, true, ain, nin << 2, 32, gw, nin, 0, invm))) {
-      // (The sparse product reads A_{l-1} in place as B: the batch inputs, tested finite, or a
-      // layer's activations, which can overflow to infinity from finite weights and inputs.)
-      parallelPackRows(net, pack, ain, m, nin, nin);
-      parallelGemm(net, nout, nin, m, delta, 1, nout, pack, gw, nin, 0, invm);
-    }
-    biasGradient(grads + (<usize>layerField(net, l, LAYER_B) << 2), delta, m, nout, invm);
-    if (l > 0) {
-      // delta_{l-1} (m x nin) = Delta_l (m x nout) * W_l (nout x nin), then * g'(z_{l-1})
-      const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-      const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-      if (!(relu && layerField(net, l, LAYER_W_FINITE) != 0 &&
-        sparseProduct(net, m, nin, nout, delta, false, w, nin << 2, 32, dprev, nin, 0, 1))) {
-        parallelPackRows(net, pack, w, nout, nin, nin);
-        parallelGemm(net, m, nin, nout, delta, nout, 1, pack, dprev, nin, 0, 1);
-      }
-      activationBackward(
-        layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
-        layerPtr(net, l - 1, LAYER_A), dprev, m, nin,
-      );
-    }
-  }
+}
+
+// Layer l's backward pass, from Delta_l = dC/dZ_l (m x out) in its Delta region (in lanes
+// stored transposed, out x mp):
+//   dW_l (out x in) = (1/m) Delta_l^T (out x m) A_{l-1} (m x in),  db_l = (1/m) Delta_l^T 1,
+//   Delta_{l-1} (m x in) = (Delta_l (m x out) W_l (out x in)) * g'(Z_{l-1})   (l > 0).
+function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+  const nin = layerField(net, l, LAYER_IN);
+  const nout = layerField(net, l, LAYER_OUT);
+  const grads = ptr(net, NET_GRADS);
+  const delta = lanes && l == field(net, NET_LAYERS) - 1 ? outputDeltaLanes(net, m) : layerPtr(net, l, LAYER_DELTA);
+  const zeros = zerosOf(net, l);
+  // A = Delta_l^T: stored as Delta_l (m x out) in rows, as itself in lanes. B = A_{l-1},
+  // read in place: the batch input (tested finite by TS) or a layer's activations.
+  product(
+    net, lanes, BATCH_INNER, nout, nin, m,
+    delta, inputOf(net, l, lanes), 0, grads + (<usize>layerField(net, l, LAYER_W) << 2),
+    lanes ? B_T : A_T,
+    0, grads + (<usize>layerField(net, l, LAYER_B) << 2), <f32>1 / <f32>m,
+    zeros, l == 0 ? FINITE_YES : FINITE_CHECK,
+  );
+  if (l == 0) return;
+  const dprev = layerPtr(net, l - 1, LAYER_DELTA);
+  product(
+    net, lanes, BATCH_ROWS, m, nin, nout,
+    delta, ptr(net, NET_PARAMS) + (<usize>layerField(net, l, LAYER_W) << 2), 0, dprev,
+    lanes ? A_T | C_T : 0,
+    0, 0, 1, zeros, weightsFinite(net, l),
+  );
+  activationBackward(
+    layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
+    layerPtr(net, l - 1, LAYER_A), dprev, lanes ? lanesRows(m) : m, nin,
+  );
+}
+
+// Forward, loss and backward for the m rows in the input/target regions. Leaves the batch-
+// averaged gradients in the gradient block and returns the summed loss (not averaged).
+export function backprop(net: usize, m: i32): f64 {
+  const lanes = isSmall(net, m);
+  forwardPass(net, m, lanes);
+  const loss = outputDelta(net, m);
+  for (let l = field(net, NET_LAYERS) - 1; l >= 0; l--) backwardLayer(net, l, m, lanes);
   return loss;
 }
 
@@ -207,7 +318,7 @@ function biasGradient(db: usize, d: usize, m: i32, n: i32, scale: f32): void {
 
 // One optimizer step over the whole parameter block, from the gradient block (the step count
 // advances once here; the ranges, possibly on several threads, read it from the descriptor).
-export function optimizerStep(net: usize): void {
+export function update(net: usize): void {
   store<i32>(net + (<usize>NET_PACKED << 2), 0);
   if (field(net, NET_OPT) == OPT_ADAM) store<i32>(net + (<usize>NET_STEP << 2), field(net, NET_STEP) + 1);
   parallelUpdate(net, field(net, NET_PARAM_COUNT));
@@ -293,7 +404,7 @@ export function trainRows(net: usize, m: i32, losses: usize, corrects: usize, b:
     correctCount(field(net, NET_LOSS), layerPtr(net, last, LAYER_A), ptr(net, NET_Y), m, layerField(net, last, LAYER_OUT)),
   );
   if (!isFinite(loss)) return false;
-  optimizerStep(net);
+  update(net);
   return true;
 }
 
@@ -342,11 +453,8 @@ export function evaluate(net: usize, m: i32): void {
   const nout = layerField(net, last, LAYER_OUT);
   const a = layerPtr(net, last, LAYER_A);
   const y = ptr(net, NET_Y);
-  // The delta region is scratch here: outputLossAndDelta writes it, nothing reads it.
-  const loss = outputLossAndDelta(
-    field(net, NET_LOSS), layerField(net, last, LAYER_ACT), layerPtr(net, last, LAYER_Z), a, y,
-    layerPtr(net, last, LAYER_DELTA), m, nout,
-  );
+  // The delta region is scratch here: outputDelta writes it, nothing reads it.
+  const loss = outputDelta(net, m);
   const result = net + (<usize>NET_RESULT << 2);
   store<f64>(result, loss);
   store<f64>(result, correctCount(field(net, NET_LOSS), a, y, m, nout), 8);

@@ -5,7 +5,8 @@
 // layers keep Z, A and Delta transposed, (units x mp) with mp = m rounded up to 4 (every
 // activation region has room for 256 rows or more), so a unit's values for four rows are one
 // f32x4 and W is read in place, never packed. With one row, more rows or wider layers the
-// gemm.ts kernels win (measured: bench/RESULTS.md), so the choice is made per call.
+// gemm.ts kernels win (bench/RESULTS.md), so network.ts chooses the layout once per pass
+// (isSmall) and its product() sends every product of a pass in lanes to smallProduct here.
 //
 // Same bits as gemm.ts: every element is summed from +0 over its inner index in ascending
 // order, then multiplied by alpha, then the bias is added if there is one (never + 0), as in
@@ -17,12 +18,10 @@
 // a result.
 
 import {
-  NET_LAYERS, NET_LOSS, NET_PARAMS, NET_GRADS, NET_X, NET_Y, NET_PACK, NET_INPUT,
-  LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA,
+  NET_LAYERS, NET_X, NET_PACK, NET_PACK_BYTES, NET_INPUT, LAYER_IN, LAYER_OUT, LAYER_Z, LAYER_DELTA,
 } from '../src/abi';
 import { field, ptr, layerField, layerPtr } from './layout';
-import { activationForward, activationBackward } from './activations';
-import { outputLossAndDelta } from './losses';
+import { epilogue, biasSplat, transposedRow } from './tiles';
 
 /** Widest layer (inputs or units) that takes this path. */
 export const SMALL_WIDTH = 16;
@@ -83,17 +82,10 @@ export function lanesProduct(
   let j = 0;
   for (; j < N4; j += 4) {
     const c0 = coef + <usize>j * crow;
-    let b0 = f32x4.splat(0);
-    let b1 = b0;
-    let b2 = b0;
-    let b3 = b0;
-    if (bias != 0) {
-      const pb = bias + (<usize>j << 2);
-      b0 = v128.load32_splat(pb);
-      b1 = v128.load32_splat(pb, 4);
-      b2 = v128.load32_splat(pb, 8);
-      b3 = v128.load32_splat(pb, 12);
-    }
+    const b0 = biasSplat(bias, j);
+    const b1 = biasSplat(bias, j + 1);
+    const b2 = biasSplat(bias, j + 2);
+    const b3 = biasSplat(bias, j + 3);
     for (let c = 0; c < mp; c += 4) {
       let pc = c0;
       let ps = src + (<usize>c << 2);
@@ -111,15 +103,15 @@ export function lanesProduct(
         ps += sstep;
       }
       const hasBias = bias != 0;
-      storeRows(dst, j, c, dsj, dsi, m, biased(f32x4.mul(acc0, valpha), b0, hasBias));
-      storeRows(dst, j + 1, c, dsj, dsi, m, biased(f32x4.mul(acc1, valpha), b1, hasBias));
-      storeRows(dst, j + 2, c, dsj, dsi, m, biased(f32x4.mul(acc2, valpha), b2, hasBias));
-      storeRows(dst, j + 3, c, dsj, dsi, m, biased(f32x4.mul(acc3, valpha), b3, hasBias));
+      storeRows(dst, j, c, dsj, dsi, m, epilogue(acc0, valpha, b0, hasBias));
+      storeRows(dst, j + 1, c, dsj, dsi, m, epilogue(acc1, valpha, b1, hasBias));
+      storeRows(dst, j + 2, c, dsj, dsi, m, epilogue(acc2, valpha, b2, hasBias));
+      storeRows(dst, j + 3, c, dsj, dsi, m, epilogue(acc3, valpha, b3, hasBias));
     }
   }
   for (; j < N; j++) {
     const c0 = coef + <usize>j * crow;
-    const b0 = bias != 0 ? v128.load32_splat(bias + (<usize>j << 2)) : f32x4.splat(0);
+    const b0 = biasSplat(bias, j);
     for (let c = 0; c < mp; c += 4) {
       let pc = c0;
       let ps = src + (<usize>c << 2);
@@ -129,17 +121,9 @@ export function lanesProduct(
         pc += cstep;
         ps += sstep;
       }
-      storeRows(dst, j, c, dsj, dsi, m, biased(f32x4.mul(acc, valpha), b0, bias != 0));
+      storeRows(dst, j, c, dsj, dsi, m, epilogue(acc, valpha, b0, bias != 0));
     }
   }
-}
-
-// v + b when there is a bias, else v untouched (gemm.ts's epilogue: no + 0, which would turn
-// a -0 from a tiny negative sum times alpha into +0).
-// @ts-ignore: decorator
-@inline
-function biased(v: v128, b: v128, hasBias: bool): v128 {
-  return hasBias ? f32x4.add(v, b) : v;
 }
 
 // Lanes c..c+3 of output row j: one store when they are contiguous, else the rows below m.
@@ -160,20 +144,19 @@ function storeRows(dst: usize, j: i32, c: i32, dsj: i32, dsi: i32, m: i32, v: v1
 }
 
 // Row sums of a 4 x 4 block, four at once: lane t of the result is s[t] + p_t[0] + p_t[1] +
-// ... (the first `rows` lanes of p_t, added in that order). A 4x4 transpose (eight shuffles)
-// turns the lanes of each p_t into one lane of four vectors, so the adds are f32x4 and keep
-// the row order.
+// ... (the first `rows` lanes of p_t, added in that order). The 4x4 transpose turns the lanes
+// of each p_t into one lane of four vectors, so the adds are f32x4 and keep the row order.
 // @ts-ignore: decorator
 @inline
 function addTransposed(s: v128, p0: v128, p1: v128, p2: v128, p3: v128, rows: i32): v128 {
-  const t0 = i32x4.shuffle(p0, p1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(p0, p1, 2, 6, 3, 7);
-  const t2 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
-  const t3 = i32x4.shuffle(p2, p3, 2, 6, 3, 7);
-  s = f32x4.add(s, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  if (rows > 1) s = f32x4.add(s, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-  if (rows > 2) s = f32x4.add(s, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-  if (rows > 3) s = f32x4.add(s, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+  const r0 = transposedRow(p0, p1, p2, p3, 0);
+  const r1 = transposedRow(p0, p1, p2, p3, 1);
+  const r2 = transposedRow(p0, p1, p2, p3, 2);
+  const r3 = transposedRow(p0, p1, p2, p3, 3);
+  s = f32x4.add(s, r0);
+  if (rows > 1) s = f32x4.add(s, r1);
+  if (rows > 2) s = f32x4.add(s, r2);
+  if (rows > 3) s = f32x4.add(s, r3);
   return s;
 }
 
@@ -320,20 +303,20 @@ export function unitDots(N: i32, K: i32, d: usize, a: usize, mp: i32, m: i32, ou
       const p1 = v128.load(d1 + off);
       const p2 = v128.load(d2 + off);
       const p3 = v128.load(d3 + off);
-      const t0 = i32x4.shuffle(p0, p1, 0, 4, 1, 5);
-      const t1 = i32x4.shuffle(p0, p1, 2, 6, 3, 7);
-      const t2 = i32x4.shuffle(p2, p3, 0, 4, 1, 5);
-      const t3 = i32x4.shuffle(p2, p3, 2, 6, 3, 7);
+      const r0 = transposedRow(p0, p1, p2, p3, 0);
+      const r1 = transposedRow(p0, p1, p2, p3, 1);
+      const r2 = transposedRow(p0, p1, p2, p3, 2);
+      const r3 = transposedRow(p0, p1, p2, p3, 3);
       const rows = m - c;
       // Rows c .. c + 3 of the block, each D(j .. j + 3, i), added in row order.
-      let r = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+      let r = r0;
       let ai = off;
       sb = f32x4.add(sb, r);
       s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
       if (K > 1) s1 = f32x4.add(s1, f32x4.mul(r, v128.load32_splat(a1 + ai)));
       if (K > 2) s2 = f32x4.add(s2, f32x4.mul(r, v128.load32_splat(a2 + ai)));
       if (rows > 1) {
-        r = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+        r = r1;
         ai = off + 4;
         sb = f32x4.add(sb, r);
         s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
@@ -341,7 +324,7 @@ export function unitDots(N: i32, K: i32, d: usize, a: usize, mp: i32, m: i32, ou
         if (K > 2) s2 = f32x4.add(s2, f32x4.mul(r, v128.load32_splat(a2 + ai)));
       }
       if (rows > 2) {
-        r = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+        r = r2;
         ai = off + 8;
         sb = f32x4.add(sb, r);
         s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
@@ -349,7 +332,7 @@ export function unitDots(N: i32, K: i32, d: usize, a: usize, mp: i32, m: i32, ou
         if (K > 2) s2 = f32x4.add(s2, f32x4.mul(r, v128.load32_splat(a2 + ai)));
       }
       if (rows > 3) {
-        r = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+        r = r3;
         ai = off + 12;
         sb = f32x4.add(sb, r);
         s0 = f32x4.add(s0, f32x4.mul(r, v128.load32_splat(a + ai)));
@@ -400,97 +383,61 @@ function lanesSums(N: i32, d: usize, mp: i32, m: i32, db: usize, alpha: f32): vo
   }
 }
 
-// Forward pass of m rows: hidden layers transposed, the output layer row-major (m x units) in
-// its Z and A regions, as the gemm path leaves it for predict, evaluate and the loss. The
-// transposed input sits in the packing scratch, which TS sizes for pad8(rows) x inputs.
-export function smallForward(net: usize, m: i32): void {
-  steps++;
-  const mp = (m + 3) & ~3;
-  const L = field(net, NET_LAYERS);
-  const params = ptr(net, NET_PARAMS);
-  let src = ptr(net, NET_PACK);
-  transposeInput(src, ptr(net, NET_X), m, field(net, NET_INPUT), mp);
-  for (let l = 0; l < L; l++) {
-    const nin = layerField(net, l, LAYER_IN);
-    const nout = layerField(net, l, LAYER_OUT);
-    const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-    const b = params + (<usize>layerField(net, l, LAYER_B) << 2);
-    const z = layerPtr(net, l, LAYER_Z);
-    const a = layerPtr(net, l, LAYER_A);
-    const act = layerField(net, l, LAYER_ACT);
-    if (l < L - 1) {
-      lanesProduct(nout, nin, w, nin, 1, src, mp, z, mp, 1, m, b, 1);
-      activationForward(act, z, a, 1, nout * mp);
-    } else {
-      // Z (m x nout): element (j, i) at i * nout + j; one output unit stores whole vectors.
-      lanesProduct(nout, nin, w, nin, 1, src, mp, z, 1, nout, m, b, 1);
-      activationForward(act, z, a, m, nout);
-    }
-    src = a;
-  }
+// ---- a pass in lanes: where its operands live, and its products --------------------------
+
+/** Rows of a batch of m in lanes: m rounded up to 4. */
+// @ts-ignore: decorator
+@inline export function lanesRows(m: i32): i32 {
+  return (m + 3) & ~3;
 }
 
-// Forward, loss and backward for m rows (the gemm path's backprop, rows in lanes). Leaves the
-// batch-averaged gradients in the gradient block and returns the summed loss.
-export function smallBackprop(net: usize, m: i32): f64 {
-  smallForward(net, m);
-  const mp = (m + 3) & ~3;
-  const L = field(net, NET_LAYERS);
-  const last = L - 1;
-  const params = ptr(net, NET_PARAMS);
-  const grads = ptr(net, NET_GRADS);
-  const nout = layerField(net, last, LAYER_OUT);
-  const dL = layerPtr(net, last, LAYER_DELTA);
-  const loss = outputLossAndDelta(
-    field(net, NET_LOSS), layerField(net, last, LAYER_ACT), layerPtr(net, last, LAYER_Z),
-    layerPtr(net, last, LAYER_A), ptr(net, NET_Y), dL, m, nout,
-  );
-  // The output deltas transposed (nout x mp). One unit: they already are. Otherwise into the
-  // output layer's Z region, which nothing reads after the loss.
-  let delta = dL;
-  if (nout > 1) {
-    delta = layerPtr(net, last, LAYER_Z);
-    transposeInput(delta, dL, m, nout, mp);
-  }
-  const invm: f32 = <f32>1 / <f32>m;
-  let scratchTaken = false; // whether rows of a hidden layer replaced the transposed input
-  for (let l = last; l >= 0; l--) {
-    const nin = layerField(net, l, LAYER_IN);
-    const units = layerField(net, l, LAYER_OUT);
-    const gw = grads + (<usize>layerField(net, l, LAYER_W) << 2);
-    const gb = grads + (<usize>layerField(net, l, LAYER_B) << 2);
-    if (nin >= 4 && units >= 4) {
-      // A_{l-1} by rows: the input itself, or a hidden layer's A transposed back into the
-      // packing scratch (the transposed input there is not needed after the forward pass).
-      // Cheaper than lanesDots's transposes once four units share each load.
-      let rows = ptr(net, NET_X);
-      if (l > 0) {
-        rows = ptr(net, NET_PACK);
-        untranspose(rows, layerPtr(net, l - 1, LAYER_A), m, nin, mp);
-        scratchTaken = true;
-      }
-      outerDots(units, nin, delta, mp, rows, m, gw, invm);
-    } else {
-      let lanes = ptr(net, NET_PACK);
-      if (l > 0) lanes = layerPtr(net, l - 1, LAYER_A);
-      // The transposed input again if a later layer's rows took the scratch.
-      else if (scratchTaken) transposeInput(lanes, ptr(net, NET_X), m, nin, mp);
-      if (nin < 4) {
-        unitDots(units, nin, delta, lanes, mp, m, gw, gb, invm);
-      } else {
-        lanesDots(units, nin, delta, lanes, mp, m, gw, invm);
-        lanesSums(units, delta, mp, m, gb, invm);
-      }
+/** Starts a pass of m rows in lanes: the input rows transposed to (inputs x mp) at the start of
+ * the packing scratch (TS sizes it for pad8(rows) x inputs), where they stay for the pass. */
+export function beginLanes(net: usize, m: i32): void {
+  steps++;
+  transposeInput(ptr(net, NET_PACK), ptr(net, NET_X), m, field(net, NET_INPUT), lanesRows(m));
+}
+
+/** The output layer's Delta (m x units, rows, as the loss writes it) in lanes: one unit
+ * already is; otherwise transposed into the output layer's Z region, which nothing reads
+ * after the loss. Returns where it is. */
+export function outputDeltaLanes(net: usize, m: i32): usize {
+  const last = field(net, NET_LAYERS) - 1;
+  const units = layerField(net, last, LAYER_OUT);
+  const delta = layerPtr(net, last, LAYER_DELTA);
+  if (units == 1) return delta;
+  const z = layerPtr(net, last, LAYER_Z);
+  transposeInput(z, delta, m, units, lanesRows(m));
+  return z;
+}
+
+/**
+ * network.ts's product() in lanes when the batch rows are the inner index (dW and db):
+ * C (M x N) = alpha A B and sums (M) = alpha A 1, summed over the K = m rows. A stored (M x mp)
+ * as itself (Delta^T); B^T (N x mp), the layer's input in lanes (for the first layer, the
+ * input's transposed copy at the scratch's start). Four rows of A (units) and four columns of
+ * B (inputs) or more: B by rows and outerDots, cheaper than lanesDots's transposes once four
+ * units share each load; fewer than four inputs: unitDots, with the sums fused; else lanesDots.
+ */
+export function smallDots(net: usize, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, sums: usize, alpha: f32): void {
+  const mp = lanesRows(K);
+  if (M >= 4 && N >= 4) {
+    // B by rows: the batch input's own rows, or a hidden layer's A transposed back into the
+    // scratch after the input's transposed copy (there is room: TS sizes the scratch for
+    // pad8(rows) x inputs of every layer, at least twice what the two take).
+    const input = ptr(net, NET_PACK);
+    let rows = ptr(net, NET_X);
+    if (b != input) {
+      rows = input + ((<usize>field(net, NET_INPUT) * mp) << 2);
+      assert(<i64>(field(net, NET_INPUT) * mp + K * N) * 4 <= <i64>field(net, NET_PACK_BYTES));
+      untranspose(rows, b, K, N, mp);
     }
-    if (nin >= 4 && units >= 4) lanesSums(units, delta, mp, m, gb, invm);
-    if (l > 0) {
-      // Delta_{l-1}^T (nin x mp) = W_l^T Delta_l^T, then * g'(z_{l-1}).
-      const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-      const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-      lanesProduct(nin, units, w, 1, nin, delta, mp, dprev, mp, 1, m, 0, 1);
-      activationBackward(layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z), layerPtr(net, l - 1, LAYER_A), dprev, 1, nin * mp);
-      delta = dprev;
-    }
+    outerDots(M, N, a, mp, rows, K, c, alpha);
+    lanesSums(M, a, mp, K, sums, alpha);
+  } else if (N < 4) {
+    unitDots(M, N, a, b, mp, K, c, sums, alpha);
+  } else {
+    lanesDots(M, N, a, b, mp, K, c, alpha);
+    lanesSums(M, a, mp, K, sums, alpha);
   }
-  return loss;
 }
