@@ -103,7 +103,8 @@ function vtanhWith(
   const x = f32x4.pmax(f32x4.pmin(z, hi), lo);
   // Estrin's scheme in y = x^2: pairs, then the powers y^2 and y^4. The numerator is 5
   // dependent operations deep where Horner's form would be 11, and a loop of tanh is bound by
-  // that latency more than by its operation count (64 values: ~95 -> ~80 ns, same count).
+  // that latency more than by its operation count (bench/RESULTS.md, "Figures moved from the
+  // core's comments").
   const y = f32x4.mul(x, x);
   const y2 = f32x4.mul(y, y);
   const y4 = f32x4.mul(y2, y2);

@@ -1,7 +1,7 @@
 // Input validation inside the core: the index of the first value that is NaN or +/-Infinity
 // (exponent bits all ones) among n floats at p, or -1. Four lanes per step; the scalar scan
-// only runs to locate a bad value. (A JS loop over a batch of 256 MNIST rows spent ~140 us on
-// this, 8% of the prediction; here it is a few microseconds.)
+// only runs to locate a bad value. (Here rather than in JS, where the same scan cost a
+// noticeable part of a prediction: bench/RESULTS.md, "Figures moved from the core's comments".)
 export function firstNonFinite(p: usize, n: i32): i32 {
   const mask = i32x4.splat(0x7f800000);
   let i = 0;

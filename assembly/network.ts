@@ -18,22 +18,6 @@ import { field, ptr, layerField, layerPtr, layerInput } from './layout';
 import { isSmall, beginLanes, lanesRows, outputDeltaLanes, lanesProduct, smallDots } from './small';
 import { firstNonFinite } from './checks';
 
-// Refreshes every layer's packed W^T after the parameters changed (an optimizer step or a
-// write from TS clears NET_PACKED), so inference on unchanged weights never repacks, and
-// notes whether the layer's weights are all finite (an update can overflow them; the sparse
-// products need a finite B).
-function ensurePacked(net: usize): void {
-  if (field(net, NET_PACKED) != 0) return;
-  const L = field(net, NET_LAYERS);
-  const params = ptr(net, NET_PARAMS);
-  for (let l = 0; l < L; l++) {
-    const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
-    const finite = parallelPackTransposed(net, layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
-    store<i32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + LAYER_W_FINITE) << 2), finite ? 1 : 0);
-  }
-  store<i32>(net + (<usize>NET_PACKED << 2), 1);
-}
-
 // ---- the step, stated once ------------------------------------------------------------------
 // forward: Z_l = A_{l-1} W_l^T + b_l, A_l = g(Z_l), layer by layer (forwardLayer);
 // outputDelta: the loss and delta^L = dC/dZ^L (losses.ts);
@@ -45,6 +29,119 @@ function ensurePacked(net: usize): void {
 // units) or lanes (a few rows through a small network: hidden layers' Z, A and Delta stored
 // transposed, units x mp, so the batch rows are the lanes of a f32x4). The functions below
 // say where each operand lives in either layout; product() picks the kernel from that.
+
+/** Forward pass of the m rows in the input region (layers' Z and A). */
+export function forward(net: usize, m: i32): void {
+  forwardPass(net, m, isSmall(net, m));
+}
+
+function forwardPass(net: usize, m: i32, lanes: bool): void {
+  if (lanes) beginLanes(net, m);
+  else ensurePacked(net);
+  const L = field(net, NET_LAYERS);
+  for (let l = 0; l < L; l++) forwardLayer(net, l, m, lanes);
+}
+
+// Activations feeding layer l in the pass's layout: the batch input (in lanes, its transposed
+// copy) for l = 0, else layer l-1's A.
+// @ts-ignore: decorator
+@inline function inputOf(net: usize, l: i32, lanes: bool): usize {
+  return l == 0 && lanes ? ptr(net, NET_PACK) : layerInput(net, l);
+}
+
+// A ReLU layer's activations and deltas are zero wherever z <= 0.
+// @ts-ignore: decorator
+@inline function zerosOf(net: usize, l: i32): i32 {
+  return layerField(net, l, LAYER_ACT) == ACT_RELU ? ZEROS_LIKELY : ZEROS_NONE;
+}
+
+// Layer l's weights are finite (noted as they are packed: ensurePacked).
+// @ts-ignore: decorator
+@inline function weightsFinite(net: usize, l: i32): i32 {
+  return layerField(net, l, LAYER_W_FINITE) != 0 ? FINITE_YES : FINITE_NO;
+}
+
+// Z_l (m x out) = A_{l-1} (m x in) W_l^T (in x out) + b_l, then A_l = g(Z_l). In lanes a hidden
+// layer stores Z^T and A^T (out x mp); the output layer's stay rows, for the loss and predict.
+function forwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+  const nin = layerField(net, l, LAYER_IN);
+  const nout = layerField(net, l, LAYER_OUT);
+  const params = ptr(net, NET_PARAMS);
+  const z = layerPtr(net, l, LAYER_Z);
+  const zT = lanes && l < field(net, NET_LAYERS) - 1;
+  product(
+    net, lanes, BATCH_ROWS, m, nout, nin,
+    inputOf(net, l, lanes), params + (<usize>layerField(net, l, LAYER_W) << 2), lanes ? 0 : layerPtr(net, l, LAYER_WT), z,
+    (lanes ? A_T : 0) | B_T | (zT ? C_T : 0),
+    params + (<usize>layerField(net, l, LAYER_B) << 2), 0, 1,
+    l > 0 ? zerosOf(net, l - 1) : ZEROS_SAMPLE, weightsFinite(net, l),
+  );
+  activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), zT ? lanesRows(m) : m, nout);
+}
+
+// The loss of the m rows (summed, not averaged) and delta^L = dC/dZ^L (m x out, rows) in the
+// output layer's Delta region (losses.ts: fused with the output activation where exact).
+function outputDelta(net: usize, m: i32): f64 {
+  const last = field(net, NET_LAYERS) - 1;
+  return outputLossAndDelta(
+    field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
+    layerPtr(net, last, LAYER_Z), layerPtr(net, last, LAYER_A), ptr(net, NET_Y),
+    layerPtr(net, last, LAYER_DELTA), m, layerField(net, last, LAYER_OUT),
+  );
+}
+
+// Layer l's backward pass, from Delta_l = dC/dZ_l (m x out) in its Delta region (in lanes
+// stored transposed, out x mp):
+//   dW_l (out x in) = (1/m) Delta_l^T (out x m) A_{l-1} (m x in),  db_l = (1/m) Delta_l^T 1,
+//   Delta_{l-1} (m x in) = (Delta_l (m x out) W_l (out x in)) * g'(Z_{l-1})   (l > 0).
+function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+  const nin = layerField(net, l, LAYER_IN);
+  const nout = layerField(net, l, LAYER_OUT);
+  const grads = ptr(net, NET_GRADS);
+  const delta = lanes && l == field(net, NET_LAYERS) - 1 ? outputDeltaLanes(net, m) : layerPtr(net, l, LAYER_DELTA);
+  const zeros = zerosOf(net, l);
+  // A = Delta_l^T: stored as Delta_l (m x out) in rows, as itself in lanes. B = A_{l-1},
+  // read in place: the batch input (tested finite by TS) or a layer's activations.
+  product(
+    net, lanes, BATCH_INNER, nout, nin, m,
+    delta, inputOf(net, l, lanes), 0, grads + (<usize>layerField(net, l, LAYER_W) << 2),
+    lanes ? B_T : A_T,
+    0, grads + (<usize>layerField(net, l, LAYER_B) << 2), <f32>1 / <f32>m,
+    zeros, l == 0 ? FINITE_YES : FINITE_CHECK,
+  );
+  if (l == 0) return;
+  const dprev = layerPtr(net, l - 1, LAYER_DELTA);
+  product(
+    net, lanes, BATCH_ROWS, m, nin, nout,
+    delta, ptr(net, NET_PARAMS) + (<usize>layerField(net, l, LAYER_W) << 2), 0, dprev,
+    lanes ? A_T | C_T : 0,
+    0, 0, 1, zeros, weightsFinite(net, l),
+  );
+  activationBackward(
+    layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
+    layerPtr(net, l - 1, LAYER_A), dprev, lanes ? lanesRows(m) : m, nin,
+  );
+}
+
+// Forward, loss and backward for the m rows in the input/target regions. Leaves the batch-
+// averaged gradients in the gradient block and returns the summed loss (not averaged).
+export function backprop(net: usize, m: i32): f64 {
+  const lanes = isSmall(net, m);
+  forwardPass(net, m, lanes);
+  const loss = outputDelta(net, m);
+  for (let l = field(net, NET_LAYERS) - 1; l >= 0; l--) backwardLayer(net, l, m, lanes);
+  return loss;
+}
+
+// One optimizer step over the whole parameter block, from the gradient block (the step count
+// advances once here; the ranges, possibly on several threads, read it from the descriptor).
+export function update(net: usize): void {
+  store<i32>(net + (<usize>NET_PACKED << 2), 0);
+  if (field(net, NET_OPT) == OPT_ADAM) store<i32>(net + (<usize>NET_STEP << 2), field(net, NET_STEP) + 1);
+  parallelUpdate(net, field(net, NET_PARAM_COUNT));
+}
+
+// ---- product(): the one kernel dispatcher ---------------------------------------------------
 
 // How a product's operands are stored (product's `forms`): each row-major as itself, or with
 // the flag as its transpose. Row strides follow from the shapes, except that in lanes the
@@ -189,111 +286,6 @@ function sparseProduct(
   return true;
 }
 
-// ---- the named steps ----------------------------------------------------------------------
-
-/** Forward pass of the m rows in the input region (layers' Z and A). */
-export function forward(net: usize, m: i32): void {
-  forwardPass(net, m, isSmall(net, m));
-}
-
-function forwardPass(net: usize, m: i32, lanes: bool): void {
-  if (lanes) beginLanes(net, m);
-  else ensurePacked(net);
-  const L = field(net, NET_LAYERS);
-  for (let l = 0; l < L; l++) forwardLayer(net, l, m, lanes);
-}
-
-// Activations feeding layer l in the pass's layout: the batch input (in lanes, its transposed
-// copy) for l = 0, else layer l-1's A.
-// @ts-ignore: decorator
-@inline function inputOf(net: usize, l: i32, lanes: bool): usize {
-  return l == 0 && lanes ? ptr(net, NET_PACK) : layerInput(net, l);
-}
-
-// A ReLU layer's activations and deltas are zero wherever z <= 0.
-// @ts-ignore: decorator
-@inline function zerosOf(net: usize, l: i32): i32 {
-  return layerField(net, l, LAYER_ACT) == ACT_RELU ? ZEROS_LIKELY : ZEROS_NONE;
-}
-
-// Layer l's weights are finite (noted as they are packed: ensurePacked).
-// @ts-ignore: decorator
-@inline function weightsFinite(net: usize, l: i32): i32 {
-  return layerField(net, l, LAYER_W_FINITE) != 0 ? FINITE_YES : FINITE_NO;
-}
-
-// Z_l (m x out) = A_{l-1} (m x in) W_l^T (in x out) + b_l, then A_l = g(Z_l). In lanes a hidden
-// layer stores Z^T and A^T (out x mp); the output layer's stay rows, for the loss and predict.
-function forwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
-  const nin = layerField(net, l, LAYER_IN);
-  const nout = layerField(net, l, LAYER_OUT);
-  const params = ptr(net, NET_PARAMS);
-  const z = layerPtr(net, l, LAYER_Z);
-  const zT = lanes && l < field(net, NET_LAYERS) - 1;
-  product(
-    net, lanes, BATCH_ROWS, m, nout, nin,
-    inputOf(net, l, lanes), params + (<usize>layerField(net, l, LAYER_W) << 2), lanes ? 0 : layerPtr(net, l, LAYER_WT), z,
-    (lanes ? A_T : 0) | B_T | (zT ? C_T : 0),
-    params + (<usize>layerField(net, l, LAYER_B) << 2), 0, 1,
-    l > 0 ? zerosOf(net, l - 1) : ZEROS_SAMPLE, weightsFinite(net, l),
-  );
-  activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), zT ? lanesRows(m) : m, nout);
-}
-
-// The loss of the m rows (summed, not averaged) and delta^L = dC/dZ^L (m x out, rows) in the
-// output layer's Delta region (losses.ts: fused with the output activation where exact).
-function outputDelta(net: usize, m: i32): f64 {
-  const last = field(net, NET_LAYERS) - 1;
-  return outputLossAndDelta(
-    field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
-    layerPtr(net, last, LAYER_Z), layerPtr(net, last, LAYER_A), ptr(net, NET_Y),
-    layerPtr(net, last, LAYER_DELTA), m, layerField(net, last, LAYER_OUT),
-  );
-}
-
-// Layer l's backward pass, from Delta_l = dC/dZ_l (m x out) in its Delta region (in lanes
-// stored transposed, out x mp):
-//   dW_l (out x in) = (1/m) Delta_l^T (out x m) A_{l-1} (m x in),  db_l = (1/m) Delta_l^T 1,
-//   Delta_{l-1} (m x in) = (Delta_l (m x out) W_l (out x in)) * g'(Z_{l-1})   (l > 0).
-function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
-  const nin = layerField(net, l, LAYER_IN);
-  const nout = layerField(net, l, LAYER_OUT);
-  const grads = ptr(net, NET_GRADS);
-  const delta = lanes && l == field(net, NET_LAYERS) - 1 ? outputDeltaLanes(net, m) : layerPtr(net, l, LAYER_DELTA);
-  const zeros = zerosOf(net, l);
-  // A = Delta_l^T: stored as Delta_l (m x out) in rows, as itself in lanes. B = A_{l-1},
-  // read in place: the batch input (tested finite by TS) or a layer's activations.
-  product(
-    net, lanes, BATCH_INNER, nout, nin, m,
-    delta, inputOf(net, l, lanes), 0, grads + (<usize>layerField(net, l, LAYER_W) << 2),
-    lanes ? B_T : A_T,
-    0, grads + (<usize>layerField(net, l, LAYER_B) << 2), <f32>1 / <f32>m,
-    zeros, l == 0 ? FINITE_YES : FINITE_CHECK,
-  );
-  if (l == 0) return;
-  const dprev = layerPtr(net, l - 1, LAYER_DELTA);
-  product(
-    net, lanes, BATCH_ROWS, m, nin, nout,
-    delta, ptr(net, NET_PARAMS) + (<usize>layerField(net, l, LAYER_W) << 2), 0, dprev,
-    lanes ? A_T | C_T : 0,
-    0, 0, 1, zeros, weightsFinite(net, l),
-  );
-  activationBackward(
-    layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
-    layerPtr(net, l - 1, LAYER_A), dprev, lanes ? lanesRows(m) : m, nin,
-  );
-}
-
-// Forward, loss and backward for the m rows in the input/target regions. Leaves the batch-
-// averaged gradients in the gradient block and returns the summed loss (not averaged).
-export function backprop(net: usize, m: i32): f64 {
-  const lanes = isSmall(net, m);
-  forwardPass(net, m, lanes);
-  const loss = outputDelta(net, m);
-  for (let l = field(net, NET_LAYERS) - 1; l >= 0; l--) backwardLayer(net, l, m, lanes);
-  return loss;
-}
-
 // db (n) = scale * column sums of d (m x n), rows summed in order: four columns per f32x4,
 // each lane adding its column's rows in the same order as the scalar tail.
 function biasGradient(db: usize, d: usize, m: i32, n: i32, scale: f32): void {
@@ -316,13 +308,23 @@ function biasGradient(db: usize, d: usize, m: i32, n: i32, scale: f32): void {
   }
 }
 
-// One optimizer step over the whole parameter block, from the gradient block (the step count
-// advances once here; the ranges, possibly on several threads, read it from the descriptor).
-export function update(net: usize): void {
-  store<i32>(net + (<usize>NET_PACKED << 2), 0);
-  if (field(net, NET_OPT) == OPT_ADAM) store<i32>(net + (<usize>NET_STEP << 2), field(net, NET_STEP) + 1);
-  parallelUpdate(net, field(net, NET_PARAM_COUNT));
+// Refreshes every layer's packed W^T after the parameters changed (an optimizer step or a
+// write from TS clears NET_PACKED), so inference on unchanged weights never repacks, and
+// notes whether the layer's weights are all finite (an update can overflow them; the sparse
+// products need a finite B).
+function ensurePacked(net: usize): void {
+  if (field(net, NET_PACKED) != 0) return;
+  const L = field(net, NET_LAYERS);
+  const params = ptr(net, NET_PARAMS);
+  for (let l = 0; l < L; l++) {
+    const w = params + (<usize>layerField(net, l, LAYER_W) << 2);
+    const finite = parallelPackTransposed(net, layerPtr(net, l, LAYER_WT), w, layerField(net, l, LAYER_OUT), layerField(net, l, LAYER_IN));
+    store<i32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + LAYER_W_FINITE) << 2), finite ? 1 : 0);
+  }
+  store<i32>(net + (<usize>NET_PACKED << 2), 1);
 }
+
+// ---- training loops over the step ------------------------------------------------------------
 
 // Copies the rows order[start .. start + m) of the training set into the batch regions.
 function gather(net: usize, order: usize, start: i32, m: i32): void {

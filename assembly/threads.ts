@@ -63,7 +63,7 @@
 //   the time elapsed whatever the clock's resolution, as long as each is under GAP_MS.)
 // - any progress (one more chunk done) starts the count again.
 // So a worker killed mid-job fails the call about STALL_MS after the job's last progress when
-// the caller gets the CPU (3.0 s measured, test/pool-faults.test.ts), later in proportion when
+// the caller gets the CPU (test/pool-faults.test.ts checks the bound), later in proportion when
 // the caller itself is starved, but never unbounded.
 // A live thread that gets no CPU at all for seconds while another thread of its process runs
 // is beyond what a scheduler does to runnable threads on a loaded host (CFS waits are tens to
@@ -98,8 +98,9 @@ import { optimizerRange } from './optimizers';
 @external("env", "now")
 declare function now(): f64;
 
-/** Below this many multiply-adds a gemm stays on the calling thread (~4 us of work; a hand-off
- * to a spinning worker costs ~1 us). */
+/** Below this many multiply-adds a gemm stays on the calling thread: its work would not pay
+ * for the hand-off to a spinning worker (the two costs: bench/RESULTS.md, "Figures moved from
+ * the core's comments"). */
 const GEMM_MIN_MACS: i64 = 1 << 16;
 /** Below this many parameters an optimizer step stays on the calling thread. */
 const UPDATE_MIN: i32 = 1 << 16;
