@@ -10,7 +10,7 @@
 // the zero padding and dropped at the store.
 // Summation order over k is fixed, so results do not depend on M or on the tile position.
 
-import { epilogue, epilogueScalar, withBias, biasSplat, biasVector, storeTransposed } from './tiles';
+import { epilogue, scaled, scaledBiased, epilogueScalar, withBias, biasSplat, biasVector, storeTransposed } from './tiles';
 
 // Packs B = W^T where W is (N x K) row-major (forward pass: Z = A W^T); returns whether every
 // value of W is finite (the sparse products need that of B: see gemmSparse). Full 8-row panels
@@ -123,8 +123,12 @@ function gemm4x8(
     // A partial panel adds its bias in scalar after the spill (its bias vector would read
     // past the bias).
     const hasBias = bias != 0 && fullCols;
-    const vb0 = hasBias ? biasVector(bias, j0) : f32x4.splat(0);
-    const vb1 = hasBias ? biasVector(bias, j0 + 4) : f32x4.splat(0);
+    let vb0 = f32x4.splat(0);
+    let vb1 = vb0;
+    if (hasBias) {
+      vb0 = biasVector(bias, j0);
+      vb1 = biasVector(bias, j0 + 4);
+    }
     for (let i0 = 0; i0 < M; i0 += 4) {
       let a0 = a + ((<usize>i0 * rsa) << 2);
       let a1 = a + ((<usize>(i0 + 1) * rsa) << 2);
@@ -160,14 +164,26 @@ function gemm4x8(
         a2 += astep;
         a3 += astep;
       }
-      vacc0x0123 = epilogue(vacc0x0123, valpha, vb0, hasBias);
-      vacc0x4567 = epilogue(vacc0x4567, valpha, vb1, hasBias);
-      vacc1x0123 = epilogue(vacc1x0123, valpha, vb0, hasBias);
-      vacc1x4567 = epilogue(vacc1x4567, valpha, vb1, hasBias);
-      vacc2x0123 = epilogue(vacc2x0123, valpha, vb0, hasBias);
-      vacc2x4567 = epilogue(vacc2x4567, valpha, vb1, hasBias);
-      vacc3x0123 = epilogue(vacc3x0123, valpha, vb0, hasBias);
-      vacc3x4567 = epilogue(vacc3x4567, valpha, vb1, hasBias);
+      // The epilogue (tiles.ts), its bias test once per tile.
+      if (hasBias) {
+        vacc0x0123 = scaledBiased(vacc0x0123, valpha, vb0);
+        vacc0x4567 = scaledBiased(vacc0x4567, valpha, vb1);
+        vacc1x0123 = scaledBiased(vacc1x0123, valpha, vb0);
+        vacc1x4567 = scaledBiased(vacc1x4567, valpha, vb1);
+        vacc2x0123 = scaledBiased(vacc2x0123, valpha, vb0);
+        vacc2x4567 = scaledBiased(vacc2x4567, valpha, vb1);
+        vacc3x0123 = scaledBiased(vacc3x0123, valpha, vb0);
+        vacc3x4567 = scaledBiased(vacc3x4567, valpha, vb1);
+      } else {
+        vacc0x0123 = scaled(vacc0x0123, valpha);
+        vacc0x4567 = scaled(vacc0x4567, valpha);
+        vacc1x0123 = scaled(vacc1x0123, valpha);
+        vacc1x4567 = scaled(vacc1x4567, valpha);
+        vacc2x0123 = scaled(vacc2x0123, valpha);
+        vacc2x4567 = scaled(vacc2x4567, valpha);
+        vacc3x0123 = scaled(vacc3x0123, valpha);
+        vacc3x4567 = scaled(vacc3x4567, valpha);
+      }
       const c0 = c + ((<usize>i0 * ldc + j0) << 2);
       const rowBytes = <usize>ldc << 2;
       if (fullCols) {
@@ -270,13 +286,17 @@ function storePanel(lo: v128, hi: v128, cr: usize, j0: i32, N: i32, bias: usize,
   const valpha = f32x4.splat(alpha);
   const dst = cr + (<usize>j0 << 2);
   if (N - j0 >= 8) {
-    const hasBias = bias != 0;
-    v128.store(dst, epilogue(lo, valpha, biasVector(bias, j0), hasBias));
-    v128.store(dst, epilogue(hi, valpha, biasVector(bias, j0 + 4), hasBias), 16);
+    if (bias != 0) {
+      v128.store(dst, scaledBiased(lo, valpha, biasVector(bias, j0)));
+      v128.store(dst, scaledBiased(hi, valpha, biasVector(bias, j0 + 4)), 16);
+    } else {
+      v128.store(dst, scaled(lo, valpha));
+      v128.store(dst, scaled(hi, valpha), 16);
+    }
   } else {
     // Scaled here, biased column by column below.
-    v128.store(tile, f32x4.mul(lo, valpha));
-    v128.store(tile, f32x4.mul(hi, valpha), 16);
+    v128.store(tile, scaled(lo, valpha));
+    v128.store(tile, scaled(hi, valpha), 16);
     for (let j = 0; j < N - j0; j++) {
       store<f32>(dst + (<usize>j << 2), withBias(load<f32>(tile + (<usize>j << 2)), bias, j0 + j));
     }
@@ -796,6 +816,5 @@ function sparseBlock(
 // @ts-ignore: decorator
 @inline
 function storeScaled(dst: usize, acc: v128, valpha: v128, bias: usize, pbias: usize): void {
-  const hasBias = bias != 0;
-  v128.store(dst, epilogue(acc, valpha, hasBias ? v128.load(pbias) : f32x4.splat(0), hasBias));
+  v128.store(dst, bias != 0 ? scaledBiased(acc, valpha, v128.load(pbias)) : scaled(acc, valpha));
 }

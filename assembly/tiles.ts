@@ -5,10 +5,19 @@
 // The epilogue of every product: alpha * acc, then + bias only where there is one. Never + 0:
 // that would turn a -0 (a tiny negative sum scaled by alpha) into +0, which the scalar
 // reference does not. Scaling comes first: alpha applies to the product only.
+// (With hasBias a variable this costs an add and a select per vector; a tile with few k
+// steps tests it once and uses the two halves below.)
 // @ts-ignore: decorator
 @inline export function epilogue(acc: v128, valpha: v128, vbias: v128, hasBias: bool): v128 {
-  const v = f32x4.mul(acc, valpha);
-  return hasBias ? f32x4.add(v, vbias) : v;
+  return hasBias ? scaledBiased(acc, valpha, vbias) : scaled(acc, valpha);
+}
+// @ts-ignore: decorator
+@inline export function scaled(acc: v128, valpha: v128): v128 {
+  return f32x4.mul(acc, valpha);
+}
+// @ts-ignore: decorator
+@inline export function scaledBiased(acc: v128, valpha: v128, vbias: v128): v128 {
+  return f32x4.add(f32x4.mul(acc, valpha), vbias);
 }
 
 // The scalar epilogue, for tails: alpha * acc + bias[j] (no add without a bias).
@@ -30,10 +39,11 @@
   return bias != 0 ? v128.load32_splat(bias + (<usize>j << 2)) : f32x4.splat(0);
 }
 
-// bias[j .. j + 3] (zeros without a bias), for tiles whose lanes run along the rows of C.
+// bias[j .. j + 3], for tiles whose lanes run along the rows of C (callers test for a bias
+// once per tile).
 // @ts-ignore: decorator
 @inline export function biasVector(bias: usize, j: i32): v128 {
-  return bias != 0 ? v128.load(bias + (<usize>j << 2)) : f32x4.splat(0);
+  return v128.load(bias + (<usize>j << 2));
 }
 
 // The 4x4 transpose: row r (0-3, a constant once inlined) of the transpose of the block whose
