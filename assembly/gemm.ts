@@ -386,10 +386,16 @@ export function gemmNarrow(
       // vaccJlo holds C(i0..i0+3, j0+J): the epilogue with column j0+J's bias in every lane,
       // then a 4x4 transpose to rows.
       const hasBias = bias != 0;
-      const bv0 = biasSplat(bias, j0);
-      const bv1 = biasSplat(bias, j0 + 1);
-      const bv2 = biasSplat(bias, j0 + 2);
-      const bv3 = biasSplat(bias, j0 + 3);
+      let bv0 = f32x4.splat(0);
+      let bv1 = bv0;
+      let bv2 = bv0;
+      let bv3 = bv0;
+      if (hasBias) {
+        bv0 = biasSplat(bias, j0);
+        bv1 = biasSplat(bias, j0 + 1);
+        bv2 = biasSplat(bias, j0 + 2);
+        bv3 = biasSplat(bias, j0 + 3);
+      }
       const dst = c0 + (<usize>j0 << 2);
       storeTransposed(
         epilogue(vacc0lo, valpha, bv0, hasBias), epilogue(vacc1lo, valpha, bv1, hasBias),

@@ -32,10 +32,14 @@ import { firstNonFinite } from './checks';
 
 /** Forward pass of the m rows in the input region (layers' Z and A). */
 export function forward(net: usize, m: i32): void {
-  forwardPass(net, m, isSmall(net, m));
+  // One copy of the pass per layout (the functions below are inline), so that `lanes` is a
+  // constant in each and the kernels of the other layout drop out of it.
+  if (isSmall(net, m)) forwardPass(net, m, true);
+  else forwardPass(net, m, false);
 }
 
-function forwardPass(net: usize, m: i32, lanes: bool): void {
+// @ts-ignore: decorator
+@inline function forwardPass(net: usize, m: i32, lanes: bool): void {
   if (lanes) beginLanes(net, m);
   else ensurePacked(net);
   const L = field(net, NET_LAYERS);
@@ -49,21 +53,23 @@ function forwardPass(net: usize, m: i32, lanes: bool): void {
   return l == 0 && lanes ? ptr(net, NET_PACK) : layerInput(net, l);
 }
 
-// A ReLU layer's activations and deltas are zero wherever z <= 0.
+// A ReLU layer's activations and deltas are zero wherever z <= 0. (In lanes no product tries
+// the sparse kernels, and these loads are skipped: a load the optimisers cannot drop.)
 // @ts-ignore: decorator
-@inline function zerosOf(net: usize, l: i32): i32 {
-  return layerField(net, l, LAYER_ACT) == ACT_RELU ? ZEROS_LIKELY : ZEROS_NONE;
+@inline function zerosOf(net: usize, l: i32, lanes: bool): i32 {
+  return !lanes && layerField(net, l, LAYER_ACT) == ACT_RELU ? ZEROS_LIKELY : ZEROS_NONE;
 }
 
-// Layer l's weights are finite (noted as they are packed: ensurePacked).
+// Layer l's weights are finite (noted as they are packed: ensurePacked, which lanes skip).
 // @ts-ignore: decorator
-@inline function weightsFinite(net: usize, l: i32): i32 {
-  return layerField(net, l, LAYER_W_FINITE) != 0 ? FINITE_YES : FINITE_NO;
+@inline function weightsFinite(net: usize, l: i32, lanes: bool): i32 {
+  return !lanes && layerField(net, l, LAYER_W_FINITE) != 0 ? FINITE_YES : FINITE_NO;
 }
 
 // Z_l (m x out) = A_{l-1} (m x in) W_l^T (in x out) + b_l, then A_l = g(Z_l). In lanes a hidden
 // layer stores Z^T and A^T (out x mp); the output layer's stay rows, for the loss and predict.
-function forwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+// @ts-ignore: decorator
+@inline function forwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
   const nin = layerField(net, l, LAYER_IN);
   const nout = layerField(net, l, LAYER_OUT);
   const params = ptr(net, NET_PARAMS);
@@ -74,14 +80,15 @@ function forwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
     inputOf(net, l, lanes), params + (<usize>layerField(net, l, LAYER_W) << 2), lanes ? 0 : layerPtr(net, l, LAYER_WT), z,
     (lanes ? A_T : 0) | B_T | (zT ? C_T : 0),
     params + (<usize>layerField(net, l, LAYER_B) << 2), 0, 1,
-    l > 0 ? zerosOf(net, l - 1) : ZEROS_SAMPLE, weightsFinite(net, l),
+    l > 0 ? zerosOf(net, l - 1, lanes) : ZEROS_SAMPLE, weightsFinite(net, l, lanes),
   );
   activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), zT ? lanesRows(m) : m, nout);
 }
 
 // The loss of the m rows (summed, not averaged) and delta^L = dC/dZ^L (m x out, rows) in the
 // output layer's Delta region (losses.ts: fused with the output activation where exact).
-function outputDelta(net: usize, m: i32): f64 {
+// @ts-ignore: decorator
+@inline function outputDelta(net: usize, m: i32): f64 {
   const last = field(net, NET_LAYERS) - 1;
   return outputLossAndDelta(
     field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
@@ -94,12 +101,13 @@ function outputDelta(net: usize, m: i32): f64 {
 // stored transposed, out x mp):
 //   dW_l (out x in) = (1/m) Delta_l^T (out x m) A_{l-1} (m x in),  db_l = (1/m) Delta_l^T 1,
 //   Delta_{l-1} (m x in) = (Delta_l (m x out) W_l (out x in)) * g'(Z_{l-1})   (l > 0).
-function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+// @ts-ignore: decorator
+@inline function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
   const nin = layerField(net, l, LAYER_IN);
   const nout = layerField(net, l, LAYER_OUT);
   const grads = ptr(net, NET_GRADS);
   const delta = lanes && l == field(net, NET_LAYERS) - 1 ? outputDeltaLanes(net, m) : layerPtr(net, l, LAYER_DELTA);
-  const zeros = zerosOf(net, l);
+  const zeros = zerosOf(net, l, lanes);
   // A = Delta_l^T: stored as Delta_l (m x out) in rows, as itself in lanes. B = A_{l-1},
   // read in place: the batch input (tested finite by TS) or a layer's activations.
   product(
@@ -115,7 +123,7 @@ function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
     net, lanes, BATCH_ROWS, m, nin, nout,
     delta, ptr(net, NET_PARAMS) + (<usize>layerField(net, l, LAYER_W) << 2), 0, dprev,
     lanes ? A_T | C_T : 0,
-    0, 0, 1, zeros, weightsFinite(net, l),
+    0, 0, 1, zeros, weightsFinite(net, l, lanes),
   );
   activationBackward(
     layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
@@ -126,7 +134,11 @@ function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
 // Forward, loss and backward for the m rows in the input/target regions. Leaves the batch-
 // averaged gradients in the gradient block and returns the summed loss (not averaged).
 export function backprop(net: usize, m: i32): f64 {
-  const lanes = isSmall(net, m);
+  return isSmall(net, m) ? backpropPass(net, m, true) : backpropPass(net, m, false);
+}
+
+// @ts-ignore: decorator
+@inline function backpropPass(net: usize, m: i32, lanes: bool): f64 {
   forwardPass(net, m, lanes);
   const loss = outputDelta(net, m);
   for (let l = field(net, NET_LAYERS) - 1; l >= 0; l--) backwardLayer(net, l, m, lanes);

@@ -82,10 +82,16 @@ export function lanesProduct(
   let j = 0;
   for (; j < N4; j += 4) {
     const c0 = coef + <usize>j * crow;
-    const b0 = biasSplat(bias, j);
-    const b1 = biasSplat(bias, j + 1);
-    const b2 = biasSplat(bias, j + 2);
-    const b3 = biasSplat(bias, j + 3);
+    let b0 = f32x4.splat(0);
+    let b1 = b0;
+    let b2 = b0;
+    let b3 = b0;
+    if (bias != 0) {
+      b0 = biasSplat(bias, j);
+      b1 = biasSplat(bias, j + 1);
+      b2 = biasSplat(bias, j + 2);
+      b3 = biasSplat(bias, j + 3);
+    }
     for (let c = 0; c < mp; c += 4) {
       let pc = c0;
       let ps = src + (<usize>c << 2);
@@ -111,7 +117,7 @@ export function lanesProduct(
   }
   for (; j < N; j++) {
     const c0 = coef + <usize>j * crow;
-    const b0 = biasSplat(bias, j);
+    const b0 = bias != 0 ? biasSplat(bias, j) : f32x4.splat(0);
     for (let c = 0; c < mp; c += 4) {
       let pc = c0;
       let ps = src + (<usize>c << 2);
@@ -393,7 +399,8 @@ function lanesSums(N: i32, d: usize, mp: i32, m: i32, db: usize, alpha: f32): vo
 
 /** Starts a pass of m rows in lanes: the input rows transposed to (inputs x mp) at the start of
  * the packing scratch (TS sizes it for pad8(rows) x inputs), where they stay for the pass. */
-export function beginLanes(net: usize, m: i32): void {
+// @ts-ignore: decorator
+@inline export function beginLanes(net: usize, m: i32): void {
   steps++;
   transposeInput(ptr(net, NET_PACK), ptr(net, NET_X), m, field(net, NET_INPUT), lanesRows(m));
 }
@@ -401,7 +408,8 @@ export function beginLanes(net: usize, m: i32): void {
 /** The output layer's Delta (m x units, rows, as the loss writes it) in lanes: one unit
  * already is; otherwise transposed into the output layer's Z region, which nothing reads
  * after the loss. Returns where it is. */
-export function outputDeltaLanes(net: usize, m: i32): usize {
+// @ts-ignore: decorator
+@inline export function outputDeltaLanes(net: usize, m: i32): usize {
   const last = field(net, NET_LAYERS) - 1;
   const units = layerField(net, last, LAYER_OUT);
   const delta = layerPtr(net, last, LAYER_DELTA);
@@ -419,7 +427,8 @@ export function outputDeltaLanes(net: usize, m: i32): usize {
  * B (inputs) or more: B by rows and outerDots, cheaper than lanesDots's transposes once four
  * units share each load; fewer than four inputs: unitDots, with the sums fused; else lanesDots.
  */
-export function smallDots(net: usize, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, sums: usize, alpha: f32): void {
+// @ts-ignore: decorator
+@inline export function smallDots(net: usize, M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, sums: usize, alpha: f32): void {
   const mp = lanesRows(K);
   if (M >= 4 && N >= 4) {
     // B by rows: the batch input's own rows, or a hidden layer's A transposed back into the

@@ -9,7 +9,8 @@
 // steps tests it once and uses the two halves below.)
 // @ts-ignore: decorator
 @inline export function epilogue(acc: v128, valpha: v128, vbias: v128, hasBias: bool): v128 {
-  return hasBias ? scaledBiased(acc, valpha, vbias) : scaled(acc, valpha);
+  const v = scaled(acc, valpha);
+  return hasBias ? f32x4.add(v, vbias) : v;
 }
 // @ts-ignore: decorator
 @inline export function scaled(acc: v128, valpha: v128): v128 {
@@ -32,11 +33,11 @@
   return bias != 0 ? v + load<f32>(bias + (<usize>j << 2)) : v;
 }
 
-// Bias broadcast: bias[j] in all four lanes (zeros without a bias), for tiles whose lanes run
-// down the rows of C (narrow, lanes).
+// Bias broadcast: bias[j] in all four lanes, for tiles whose lanes run down the rows of C
+// (narrow, lanes). Callers test for a bias once per tile.
 // @ts-ignore: decorator
 @inline export function biasSplat(bias: usize, j: i32): v128 {
-  return bias != 0 ? v128.load32_splat(bias + (<usize>j << 2)) : f32x4.splat(0);
+  return v128.load32_splat(bias + (<usize>j << 2));
 }
 
 // bias[j .. j + 3], for tiles whose lanes run along the rows of C (callers test for a bias
