@@ -7,13 +7,14 @@ import {
   NET_Y, NET_PACK, NET_STEP, NET_TILE, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED,
   NET_RNG, NET_FAIL_BATCH, NET_PACK_BYTES, NET_HEADER_WORDS, LAYER_WORDS,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_W_FINITE,
+  LAYER_DROP_T, LAYER_F_DROP_SCALE, LAYER_MASK, LAYER_DROPPED, NET_SW, NET_DATA_W, NET_F_CLIP,
   OPT_ADAM, ACT_RELU,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
 import { gemmNarrow, packTransposed, packRows, sparseListBytes, countNonzero } from './gemm';
 import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelGemmSparse, parallelSparseRows, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
-import { shuffle } from './random';
+import { shuffle, nextU32 } from './random';
 import { field, ptr, layerField, layerPtr, layerInput } from './layout';
 import { isSmall, beginLanes, lanesRows, outputDeltaLanes, lanesProduct, smallDots } from './small';
 import { firstNonFinite } from './checks';
@@ -24,6 +25,9 @@ import { firstNonFinite } from './checks';
 // backwardLayer: dW_l = (1/m) Delta_l^T A_{l-1}, db_l = (1/m) Delta_l^T 1 and
 //   Delta_{l-1} = (Delta_l W_l) * g'(Z_{l-1}), from the last layer down;
 // update: the optimizer step (optimizers.ts).
+// A training step (`step`) adds what only training does: dropout (a mask drawn per output in
+// forwardLayer, the deltas passed back through it in backwardLayer), sample weights (each
+// row's loss term and delta^L scaled in outputDelta) and gradient clipping (update).
 // Every product goes through product(), which alone chooses the kernel. A pass runs in one of
 // two layouts, chosen once by isSmall (small.ts): rows (every batch region row-major, m x
 // units) or lanes (a few rows through a small network: hidden layers' Z, A and Delta stored
@@ -34,16 +38,22 @@ import { firstNonFinite } from './checks';
 export function forward(net: usize, m: i32): void {
   // One copy of the pass per layout (the functions below are inline), so that `lanes` is a
   // constant in each and the kernels of the other layout drop out of it.
-  if (isSmall(net, m)) forwardPass(net, m, true);
-  else forwardPass(net, m, false);
+  if (isSmall(net, m)) forwardPass(net, m, true, false);
+  else forwardPass(net, m, false, false);
 }
 
 // @ts-ignore: decorator
-@inline function forwardPass(net: usize, m: i32, lanes: bool): void {
+@inline function forwardPass(net: usize, m: i32, lanes: bool, step: bool): void {
   if (lanes) beginLanes(net, m);
   else ensurePacked(net);
   const L = field(net, NET_LAYERS);
-  for (let l = 0; l < L; l++) forwardLayer(net, l, m, lanes);
+  for (let l = 0; l < L; l++) forwardLayer(net, l, m, lanes, step);
+}
+
+// Whether layer l drops outputs in this pass (a training step's, in rows).
+// @ts-ignore: decorator
+@inline function drops(net: usize, l: i32, lanes: bool, step: bool): bool {
+  return !lanes && step && layerField(net, l, LAYER_DROP_T) != 0;
 }
 
 // Activations feeding layer l in the pass's layout: the batch input (in lanes, its transposed
@@ -51,6 +61,12 @@ export function forward(net: usize, m: i32): void {
 // @ts-ignore: decorator
 @inline function inputOf(net: usize, l: i32, lanes: bool): usize {
   return l == 0 && lanes ? ptr(net, NET_PACK) : layerInput(net, l);
+}
+
+// Layer l's input in a pass that may drop: layer l-1's A * mask if it dropped outputs.
+// @ts-ignore: decorator
+@inline function stepInputOf(net: usize, l: i32, lanes: bool, step: bool): usize {
+  return l > 0 && drops(net, l - 1, lanes, step) ? layerPtr(net, l - 1, LAYER_DROPPED) : inputOf(net, l, lanes);
 }
 
 // A ReLU layer's activations and deltas are zero wherever z <= 0. (In lanes no product tries
@@ -69,7 +85,7 @@ export function forward(net: usize, m: i32): void {
 // Z_l (m x out) = A_{l-1} (m x in) W_l^T (in x out) + b_l, then A_l = g(Z_l). In lanes a hidden
 // layer stores Z^T and A^T (out x mp); the output layer's stay rows, for the loss and predict.
 // @ts-ignore: decorator
-@inline function forwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+@inline function forwardLayer(net: usize, l: i32, m: i32, lanes: bool, step: bool): void {
   const nin = layerField(net, l, LAYER_IN);
   const nout = layerField(net, l, LAYER_OUT);
   const params = ptr(net, NET_PARAMS);
@@ -77,19 +93,41 @@ export function forward(net: usize, m: i32): void {
   const zT = lanes && l < field(net, NET_LAYERS) - 1;
   product(
     net, lanes, BATCH_ROWS, m, nout, nin,
-    inputOf(net, l, lanes), params + (<usize>layerField(net, l, LAYER_W) << 2), lanes ? 0 : layerPtr(net, l, LAYER_WT), z,
+    stepInputOf(net, l, lanes, step), params + (<usize>layerField(net, l, LAYER_W) << 2), lanes ? 0 : layerPtr(net, l, LAYER_WT), z,
     (lanes ? A_T : 0) | B_T | (zT ? C_T : 0),
     params + (<usize>layerField(net, l, LAYER_B) << 2), 0, 1,
     l > 0 ? zerosOf(net, l - 1, lanes) : ZEROS_SAMPLE, weightsFinite(net, l, lanes),
   );
   activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), zT ? lanesRows(m) : m, nout);
+  if (drops(net, l, lanes, step)) dropout(net, l, m * nout);
+}
+
+// Inverted dropout of layer l's n outputs (rows): one draw per output from the network's
+// stream, in row-major order; kept with the factor f32(1 / (1 - p)) when its top 24 bits are
+// >= ceil(p 2^24), else 0 (src/abi.ts; src/backends/js.ts dropoutMask draws the same).
+// LAYER_MASK gets the factors, LAYER_DROPPED A * mask.
+function dropout(net: usize, l: i32, n: i32): void {
+  const t = <u32>layerField(net, l, LAYER_DROP_T);
+  const scale = load<f32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + LAYER_F_DROP_SCALE) << 2));
+  const rng = ptr(net, NET_RNG);
+  const a = layerPtr(net, l, LAYER_A);
+  const mask = layerPtr(net, l, LAYER_MASK);
+  const dropped = layerPtr(net, l, LAYER_DROPPED);
+  for (let i = 0; i < n; i++) {
+    const f: f32 = (nextU32(rng) >>> 8) >= t ? scale : 0;
+    const o = <usize>i << 2;
+    store<f32>(mask + o, f);
+    store<f32>(dropped + o, load<f32>(a + o) * f);
+  }
 }
 
 // The loss of the m rows (summed, not averaged) and delta^L = dC/dZ^L (m x out, rows) in the
 // output layer's Delta region (losses.ts: fused with the output activation where exact).
 // @ts-ignore: decorator
-@inline function outputDelta(net: usize, m: i32): f64 {
+@inline function outputDelta(net: usize, m: i32, step: bool): f64 {
   const last = field(net, NET_LAYERS) - 1;
+  const w = step ? ptr(net, NET_SW) : 0;
+  if (w != 0) return weightedOutputDelta(net, last, m, w);
   return outputLossAndDelta(
     field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
     layerPtr(net, last, LAYER_Z), layerPtr(net, last, LAYER_A), ptr(net, NET_Y),
@@ -97,12 +135,30 @@ export function forward(net: usize, m: i32): void {
   );
 }
 
+// outputDelta with sample weights w (m f32): each row's loss term and delta times its weight.
+function weightedOutputDelta(net: usize, last: i32, m: i32, w: usize): f64 {
+  const nout = layerField(net, last, LAYER_OUT);
+  const row = <usize>nout << 2;
+  const z = layerPtr(net, last, LAYER_Z);
+  const a = layerPtr(net, last, LAYER_A);
+  const y = ptr(net, NET_Y);
+  const d = layerPtr(net, last, LAYER_DELTA);
+  let total: f64 = 0;
+  for (let i = 0; i < m; i++) {
+    const o = <usize>i * row;
+    const wi = load<f32>(w + (<usize>i << 2));
+    total += <f64>wi * outputLossAndDelta(field(net, NET_LOSS), layerField(net, last, LAYER_ACT), z + o, a + o, y + o, d + o, 1, nout);
+    for (let j = 0; j < nout; j++) store<f32>(d + o + (<usize>j << 2), load<f32>(d + o + (<usize>j << 2)) * wi);
+  }
+  return total;
+}
+
 // Layer l's backward pass, from Delta_l = dC/dZ_l (m x out) in its Delta region (in lanes
 // stored transposed, out x mp):
 //   dW_l (out x in) = (1/m) Delta_l^T (out x m) A_{l-1} (m x in),  db_l = (1/m) Delta_l^T 1,
 //   Delta_{l-1} (m x in) = (Delta_l (m x out) W_l (out x in)) * g'(Z_{l-1})   (l > 0).
 // @ts-ignore: decorator
-@inline function backwardLayer(net: usize, l: i32, m: i32, lanes: bool): void {
+@inline function backwardLayer(net: usize, l: i32, m: i32, lanes: bool, step: bool): void {
   const nin = layerField(net, l, LAYER_IN);
   const nout = layerField(net, l, LAYER_OUT);
   const grads = ptr(net, NET_GRADS);
@@ -112,7 +168,7 @@ export function forward(net: usize, m: i32): void {
   // read in place: the batch input (tested finite by TS) or a layer's activations.
   product(
     net, lanes, BATCH_INNER, nout, nin, m,
-    delta, inputOf(net, l, lanes), 0, grads + (<usize>layerField(net, l, LAYER_W) << 2),
+    delta, stepInputOf(net, l, lanes, step), 0, grads + (<usize>layerField(net, l, LAYER_W) << 2),
     lanes ? B_T : A_T,
     0, grads + (<usize>layerField(net, l, LAYER_B) << 2), <f32>1 / <f32>m,
     zeros, l == 0 ? FINITE_YES : FINITE_CHECK,
@@ -129,28 +185,78 @@ export function forward(net: usize, m: i32): void {
     layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
     layerPtr(net, l - 1, LAYER_A), dprev, lanes ? lanesRows(m) : m, nin,
   );
+  // Through layer l-1's dropout: a dropped output passed nothing on, a kept one was scaled.
+  if (drops(net, l - 1, lanes, step)) applyMask(dprev, layerPtr(net, l - 1, LAYER_MASK), m * nin);
+}
+
+// d (n) *= mask (n), elementwise.
+function applyMask(d: usize, mask: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(d + o, f32x4.mul(v128.load(d + o), v128.load(mask + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(d + o, load<f32>(d + o) * load<f32>(mask + o));
+  }
 }
 
 // Forward, loss and backward for the m rows in the input/target regions. Leaves the batch-
 // averaged gradients in the gradient block and returns the summed loss (not averaged).
 export function backprop(net: usize, m: i32): f64 {
-  return isSmall(net, m) ? backpropPass(net, m, true) : backpropPass(net, m, false);
+  return isSmall(net, m) ? backpropPass(net, m, true, false) : backpropPass(net, m, false, false);
+}
+
+// A training step's backprop: with dropout or sample weights, which the lanes layout does not
+// carry, it takes the rows layout (the same bits, as every step).
+function stepBackprop(net: usize, m: i32): f64 {
+  const lanes = isSmall(net, m) && ptr(net, NET_SW) == 0 && !anyDropout(net);
+  return lanes ? backpropPass(net, m, true, true) : backpropPass(net, m, false, true);
 }
 
 // @ts-ignore: decorator
-@inline function backpropPass(net: usize, m: i32, lanes: bool): f64 {
-  forwardPass(net, m, lanes);
-  const loss = outputDelta(net, m);
-  for (let l = field(net, NET_LAYERS) - 1; l >= 0; l--) backwardLayer(net, l, m, lanes);
+@inline function backpropPass(net: usize, m: i32, lanes: bool, step: bool): f64 {
+  forwardPass(net, m, lanes, step);
+  const loss = outputDelta(net, m, step);
+  for (let l = field(net, NET_LAYERS) - 1; l >= 0; l--) backwardLayer(net, l, m, lanes, step);
   return loss;
+}
+
+// Whether some layer drops outputs in training steps.
+function anyDropout(net: usize): bool {
+  const L = field(net, NET_LAYERS);
+  for (let l = 0; l < L; l++) if (layerField(net, l, LAYER_DROP_T) != 0) return true;
+  return false;
 }
 
 // One optimizer step over the whole parameter block, from the gradient block (the step count
 // advances once here; the ranges, possibly on several threads, read it from the descriptor).
 export function update(net: usize): void {
+  const clip = load<f32>(net + (<usize>NET_F_CLIP << 2));
+  if (clip > 0) clipGradients(net, clip);
   store<i32>(net + (<usize>NET_PACKED << 2), 0);
   if (field(net, NET_OPT) == OPT_ADAM) store<i32>(net + (<usize>NET_STEP << 2), field(net, NET_STEP) + 1);
   parallelUpdate(net, field(net, NET_PARAM_COUNT));
+}
+
+// torch.nn.utils.clip_grad_norm_ over the whole gradient block: with the global L2 norm above
+// maxNorm, every gradient times f32(maxNorm / (norm + 1e-6)). Before the update, so the weight
+// decay it adds is not clipped.
+function clipGradients(net: usize, maxNorm: f32): void {
+  const g = ptr(net, NET_GRADS);
+  const n = field(net, NET_PARAM_COUNT);
+  let sum: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(g + (<usize>i << 2));
+    sum += v * v;
+  }
+  const coef = <f32>(<f64>maxNorm / (Math.sqrt(sum) + 1e-6));
+  if (coef >= 1) return;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(g + o, load<f32>(g + o) * coef);
+  }
 }
 
 // ---- product(): the one kernel dispatcher ---------------------------------------------------
@@ -348,10 +454,13 @@ function gather(net: usize, order: usize, start: i32, m: i32): void {
   const y = ptr(net, NET_Y);
   const xrow = <usize>nin << 2;
   const yrow = <usize>nout << 2;
+  const dw = ptr(net, NET_DATA_W);
+  const w = ptr(net, NET_SW);
   for (let i = 0; i < m; i++) {
     const s = <usize>load<u32>(order + (<usize>(start + i) << 2));
     copyRow(x + <usize>i * xrow, dx + s * xrow, xrow);
     copyRow(y + <usize>i * yrow, dy + s * yrow, yrow);
+    if (dw != 0) store<f32>(w + (<usize>i << 2), load<f32>(dw + (s << 2)));
   }
 }
 
@@ -375,8 +484,10 @@ export function trainBatches(
 ): i32 {
   const xslot = net + (<usize>NET_X << 2);
   const yslot = net + (<usize>NET_Y << 2);
+  const wslot = net + (<usize>NET_SW << 2);
   const x = load<u32>(xslot);
   const y = load<u32>(yslot);
+  const w = load<u32>(wslot);
   for (let b = first; b < first + count; b++) {
     const start = b * batchSize;
     const m = min(batchSize, n - start);
@@ -385,9 +496,11 @@ export function trainBatches(
       const row0 = load<u32>(order + (<usize>start << 2));
       store<u32>(xslot, <u32>ptr(net, NET_DATA_X) + row0 * <u32>(field(net, NET_INPUT) << 2));
       store<u32>(yslot, <u32>ptr(net, NET_DATA_Y) + row0 * <u32>(layerField(net, field(net, NET_LAYERS) - 1, LAYER_OUT) << 2));
+      if (w != 0 && ptr(net, NET_DATA_W) != 0) store<u32>(wslot, <u32>ptr(net, NET_DATA_W) + (row0 << 2));
       const ok = trainRows(net, m, losses, corrects, b);
       store<u32>(xslot, x);
       store<u32>(yslot, y);
+      store<u32>(wslot, w);
       if (!ok) return b;
     } else {
       gather(net, order, start, m);
@@ -411,7 +524,7 @@ function consecutive(order: usize, start: i32, m: i32): bool {
 // batches from a training set too large to copy into wasm memory.)
 export function trainRows(net: usize, m: i32, losses: usize, corrects: usize, b: i32): bool {
   const last = field(net, NET_LAYERS) - 1;
-  const loss = backprop(net, m) / <f64>m;
+  const loss = stepBackprop(net, m) / <f64>m;
   store<f64>(losses + (<usize>b << 3), loss);
   store<f64>(
     corrects + (<usize>b << 3),
@@ -468,7 +581,7 @@ export function evaluate(net: usize, m: i32): void {
   const a = layerPtr(net, last, LAYER_A);
   const y = ptr(net, NET_Y);
   // The delta region is scratch here: outputDelta writes it, nothing reads it.
-  const loss = outputDelta(net, m);
+  const loss = outputDelta(net, m, false);
   const result = net + (<usize>NET_RESULT << 2);
   store<f64>(result, loss);
   store<f64>(result, correctCount(field(net, NET_LOSS), a, y, m, nout), 8);

@@ -5,10 +5,10 @@
 // W_after = W_before - dC/dW.
 import { describe, it, expect } from 'vitest';
 import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
-import { batchGradients, batchLoss, rows as toRows, type Model, type Params } from './reference/oracle.js';
+import * as abi from '../src/abi.js';
+import { batchGradients, batchLoss, type Model, type Params } from './reference/oracle.js';
 
-/** Backends that implement the features (the wasm core's port is listed in the README). */
-const BACKENDS = ['js'] as const;
+const BACKENDS = ['wasm', 'js'] as const;
 
 const X = [[0.5, -1.2, 0.3, 0.9], [1.1, 0.2, -0.7, 0.4], [-0.3, 0.8, 1.5, -1.0], [0.0, -0.5, 0.2, 0.6], [0.9, 0.9, -0.9, 0.1], [-1.4, 0.3, 0.4, 0.7]];
 const LABELS = [0, 2, 1, 1, 0, 2];
@@ -33,6 +33,16 @@ function weighted(model: Model, p: Params, xs: number[][], ys: number[][], w: nu
 }
 
 const flat = (p: Params): number[] => [...p.weights.flat(), ...p.biases.flat()];
+
+/** The first `count` dropout factors layer l used in the last training step (engine internals). */
+function masksOf(net: Network, l: number, count: number): number[] {
+  const engine = (net as unknown as { engine: Record<string, unknown> }).engine;
+  if (Array.isArray(engine.bufs)) return Array.from((engine.bufs[l] as { mask: Float32Array }).mask.subarray(0, count));
+  const rt = engine.rt as { memory: WebAssembly.Memory };
+  const words = new Uint32Array(rt.memory.buffer);
+  const mask = words[((engine.net as number) >>> 2) + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS + abi.LAYER_MASK];
+  return Array.from(new Float32Array(rt.memory.buffer, mask, count));
+}
 
 /** |a - b| <= tol * max |b| over the vector: gradients compared to their own scale. */
 function expectClose(a: number[], b: number[], tol: number): void {
@@ -184,10 +194,9 @@ for (const backend of BACKENDS) {
       const p = params(net);
       const { g } = await stepGradient(net, X, LABELS);
       // The masks the step drew (a test reaches into the engine for them).
-      const bufs = (net as unknown as { engine: { bufs: { mask: Float32Array | null }[] } }).engine.bufs;
       const m = X.length;
       const units = [32, 16, 3];
-      const kept = [0, 1].map((l) => Array.from(bufs[l].mask!.subarray(0, m * units[l])));
+      const kept = [0, 1].map((l) => masksOf(net, l, m * units[l]));
       // Inverted dropout: each mask entry is 0 or 1 / (1 - 0.3), about 30% zeros.
       const scale = Math.fround(1 / 0.7);
       const all = kept.flat();
@@ -247,19 +256,82 @@ for (const backend of BACKENDS) {
   });
 }
 
-describe('the wasm backend', () => {
-  it('refuses the options its core does not have yet, naming them', async () => {
-    const x = toRows([1, 2, 3, 4], 2);
-    for (const [make, fit, pattern] of [
-      [{ inputSize: 2, layers: [{ units: 3, activation: 'relu', dropout: 0.5 }, { units: 1 }] }, {}, /layers\[0\]\.dropout: not available on the wasm backend yet/],
-      [{ inputSize: 2, layers: [{ units: 1 }], optimizer: { kind: 'sgd', clipNorm: 1 } }, {}, /optimizer\.clipNorm: not available on the wasm backend yet/],
-      [{ inputSize: 2, layers: [{ units: 1 }] }, { sampleWeight: [1, 2] }, /sampleWeight \/ classWeight: not available on the wasm backend yet/],
-    ] as const) {
-      const e = await Network.create(make as unknown as NetworkOptions)
-        .then((net) => net.fit(x, [[1], [0]], fit as never))
-        .catch((err: unknown) => err);
-      expect((e as WasmMlpError).code).toBe('INVALID_OPTION');
-      expect((e as WasmMlpError).message).toMatch(pattern);
+describe('dropout, weights and clipping on the one training road (wasm)', () => {
+  const options = (extra: Partial<NetworkOptions> = {}): NetworkOptions => ({
+    inputSize: 4,
+    layers: [{ units: 24, activation: 'relu', dropout: 0.25 }, { units: 12, activation: 'tanh', dropout: 0.1 }, { units: 3, activation: 'softmax' }],
+    optimizer: { kind: 'adam', learningRate: 0.01, clipNorm: 0.5, weightDecay: 1e-3 },
+    seed: 13,
+    ...extra,
+  });
+  const data = (() => {
+    const n = 90;
+    const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 0.7) + (i % 4 === Math.floor(i / 4) % 3 ? 1 : 0));
+    const y = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const w = Float32Array.from({ length: n }, (_, i) => 0.5 + (i % 5) * 0.25);
+    return { x, y, w };
+  })();
+  const bitsOf = (net: Network) => flat(params(net)).map((v) => Math.fround(v));
+  const fit = { epochs: 4, batchSize: 16, sampleWeight: data.w, classWeight: { 1: 2 } };
+
+  it('draws the same masks as the JS backend from the same seed', async () => {
+    const nets = await Promise.all((['wasm', 'js'] as const).map((backend) => Network.create(options({ backend }))));
+    for (const net of nets) await net.fit(data.x, data.y, { epochs: 1, batchSize: 16, shuffle: true });
+    expect(masksOf(nets[0], 0, 16 * 24)).toEqual(masksOf(nets[1], 0, 16 * 24));
+    expect(masksOf(nets[0], 1, 16 * 12)).toEqual(masksOf(nets[1], 1, 16 * 12));
+    // (the weights agree to float32 rounding only: the JS backend computes in float64)
+    nets.forEach((n) => n.dispose());
+  });
+
+  it('whole epochs in the core, one batch per call, a streamed set and two threads give the same bits', async () => {
+    const fast = await Network.create(options());
+    await fast.fit(data.x, data.y, fit);
+    const batched = await Network.create(options());
+    await batched.fit(data.x, data.y, { ...fit, onBatchEnd: () => {} });
+    const threaded = await Network.create(options({ threads: 2 }));
+    await threaded.fit(data.x, data.y, fit);
+    const { WasmEngine } = await import('../src/backends/wasm.js');
+    const saved = WasmEngine.streamBytes;
+    WasmEngine.streamBytes = 0; // every set streamed from the caller's arrays
+    const streamed = await Network.create(options());
+    try {
+      await streamed.fit(data.x, data.y, fit);
+    } finally {
+      WasmEngine.streamBytes = saved;
     }
+    expect(threaded.threads).toBe(2);
+    expect(bitsOf(batched)).toEqual(bitsOf(fast));
+    expect(bitsOf(streamed)).toEqual(bitsOf(fast));
+    expect(bitsOf(threaded)).toEqual(bitsOf(fast));
+    // ...and each feature changed the result.
+    const plain = await Network.create(options({ layers: [{ units: 24, activation: 'relu' }, { units: 12, activation: 'tanh' }, { units: 3, activation: 'softmax' }] }));
+    await plain.fit(data.x, data.y, fit);
+    expect(bitsOf(plain)).not.toEqual(bitsOf(fast));
+    for (const n of [fast, batched, threaded, streamed, plain]) n.dispose();
+  });
+});
+
+describe('model formats keep dropout and clipNorm', () => {
+  it('save/load and toJSON/fromJSON round-trip them; ONNX export has no node for dropout', async () => {
+    const net = await Network.create({
+      inputSize: 3, layers: [{ units: 5, activation: 'relu', dropout: 0.3 }, { units: 2, activation: 'softmax' }],
+      optimizer: { kind: 'sgd', learningRate: 0.1, clipNorm: 2 }, seed: 3,
+    });
+    for (const copy of [await Network.load(net.save()), await Network.fromJSON(JSON.stringify(net.toJSON()))]) {
+      expect(copy.layers.map((l) => l.dropout)).toEqual([0.3, 0]);
+      expect(copy.optimizer.clipNorm).toBe(2);
+      expect(copy.predict([[1, 2, 3]])).toEqual(net.predict([[1, 2, 3]]));
+      copy.dispose();
+    }
+    expect(net.toJSON().layers).toEqual([{ units: 5, activation: 'relu', dropout: 0.3 }, { units: 2, activation: 'softmax' }]);
+    const onnx = new TextDecoder('latin1').decode(net.toONNX());
+    expect(onnx).not.toContain('Dropout');
+    expect(onnx).toContain('Gemm');
+    // Without dropout the header is as before: no dropout key at all.
+    const plain = await Network.create({ inputSize: 3, layers: [{ units: 2 }] });
+    expect(JSON.stringify(plain.toJSON())).not.toContain('dropout');
+    expect(JSON.stringify(plain.toJSON())).not.toContain('clipNorm');
+    net.dispose();
+    plain.dispose();
   });
 });

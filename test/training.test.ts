@@ -220,7 +220,7 @@ for (const backend of BACKENDS) {
 for (const backend of BACKENDS) {
   describe(`summary, getters and checkGradients (${backend})`, () => {
     it('summary() lists each layer with its parameters and the totals', async () => {
-      const dropout = backend === 'js' ? 0.25 : 0; // (the wasm core has no dropout yet)
+      const dropout = 0.25;
       const net = await Network.create({ inputSize: 784, layers: [{ units: 256, activation: 'relu' }, { units: 128, activation: 'relu', dropout }, { units: 10, activation: 'softmax' }], backend });
       const text = net.summary();
       expect(text).toMatch(/dense_1 +256 +relu +\(batch, 256\) +200,960/);

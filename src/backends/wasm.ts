@@ -16,14 +16,6 @@ const pad16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** Epoch results a single trainEpochs call can report (loss and correct count, f64 each). */
 const EPOCHS_PER_CALL = 1024;
 
-/** Whether the core implements dropout, clipNorm and sample weights (until then they are refused). */
-const CORE_FEATURES: boolean = false;
-
-/** A training option the core does not implement yet (the JS backend does). */
-function notYet(option: string): WasmMlpError {
-  return new WasmMlpError('INVALID_OPTION', `${option}: not available on the wasm backend yet; use backend: 'js' for it`);
-}
-
 export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   private data: {
     /** One arena region holds the parts below (one take and one free per fit call). */
@@ -46,11 +38,6 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
 
   constructor(rt: Runtime, spec: ModelSpec, threads = 1) {
     super(rt, spec, threads, true);
-    const l = spec.layers.findIndex((layer) => layer.dropout > 0);
-    if (l >= 0 && !CORE_FEATURES) {
-      this.dispose();
-      throw notYet(`layers[${l}].dropout`);
-    }
   }
 
   /** Whether the loaded set is in wasm memory (so the core can run whole epochs of it). */
@@ -72,7 +59,6 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   }
 
   setOptimizer(opt: OptimizerSpec): void {
-    if (opt.clipNorm > 0 && !CORE_FEATURES) throw notYet('optimizer.clipNorm');
     this.f32[(this.net >>> 2) + abi.NET_F_CLIP] = opt.clipNorm;
     const base = this.net >>> 2;
     const w = this.u32;
@@ -158,7 +144,6 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   static streamBytes = 16 * 1024 * 1024;
 
   loadTrainingSet(x: Float32Array, y: Float32Array, n: number, checkName?: string, weights?: Float32Array | null): void {
-    if (weights && !CORE_FEATURES) throw notYet('fitOptions.sampleWeight / classWeight');
     this.releaseTrainingSet();
     const nin = this.spec.inputSize;
     const nout = this.outputs;
