@@ -44,12 +44,15 @@ function load(prefix) {
 const train = load('train');
 const test = load('t10k');
 const tuned = recipe === 'tuned';
-const epochs = tuned ? 40 : 10;
+const epochs = tuned ? Number(opt('epochs', '40')) : 10;
+const drop = Number(opt('dropout', '0.3'));
+const patience = Number(opt('patience', '10'));
+const monitor = opt('monitor', 'valAccuracy');
 const net = await Network.create({
   inputSize: 784,
   layers: [
-    { units: 256, activation: 'relu', dropout: tuned ? 0.3 : 0 },
-    { units: 128, activation: 'relu', dropout: tuned ? 0.2 : 0 },
+    { units: 256, activation: 'relu', dropout: tuned ? drop : 0 },
+    { units: 128, activation: 'relu', dropout: tuned ? drop : 0 },
     { units: 10, activation: 'softmax' },
   ],
   optimizer: { kind: 'adam', learningRate: 1e-3 },
@@ -65,7 +68,7 @@ const history = await net.fit(train.x, train.y, {
     ? {
         validationSplit: 1 / 12, // the last 5,000 training images
         schedule: { kind: 'cosine', epochs },
-        earlyStopping: { monitor: 'valLoss', patience: 6, restoreBestWeights: true },
+        earlyStopping: { monitor, patience, restoreBestWeights: true },
       }
     : {}),
   onEpochEnd: (s) =>
