@@ -208,11 +208,11 @@ export function backprop(net: usize, m: i32): f64 {
   return isSmall(net, m) ? backpropPass(net, m, true, false) : backpropPass(net, m, false, false);
 }
 
-// A training step's backprop: with dropout or sample weights, which the lanes layout does not
-// carry, it takes the rows layout (the same bits, as every step).
+// A training step's backprop: backprop itself, unless the step drops outputs or weighs rows,
+// which only the rows layout carries (the same bits, as every layout gives).
 function stepBackprop(net: usize, m: i32): f64 {
-  const lanes = isSmall(net, m) && ptr(net, NET_SW) == 0 && !anyDropout(net);
-  return lanes ? backpropPass(net, m, true, true) : backpropPass(net, m, false, true);
+  if (ptr(net, NET_SW) == 0 && !anyDropout(net)) return backprop(net, m);
+  return backpropPass(net, m, false, true);
 }
 
 // @ts-ignore: decorator
