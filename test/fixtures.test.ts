@@ -1,10 +1,23 @@
 // Both backends against every PyTorch fixture: predict, loss, gradients, and every optimizer
 // sequence (3 steps on the same batch), within 1e-4 relative.
-import { describe, it } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Network, type OptimizerOptions } from '../src/index.js';
 import { FIXTURES, expectClose, type Fixture } from './reference/fixtures.js';
 
 const TOL = 1e-4;
+
+describe('the fixture comparison itself', () => {
+  it('fails a 1% error in one gradient of seed 000 (whose gradients peak near 0.01)', () => {
+    const f = FIXTURES.find((x) => x.name.includes('seed000'))!;
+    const g = f.gradWeights[0];
+    const peak = Math.max(...g.map(Math.abs));
+    expect(peak).toBeLessThan(0.05);
+    const i = g.findIndex((v) => Math.abs(v) === peak);
+    expect(() => expectClose(g, g, TOL, 'same')).not.toThrow();
+    const wrong = g.map((v, k) => (k === i ? v * 1.01 : v));
+    expect(() => expectClose(wrong, g, TOL, 'wrong')).toThrow(/wrong\[/);
+  });
+});
 
 async function build(f: Fixture, backend: 'wasm' | 'js', optimizer: OptimizerOptions = { kind: 'sgd', learningRate: 0.1 }) {
   const net = await Network.create({ inputSize: f.inputSize, layers: f.layers, loss: f.loss, optimizer, backend });
