@@ -1,7 +1,8 @@
 // The training controls against PyTorch (test/fixtures/training-features.json, made by
 // test/fixtures/gen-training.py with Debian's python3-torch): the learning rates of StepLR,
 // ExponentialLR, CosineAnnealingLR and ReduceLROnPlateau, networks trained under the first
-// three, Adam and SGD with clip_grad_norm_ and weight decay, and class- and sample-weighted
+// three, Adam and SGD with clip_grad_norm_ and weight decay, Adam, RMSprop and SGD with
+// momentum with weight decay on the weights only, and class- and sample-weighted
 // losses and gradients. Within 1e-4 relative, as the issue asks.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -89,6 +90,23 @@ for (const backend of ALL) {
         const net = await build(c, backend, k.optimizer);
         for (let s = 0; s < k.steps; s++) {
           const h = await net.fit(rows(c.x, c.inputSize), c.labels, { epochs: 1, batchSize: c.batch, shuffle: false });
+          expect(Math.abs(h.loss[0] - k.losses[s]) / k.losses[s], `${k.name} loss ${s}`).toBeLessThan(1e-4);
+          const w = net.getWeights();
+          expectTensors(w.weights, k.weightsAfterStep[s], 1e-4, `${k.name} step ${s} weights`);
+          expectTensors(w.biases, k.biasesAfterStep[s], 1e-4, `${k.name} step ${s} biases`);
+        }
+        net.dispose();
+      }
+    });
+  });
+
+  describe(`weight decay (weights only) with each optimizer against torch (${backend})`, () => {
+    it('Adam, RMSprop and SGD with momentum, five steps each', async () => {
+      const d = F.weightDecay;
+      for (const k of d.cases) {
+        const net = await build(d, backend, k.optimizer);
+        for (let s = 0; s < k.steps; s++) {
+          const h = await net.fit(rows(d.x, d.inputSize), d.labels, { epochs: 1, batchSize: d.batch, shuffle: false });
           expect(Math.abs(h.loss[0] - k.losses[s]) / k.losses[s], `${k.name} loss ${s}`).toBeLessThan(1e-4);
           const w = net.getWeights();
           expectTensors(w.weights, k.weightsAfterStep[s], 1e-4, `${k.name} step ${s} weights`);
