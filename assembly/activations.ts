@@ -243,7 +243,9 @@ export function activationForward(act: i32, z: usize, a: usize, rows: i32, units
       break;
     }
     default:
-      assert(false, 'unknown activation');
+      // An unknown code is a bug in TS's plan: trap in every build (an assert would vanish in
+      // the release build and leave z's region silently unchanged).
+      unreachable();
   }
 }
 
@@ -323,6 +325,6 @@ export function activationBackward(act: i32, z: usize, a: usize, d: usize, rows:
       break;
     }
     default:
-      assert(false, 'activation has no elementwise derivative');
+      unreachable(); // no elementwise derivative (softmax), or an unknown code: a bug, in every build
   }
 }

@@ -82,6 +82,7 @@ for (const backend of BACKENDS) {
       const net = await Network.create(classifier(backend));
       const epochs: number[] = [];
       const batches: number[] = [];
+      const seen: [number, number][] = [];
       const val = blobs(60);
       const history = await net.fit(x, labels, {
         epochs: 5,
@@ -90,7 +91,7 @@ for (const backend of BACKENDS) {
         onEpochEnd: (s) => {
           epochs.push(s.epoch);
           expect(s.samplesPerSecond).toBeGreaterThan(0);
-          expect(s.valAccuracy).toBeGreaterThanOrEqual(0);
+          seen.push([s.valLoss!, s.valAccuracy!]);
         },
         onBatchEnd: (s) => {
           batches.push(s.batch);
@@ -104,6 +105,11 @@ for (const backend of BACKENDS) {
       expect(history.valLoss!.length).toBe(5);
       expect(history.loss[4]).toBeLessThan(history.loss[0]);
       expect(history.valAccuracy![4]).toBeGreaterThan(0.9);
+      // What the callback saw is the history, and the last epoch's validation figures are
+      // exactly those of the final weights.
+      expect(seen).toEqual(history.valLoss!.map((v, e) => [v, history.valAccuracy![e]]));
+      const end = net.evaluate(val.x, val.labels);
+      expect([end.loss, end.accuracy]).toEqual(seen[4]);
       const oneHot = new Float32Array(300 * 3);
       labels.forEach((c, i) => (oneHot[i * 3 + c] = 1));
       const a = net.evaluate(x, labels);

@@ -244,8 +244,9 @@ describe('debug build', () => {
     core.gemm(5, 9, 7, a, 7, 1, bp, c, 9, 0, 1, tile);
     core.gemmReference(5, 9, 7, a, 7, 1, b, 9, r, 9, 0, 1);
     expect(Array.from(f.subarray(c >> 2, (c >> 2) + 45))).toEqual(Array.from(f.subarray(r >> 2, (r >> 2) + 45)));
-    expect(() => core.activationForward(99, a, c, 1, 4)).toThrow(/unknown activation/);
-    // The release build has no assert: the same call is a silent no-op there.
-    expect(() => rt.core.activationForward(99, 65536 * 300, 65536 * 300, 1, 4)).not.toThrow();
+    expect(() => core.activationForward(99, a, c, 1, 4)).toThrow(WebAssembly.RuntimeError);
+    // The release build traps too: an unknown activation code is never silently ignored.
+    expect(() => rt.core.activationForward(99, 65536 * 300, 65536 * 300, 1, 4)).toThrow(WebAssembly.RuntimeError);
+    expect(() => rt.core.activationBackward(99, 65536 * 300, 65536 * 300, 65536 * 300, 1, 4)).toThrow(WebAssembly.RuntimeError);
   });
 });
