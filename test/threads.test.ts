@@ -19,10 +19,24 @@ describe('threads', () => {
     { kind: 'rmsprop', learningRate: 0.001 },
   ];
   for (const optimizer of optimizers) {
-    it(`train the same bits on 1, 2 and 3 threads (${optimizer.kind})`, async () => {
+    it(`train the same bits on 1, 2 and 3 threads, the workers taking part (consistency; the 1-thread core is checked against PyTorch in fixtures.test.ts) (${optimizer.kind})`, async () => {
       const one: Result = await trainThreaded(Network, 1, optimizer);
-      const two: Result = await trainThreaded(Network, 2, optimizer);
-      const three: Result = await trainThreaded(Network, 3, optimizer);
+      const pool = (await initThreads(1))!.pool!;
+      // Each job waits for a worker's chunk, so the pool's counter proves the workers ran.
+      pool.workersFirst = true;
+      let two: Result;
+      let three: Result;
+      const chunks = [pool.workerChunks];
+      try {
+        two = await trainThreaded(Network, 2, optimizer);
+        chunks.push(pool.workerChunks);
+        three = await trainThreaded(Network, 3, optimizer);
+        chunks.push(pool.workerChunks);
+      } finally {
+        pool.workersFirst = false;
+      }
+      expect(chunks[1]).toBeGreaterThan(chunks[0]);
+      expect(chunks[2]).toBeGreaterThan(chunks[1]);
       expect(one.threads).toBe(1);
       expect(two.threads).toBe(2);
       expect(three.threads).toBe(3);
