@@ -5,7 +5,7 @@
 
 import * as abi from './abi.js';
 import { activationCode, lossCode } from './enums.js';
-import { paramLayout, type ModelSpec, type ParamLayout } from './engine.js';
+import { dropoutConstants, paramLayout, type ModelSpec, type ParamLayout } from './engine.js';
 import type { Arena } from './arena.js';
 import { WasmMlpError } from './errors.js';
 import { nonFiniteError } from './data.js';
@@ -144,8 +144,9 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
       w[e + abi.LAYER_B] = this.layout.biasOffset[l];
       w[e + abi.LAYER_WT] = packedWt[l];
       if (this.training && layer.dropout > 0) {
-        w[e + abi.LAYER_DROP_T] = Math.ceil(layer.dropout * 2 ** 24);
-        this.f32[e + abi.LAYER_F_DROP_SCALE] = 1 / (1 - layer.dropout);
+        const { threshold, scale } = dropoutConstants(layer.dropout);
+        w[e + abi.LAYER_DROP_T] = threshold;
+        this.f32[e + abi.LAYER_F_DROP_SCALE] = scale;
       }
       prev = layer.units;
     });

@@ -75,6 +75,15 @@ export function paramLayout(spec: ModelSpec): ParamLayout {
 }
 
 /**
+ * Dropout p as both engines apply it: an output is kept when the top 24 bits of its draw
+ * (next >>> 8) are >= threshold = ceil(p 2^24) (the same as u >= p for u = (next >>> 8) 2^-24,
+ * made on integers so no float rounding of p can differ), and then scaled by f32(1 / (1 - p)).
+ */
+export function dropoutConstants(p: number): { threshold: number; scale: number } {
+  return { threshold: Math.ceil(p * 2 ** 24), scale: Math.fround(1 / (1 - p)) };
+}
+
+/**
  * Accuracy rule, per sample (sum of these / samples = accuracy):
  * - categorical-cross-entropy (or several outputs under mse): 1 if argmax(a) == argmax(y)
  *   (first maximum wins on ties), else 0;

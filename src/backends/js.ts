@@ -5,7 +5,7 @@
 
 import { LEAKY_SLOPE } from '../enums.js';
 import { WasmMlpError } from '../errors.js';
-import { paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
+import { dropoutConstants, paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Random } from '../random.js';
 
 const CHUNK_ROWS = 256;
@@ -512,10 +512,6 @@ export function dropoutMask(random: Random, mask: Float32Array, count: number, p
   for (let i = 0; i < count; i++) mask[i] = random.nextU32() >>> 8 >= threshold ? scale : 0;
 }
 
-/** The integer threshold and f32 scale of dropout p (both engines use these). */
-export function dropoutConstants(p: number): { threshold: number; scale: number } {
-  return { threshold: Math.ceil(p * 2 ** 24), scale: Math.fround(1 / (1 - p)) };
-}
 
 /**
  * torch.nn.utils.clip_grad_norm_ over every parameter: the global L2 norm of the gradients;

@@ -206,9 +206,7 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   }
 
   /** Whether a training step draws from the network's stream (dropout masks). */
-  private get draws(): boolean {
-    return this.spec.layers.some((l) => l.dropout > 0);
-  }
+  private readonly draws = this.spec.layers.some((l) => l.dropout > 0);
 
   /**
    * Runs `call` with the core's copy of the PRNG (NET_RNG) holding `random`'s state, and
