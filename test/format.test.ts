@@ -1,0 +1,194 @@
+// The model formats, byte by byte and refusal by refusal: the checksum against published CRC-32
+// check values (a table built wrong still round-trips, because save and load would share it),
+// the binary layout against its documented offsets, and every refusal of the two decoders with
+// the message that names what was wrong. A decoder that skipped a check would refuse later for
+// another reason, or not at all; each case pins the reason, so that difference fails.
+import { describe, it, expect } from 'vitest';
+import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
+import { crc32, decodeBinary, decodeJson, FORMAT_VERSION } from '../src/format.js';
+
+const OPTIONS: NetworkOptions = {
+  inputSize: 3,
+  layers: [{ units: 2, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+  loss: 'binary-cross-entropy',
+  seed: 11,
+};
+// 3*2 + 2*1 weights, then 2 + 1 biases.
+const COUNT = 11;
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+function refusal(fn: () => unknown): WasmMlpError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof WasmMlpError && e.code === 'INVALID_MODEL') return e;
+    throw new Error(`expected INVALID_MODEL, got ${String(e)}`);
+  }
+  throw new Error('expected INVALID_MODEL, but it loaded');
+}
+
+/** A binary model file assembled from parts by the documented layout, checksummed with crc32
+ *  (itself checked against the published check values below). */
+function assemble(header: Uint8Array, params: ArrayLike<number>, fields: { version?: number; hlen?: number; count?: number } = {}): Uint8Array {
+  const hpad = (header.length + 3) & ~3;
+  const total = 16 + hpad + params.length * 4 + 4;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  bytes.set(ascii('WMLP'), 0);
+  view.setUint32(4, fields.version ?? 1, true);
+  view.setUint32(8, fields.hlen ?? header.length, true);
+  view.setUint32(12, fields.count ?? params.length, true);
+  bytes.fill(0x20, 16, 16 + hpad);
+  bytes.set(header, 16);
+  for (let i = 0; i < params.length; i++) view.setFloat32(16 + hpad + 4 * i, params[i], true);
+  view.setUint32(total - 4, crc32(bytes, 0, total - 4), true);
+  return bytes;
+}
+
+const HEADER = {
+  inputSize: 3,
+  layers: [{ units: 2, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+  loss: 'binary-cross-entropy',
+  optimizer: { kind: 'sgd', learningRate: 0.01 },
+  seed: 11,
+};
+const PARAMS = Array.from({ length: COUNT }, (_, i) => (i - 5) / 8);
+const headerBytes = (h: unknown) => ascii(JSON.stringify(h));
+
+describe('CRC-32 of the binary format', () => {
+  it('matches the published check values of CRC-32/ISO-HDLC', () => {
+    expect(crc32(ascii('123456789'), 0, 9)).toBe(0xcbf43926);
+    expect(crc32(ascii('The quick brown fox jumps over the lazy dog'), 0, 43)).toBe(0x414fa339);
+    expect(crc32(new Uint8Array(0), 0, 0)).toBe(0);
+    expect(crc32(ascii('a'), 0, 1)).toBe(0xe8b7be43);
+    // Every byte value goes through the table (an error in any of its 256 entries shows).
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(crc32(all, 0, 256)).toBe(0x29058c73);
+    // A range of a larger buffer: only [start, end) counts.
+    expect(crc32(ascii('xx123456789yy'), 2, 11)).toBe(0xcbf43926);
+  });
+});
+
+describe('binary model layout', () => {
+  it('writes magic, version, sizes, a space-padded header, the float32 parameters and the CRC where documented', async () => {
+    const net = await Network.create(OPTIONS);
+    const bytes = net.save();
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(Array.from(bytes.subarray(0, 4))).toEqual(Array.from(ascii('WMLP')));
+    expect(view.getUint32(4, true)).toBe(FORMAT_VERSION);
+    const hlen = view.getUint32(8, true);
+    expect(view.getUint32(12, true)).toBe(COUNT);
+    const hpad = (hlen + 3) & ~3;
+    expect(bytes.length).toBe(16 + hpad + 4 * COUNT + 4);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen)));
+    expect(header).toMatchObject({ inputSize: 3, loss: 'binary-cross-entropy', seed: 11 });
+    // Padding is spaces (so the padded header is still JSON), never zeros.
+    for (let i = 16 + hlen; i < 16 + hpad; i++) expect(bytes[i]).toBe(0x20);
+    const json = net.toJSON();
+    // Block layout: every weight matrix first (the decayed prefix), then every bias vector.
+    const params = [...json.weights[0], ...json.weights[1], ...json.biases[0], ...json.biases[1]];
+    for (let i = 0; i < COUNT; i++) expect(view.getFloat32(16 + hpad + 4 * i, true)).toBe(Math.fround(params[i]));
+    expect(view.getUint32(bytes.length - 4, true)).toBe(crc32(bytes, 0, bytes.length - 4));
+    net.dispose();
+  });
+
+  it('pads headers of every length to four bytes', async () => {
+    // Header lengths vary with the seed's digits; all four residues must load.
+    const residues = new Set<number>();
+    for (const seed of [1, 12, 123, 1234, 12345, 123456]) {
+      const net = await Network.create({ ...OPTIONS, seed });
+      const bytes = net.save();
+      const hlen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+      residues.add(hlen % 4);
+      const back = await Network.load(bytes);
+      expect(back.toJSON()).toEqual(net.toJSON());
+      net.dispose();
+      back.dispose();
+    }
+    expect(residues.size).toBe(4);
+  });
+
+  it('the assembled reference file loads with exactly its parameters', () => {
+    const d = decodeBinary(assemble(headerBytes(HEADER), PARAMS));
+    expect(Array.from(d.params)).toEqual(PARAMS);
+    expect(d.seed).toBe(11);
+  });
+});
+
+describe('binary decoder refusals name the reason', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['not bytes', () => decodeBinary([1, 2, 3]), /^Network\.load: expected a Uint8Array or ArrayBuffer \(from net\.save\(\)\), got an array/],
+    ['19 bytes', () => decodeBinary(new Uint8Array(19)), /^Network\.load: file too short \(19 bytes\)/],
+    // 20 bytes is the smallest file that is not "too short": it fails on the magic instead.
+    ['20 zero bytes', () => decodeBinary(new Uint8Array(20)), /bad magic number/],
+    ['bad magic', () => { const b = assemble(headerBytes(HEADER), PARAMS); b[3] = 0x51; return decodeBinary(b); }, /bad magic number/],
+    ['version 2', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 2 })), /unsupported version 2; this library reads version 1/],
+    ['header over 1 MiB', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { hlen: (1 << 20) + 1 })), /header length 1048577 exceeds 1048576 bytes/],
+    ['header of exactly 1 MiB declared', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { hlen: 1 << 20 })), /but its header declares/],
+    ['count too large', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { count: 1e9 })), /but its header declares/],
+    ['checksum', () => { const b = assemble(headerBytes(HEADER), PARAMS); b[b.length - 1] ^= 1; return decodeBinary(b); }, /checksum mismatch/],
+    // Invalid UTF-8 inside a JSON string: a lenient decoder would read U+FFFD and load it.
+    ['invalid UTF-8', () => {
+      const h = headerBytes({ ...HEADER, note: 'ab' });
+      const at = h.indexOf(0x61); // the 'a' of "ab"
+      const bad = h.slice();
+      bad[at] = 0xff;
+      return decodeBinary(assemble(bad, PARAMS));
+    }, /header is not valid UTF-8 JSON/],
+    ['header not JSON', () => decodeBinary(assemble(ascii('{"inputSize":'), PARAMS)), /header is not valid UTF-8 JSON/],
+    ['header an array', () => decodeBinary(assemble(headerBytes([HEADER]), PARAMS)), /^Network\.load: header is not an object$/],
+    ['header null', () => decodeBinary(assemble(headerBytes(null), PARAMS)), /^Network\.load: header is not an object$/],
+    ['bad activation', () => decodeBinary(assemble(headerBytes({ ...HEADER, layers: [{ units: 2, activation: 'swish' }, HEADER.layers[1]] }), PARAMS)), /^Network\.load: .*activation/],
+    ['seed 2^32', () => decodeBinary(assemble(headerBytes({ ...HEADER, seed: 2 ** 32 }), PARAMS)), /^Network\.load: .*seed/],
+    ['count disagrees', () => decodeBinary(assemble(headerBytes({ ...HEADER, inputSize: 4 }), PARAMS)), /the architecture has 13 parameters but the file holds 11/],
+    ['NaN parameter', () => { const p = PARAMS.slice(); p[7] = NaN; return decodeBinary(assemble(headerBytes(HEADER), p)); }, /^Network\.load: parameter 7 is NaN$/],
+    ['infinite parameter', () => { const p = PARAMS.slice(); p[10] = -Infinity; return decodeBinary(assemble(headerBytes(HEADER), p)); }, /^Network\.load: parameter 10 is -Infinity$/],
+  ];
+  for (const [name, fn, message] of cases) {
+    it(name, () => expect(refusal(fn).message).toMatch(message));
+  }
+
+  it('the largest seed loads; ArrayBuffer input works', () => {
+    const bytes = assemble(headerBytes({ ...HEADER, seed: 2 ** 32 - 1 }), PARAMS);
+    expect(decodeBinary(bytes.slice().buffer).seed).toBe(2 ** 32 - 1);
+  });
+});
+
+describe('JSON decoder refusals name the reason', () => {
+  const good = () => ({ format: 'wasm-mlp', version: 1, ...HEADER, weights: [PARAMS.slice(0, 6), PARAMS.slice(6, 8)], biases: [PARAMS.slice(8, 10), [PARAMS[10]]] });
+  const cases: [string, () => unknown, RegExp][] = [
+    ['not JSON text', () => decodeJson('{"format":'), /^Network\.fromJSON: not valid JSON/],
+    ['an array', () => decodeJson([good()]), /^Network\.fromJSON: expected a model object \(from net\.toJSON\(\)\), got an array of length 1$/],
+    ['JSON text of an array', () => decodeJson('[1]'), /^Network\.fromJSON: expected a model object/],
+    ['null', () => decodeJson(null), /^Network\.fromJSON: expected a model object/],
+    ['a number', () => decodeJson(5), /^Network\.fromJSON: expected a model object/],
+    ['another format', () => decodeJson({ ...good(), format: 'keras' }), /^Network\.fromJSON: expected format 'wasm-mlp', got the string "keras"$/],
+    ['version 2', () => decodeJson({ ...good(), version: 2 }), /^Network\.fromJSON: unsupported version 2; this library reads version 1$/],
+    ['seed 2^32', () => decodeJson({ ...good(), seed: 2 ** 32 }), /^Network\.fromJSON: seed/],
+    ['seed -1', () => decodeJson({ ...good(), seed: -1 }), /^Network\.fromJSON: seed/],
+    ['bad loss', () => decodeJson({ ...good(), loss: 'hinge' }), /^Network\.fromJSON: .*loss/],
+    ['weights not an array', () => decodeJson({ ...good(), weights: 'w' }), /^Network\.fromJSON: expected 2 weight and 2 bias arrays$/],
+    ['biases not an array', () => decodeJson({ ...good(), biases: {} }), /^Network\.fromJSON: expected 2 weight and 2 bias arrays$/],
+    ['three weight arrays', () => decodeJson({ ...good(), weights: [...good().weights, [1]] }), /^Network\.fromJSON: expected 2 weight and 2 bias arrays$/],
+    ['three bias arrays', () => decodeJson({ ...good(), biases: [...good().biases, [1]] }), /^Network\.fromJSON: expected 2 weight and 2 bias arrays$/],
+    ['short weights[1]', () => decodeJson({ ...good(), weights: [good().weights[0], [1]] }), /^Network\.fromJSON: weights\[1\] must be an array of 2 numbers, got an array of length 1$/],
+    ['weights[0] a string', () => decodeJson({ ...good(), weights: ['abcdef', good().weights[1]] }), /^Network\.fromJSON: weights\[0\] must be an array of 6 numbers, got the string "abcdef"$/],
+    ['long biases[0]', () => decodeJson({ ...good(), biases: [[1, 2, 3], [1]] }), /^Network\.fromJSON: biases\[0\] must be an array of 2 numbers, got an array of length 3$/],
+    ['biases[1] a string', () => decodeJson({ ...good(), biases: [good().biases[0], 'x'] }), /^Network\.fromJSON: biases\[1\] must be an array of 1 numbers, got the string "x"$/],
+    ['a string weight', () => { const g = good(); g.weights[0][4] = '1' as unknown as number; return decodeJson(g); }, /^Network\.fromJSON: weights\[0\]\[4\] must be a finite float32 number, got the string "1"$/],
+    ['an overflowing bias', () => { const g = good(); g.biases[1][0] = 1e39; return decodeJson(g); }, /^Network\.fromJSON: biases\[1\]\[0\] must be a finite float32 number, got 1e\+39$/],
+  ];
+  for (const [name, fn, message] of cases) {
+    it(name, () => expect(refusal(fn).message).toMatch(message));
+  }
+
+  it('the reference object and its JSON text decode to the same parameters as the binary file', () => {
+    const fromObject = decodeJson(good());
+    const fromText = decodeJson(JSON.stringify(good()));
+    const fromBinary = decodeBinary(assemble(headerBytes(HEADER), PARAMS));
+    expect(Array.from(fromObject.params)).toEqual(PARAMS);
+    expect(Array.from(fromText.params)).toEqual(PARAMS);
+    expect(fromObject).toEqual(fromBinary);
+    expect(decodeJson({ ...good(), seed: 2 ** 32 - 1 }).seed).toBe(2 ** 32 - 1);
+  });
+});

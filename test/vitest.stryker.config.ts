@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// The suite Stryker runs for each mutant of src/ (npm run mutate): the in-process tests.
+// Left out are the tests that run the packed package, other runtimes, browsers, bundlers or
+// child processes: they import dist/ or a packed copy, never the mutated src/, so they could
+// neither kill nor cover a mutant and would only cost time.
+export default defineConfig({
+  test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    include: ['test/**/*.test.ts'],
+    exclude: [
+      'test/browser.test.ts',
+      'test/bundlers.test.ts',
+      'test/edge.test.ts',
+      'test/runtimes.test.ts',
+      'test/determinism.test.ts',
+      'test/memory.test.ts',
+      'test/threads.test.ts',
+      'test/pool-faults.test.ts',
+    ],
+    setupFiles: ['test/setup-node.ts'],
+    testTimeout: 60_000,
+  },
+});
