@@ -12,9 +12,13 @@
 //            file (the list has rotted: fix the snippet; the script exits 1).
 // Before the mutants, the unmutated copy is built (`npm run build`) and must pass the suite.
 //
-// Usage: npm run mutate:core [-- [--only name,name] [--list] [--skip-baseline] [--keep]]
+// Usage: npm run mutate:core [-- [--only name,name] [--list] [--skip-baseline] [--keep] [--files a,b] [--learning]]
 //   --only    run only the named mutants;  --list  print the mutants and check their snippets;
-//   --skip-baseline  do not run the suite on the unmutated copy;  --keep  keep the temp copy.
+//   --skip-baseline  do not run the suite on the unmutated copy;  --keep  keep the temp copy;
+//   --files  run only these test files (e.g. the reference tests) instead of the whole suite;
+//   --learning  instead of the suite, measure the digits learning run of test/mnist.test.ts
+//            (scripts/digits-accuracy.mjs) on the unmutated copy and on each mutant: the
+//            figures its threshold is set from.
 // Takes about a minute per mutant (12 s to build the four wasm targets, then the suite up to
 // its first failure, ~30 s when one survives).
 import { spawn } from 'node:child_process';
@@ -120,6 +124,8 @@ const args = process.argv.slice(2);
 const flag = (f) => args.includes(f);
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : null;
+const filesAt = args.indexOf('--files');
+const FILES = filesAt >= 0 ? args[filesAt + 1].split(',') : [];
 const selected = only ? mutants.filter((m) => only.has(m.name)) : mutants;
 if (only && selected.length !== only.size) {
   console.error(`unknown mutant in --only: ${[...only].filter((n) => !mutants.some((m) => m.name === n)).join(', ')}`);
@@ -214,7 +220,7 @@ async function mutantSuite() {
   let ms = 0;
   const unconfirmed = [];
   for (let attempt = 0; attempt < 3; attempt++) {
-    const s = await suite();
+    const s = await suite(FILES);
     ms += s.ms;
     if (s.passed) return { status: 'survived', by: '', ms };
     if (!s.file) return { status: 'killed', by: s.by, ms }; // a timeout or a suite-level error
@@ -227,10 +233,36 @@ async function mutantSuite() {
 }
 
 const t0 = Date.now();
+if (flag('--learning')) {
+  const b = await run('npm', ['run', 'build'], work, SUITE_TIMEOUT);
+  if (b.code !== 0) { console.error(b.out); cleanup(); process.exit(2); }
+  const measure = async () => {
+    const r = await run('node', ['scripts/digits-accuracy.mjs'], work, SUITE_TIMEOUT);
+    try { return JSON.parse(r.out.trim().split('\n').pop()); } catch { return { accuracy: NaN, loss: [], error: r.out.slice(-300) }; }
+  };
+  const base = await measure();
+  console.log(`correct core: accuracy ${base.accuracy}, loss ${base.loss.join(' ')}`);
+  const rows = [];
+  for (const m of selected) {
+    const file = join(work, 'assembly', m.file);
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace(m.from, () => m.to));
+    const built = await run('npm', ['run', 'asbuild'], work, SUITE_TIMEOUT);
+    const r = built.code === 0 ? await measure() : { accuracy: NaN, loss: [], error: 'does not compile' };
+    writeFileSync(file, original);
+    const changed = JSON.stringify(r.loss) !== JSON.stringify(base.loss) || r.accuracy !== base.accuracy;
+    rows.push({ m, r, changed });
+    console.log(`${m.name.padEnd(28)} accuracy ${String(r.accuracy).padEnd(20)} ${changed ? 'changed' : 'same run'}${r.error ? ' ' + r.error : ''}`);
+  }
+  const changed = rows.filter((x) => x.changed).sort((a, b) => (b.r.accuracy || 0) - (a.r.accuracy || 0));
+  console.log(`\n${changed.length} of ${rows.length} mutants change this run; the best of them reaches ${changed[0]?.r.accuracy} (${changed[0]?.m.name}); the correct core ${base.accuracy}`);
+  cleanup();
+  process.exit(0);
+}
 if (!flag('--skip-baseline')) {
   const b = await run('npm', ['run', 'build'], work, SUITE_TIMEOUT);
   if (b.code !== 0) { console.error(b.out); console.error('the unmutated copy does not build'); cleanup(); process.exit(2); }
-  const s = await suite();
+  const s = await suite(FILES);
   if (!s.passed) { console.error(s.out.slice(-4000)); console.error(`the unmutated copy fails the suite (${s.by})`); cleanup(); process.exit(2); }
   console.log(`baseline: the unmutated copy passes the suite (${(s.ms / 1000).toFixed(0)} s)`);
 } else if (!existsSync(join(work, 'dist')) || !existsSync(join(work, 'build'))) {

@@ -36,6 +36,8 @@ export interface CoreExports {
   ): number;
   evaluate(net: number, m: number): void;
   fillSymmetric(state: number, dst: number, count: number, bound: number): void;
+  nextU32(state: number): number;
+  shuffle(state: number, a: number, n: number): void;
   gemm(
     M: number, N: number, K: number, a: number, rsa: number, csa: number, bp: number,
     c: number, ldc: number, bias: number, alpha: number, tile: number,
@@ -205,6 +207,24 @@ export async function initThreads(threads: number): Promise<Runtime | null> {
   }
   await rt.pool!.ensure(threads, sources.worker);
   return rt;
+}
+
+/** What the worker pool has done: live threads (the caller's included) and job chunks computed by workers. */
+export interface ThreadStats {
+  /** Threads available to threaded networks: started workers plus the calling thread (1 when there is no pool). */
+  threads: number;
+  /** Chunks of split jobs computed by worker threads (not the caller) since the pool started. */
+  workerChunks: number;
+}
+
+/**
+ * What the worker pool has done so far, to check that `threads` took effect: after a threaded
+ * `fit`, `workerChunks` has grown when workers computed part of it. Starts nothing.
+ */
+export async function threadStats(): Promise<ThreadStats> {
+  const rt = await threaded?.catch(() => null);
+  const pool = rt?.pool;
+  return pool ? { threads: pool.size, workerChunks: pool.workerChunks } : { threads: 1, workerChunks: 0 };
 }
 
 /**

@@ -90,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('in Chromium', () => {
-  it('loads over HTTP, learns XOR, and trains to the same bits as Node', async () => {
+  it('loads over HTTP, learns XOR, and trains to the same bits as Node [consistency only]', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -141,7 +141,7 @@ describe('in Chromium', () => {
     return result;
   }
 
-  it('runs threads: 2 on Web Workers in a cross-origin isolated page, with the bits of one thread', async () => {
+  it('runs threads: 2 on Web Workers in a cross-origin isolated page, with the bits of one thread [consistency only]', async () => {
     const r = await threadsPage('/threads-isolated');
     const one: { hex: string } = await trainThreaded(Network, 1);
     expect(r.isolated).toBe(true);
@@ -151,7 +151,7 @@ describe('in Chromium', () => {
     expect(r.hex).toBe(one.hex);
   }, 120_000);
 
-  it('a pool worker terminated from outside mid-job: the page gets WORKER_FAILED after the 3 s stall bound, then one-thread bits', async () => {
+  it('a pool worker terminated from outside mid-job: the page gets WORKER_FAILED after the 3 s stall bound, then one-thread bits [consistency only]', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -183,7 +183,7 @@ describe('in Chromium', () => {
     expect(r.hex).toBe(one.hex);
   }, 120_000);
 
-  it('trains inside a module Web Worker to the same bits as Node, isolated or not', async () => {
+  it('trains inside a module Web Worker to the same bits as Node, isolated or not [consistency only]', async () => {
     const node: string = await trainFixed(Network, 'wasm');
     for (const [path, isolated] of [['/worker', false], ['/worker-isolated', true]] as const) {
       const page = await browser.newPage();

@@ -114,7 +114,7 @@ function fetchedWasm(built: Built, run: PageRun): string[] {
 const allJs = (files: Shipped): string => Object.values(files.js).join('\n');
 
 describe.each(Object.keys(BUNDLERS))('%s', (bundler) => {
-  it('bundles the full package, with no node: import, and it trains in Chromium to exactly Node\'s bits', async () => {
+  it('bundles the full package, with no node: import, and it trains in Chromium to exactly Node\'s bits [consistency only]', async () => {
     const { built, files, run } = await buildAndRun(bundler, 'full');
     for (const [file, text] of Object.entries(files.js)) expect(text.match(NODE_IMPORT)?.[0], `${file}: a node: import`).toBeUndefined();
     // The positive control of the inference app's check below: the training core is here.
@@ -123,7 +123,7 @@ describe.each(Object.keys(BUNDLERS))('%s', (bundler) => {
     expect(run.result?.ok).toEqual(nodeFull);
   });
 
-  it('bundles the inference entry alone, without training code, and it predicts Node\'s bits', async () => {
+  it('bundles the inference entry alone, without training code, and it predicts Node\'s bits [consistency only]', async () => {
     const { built, files, run } = await buildAndRun(bundler, 'infer');
     const js = allJs(files);
     for (const needle of TRAINING_CODE) expect(js.includes(needle), `the inference app's JS contains ${needle}`).toBe(false);

@@ -156,7 +156,7 @@ for (const backend of BACKENDS) {
       expect(h2.valLoss).toEqual(h.valLoss);
     });
 
-    it('is deterministic: same seed and options give bit-identical weights', async () => {
+    it('is deterministic: same seed and options give bit-identical weights [consistency only]', async () => {
       const { x, labels } = blobs(200);
       const run = async () => {
         const net = await Network.create(classifier(backend, { optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 } }));
@@ -173,7 +173,7 @@ for (const backend of BACKENDS) {
       expect(bits([...w.weights, ...w.biases])).not.toEqual(a);
     });
 
-    it('whole epochs inside the core (no callbacks) equal epoch-by-epoch training bit for bit', async () => {
+    it('whole epochs inside the core (no callbacks) equal epoch-by-epoch training bit for bit [consistency only]', async () => {
       const { x, labels } = blobs(150);
       const run = async (perEpoch: boolean) => {
         const net = await Network.create(classifier(backend, { optimizer: { kind: 'adam', learningRate: 0.02 } }));
@@ -439,7 +439,7 @@ for (const backend of BACKENDS) {
 }
 
 describe('both backends agree', () => {
-  it('draw bit-identical initial weights from the same seed (the core draws them for wasm)', async () => {
+  it('draw bit-identical initial weights from the same seed (the core draws them for wasm) [consistency only]', async () => {
     for (const init of ['auto', 'he', 'xavier', 'he-normal'] as const) {
       const opts = { inputSize: 13, layers: [{ units: 9, activation: 'relu' as const }, { units: 5, activation: 'tanh' as const }], init, seed: 99 };
       const a = (await Network.create({ ...opts, backend: 'wasm' })).getWeights();
@@ -451,7 +451,7 @@ describe('both backends agree', () => {
     }
   });
 
-  it('train the same network to the same weights within float32 tolerance', async () => {
+  it('train the same network to the same weights within float32 tolerance [consistency only]', async () => {
     const { x, labels } = blobs(120);
     const w: number[][] = [];
     for (const backend of BACKENDS) {

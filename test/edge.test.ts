@@ -136,7 +136,7 @@ describe('workerd (Miniflare 4, no compatibility flags)', () => {
     }
   }
 
-  it('the inference Worker: init() alone fails naming init(source), bytes are refused, and the CompiledWasm module predicts Node\'s bits', async () => {
+  it('the inference Worker: init() alone fails naming init(source), bytes are refused, and the CompiledWasm module predicts Node\'s bits [consistency only]', async () => {
     const { modules } = workers.get('infer')!;
     // The package's exports map gave the wasm, and the Worker got the installed package's file.
     expect(modules.get('infer.wasm')?.path).toBe(installed('infer.wasm'));
@@ -221,7 +221,7 @@ describe('edge-runtime (Vercel)', () => {
     expectNoDefault((probe as { defaultInit: Outcome }).defaultInit, 'infer.wasm');
   });
 
-  it('a WebAssembly.Module from the host realm: Node\'s bits', async () => {
+  it('a WebAssembly.Module from the host realm: Node\'s bits [consistency only]', async () => {
     const module = new WebAssembly.Module(wasm);
     // The runtime's realm has its own WebAssembly: the host's Module is not its instance.
     const realm = new EdgeRuntime({ extend: (context) => Object.assign(context, { WASM_MODULE: module }) });
@@ -230,7 +230,7 @@ describe('edge-runtime (Vercel)', () => {
     expect(got).toEqual([node.inferPredict, node.inferPredict]);
   });
 
-  it('init(fetch(url)) of an application/wasm response from 127.0.0.1: Node\'s bits (compileStreaming refused, bytes compiled)', async () => {
+  it('init(fetch(url)) of an application/wasm response from 127.0.0.1: Node\'s bits (compileStreaming refused, bytes compiled) [consistency only]', async () => {
     const files = await serve({ 'infer.wasm': wasm });
     try {
       const WASM_URL = `${files.url}infer.wasm`;
@@ -308,7 +308,7 @@ describe('init() given bad sources (Node, the source tree)', () => {
     }
   });
 
-  it('the full entry: the same refusals, then a correct init trains XOR to Node\'s bits', async () => {
+  it('the full entry: the same refusals, then a correct init trains XOR to Node\'s bits [consistency only]', async () => {
     const { init, Network } = await freshFull();
     await expectUnavailable(init(42 as never), 'got 42');
     await expectUnavailable(init({ wasm: {} as never }), 'got an object (Object)');

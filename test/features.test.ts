@@ -274,7 +274,7 @@ describe('dropout, weights and clipping on the one training road (wasm)', () => 
   const bitsOf = (net: Network) => flat(params(net)).map((v) => Math.fround(v));
   const fit = { epochs: 4, batchSize: 16, sampleWeight: data.w, classWeight: { 1: 2 } };
 
-  it('draws the same masks as the JS backend from the same seed', async () => {
+  it('draws the same masks as the JS backend from the same seed [consistency only]', async () => {
     const nets = await Promise.all((['wasm', 'js'] as const).map((backend) => Network.create(options({ backend }))));
     for (const net of nets) await net.fit(data.x, data.y, { epochs: 1, batchSize: 16, shuffle: true });
     expect(masksOf(nets[0], 0, 16 * 24)).toEqual(masksOf(nets[1], 0, 16 * 24));
@@ -283,17 +283,30 @@ describe('dropout, weights and clipping on the one training road (wasm)', () => 
     nets.forEach((n) => n.dispose());
   });
 
-  it('whole epochs in the core, one batch per call, a streamed set and two threads give the same bits', async () => {
-    const fast = await Network.create(options());
+  it('whole epochs in the core, one batch per call, a streamed set and two threads give the same bits [consistency only]', async () => {
+    // Layers wide enough that the two-thread run splits its products (>= 2^16 multiply-adds).
+    const wide = (extra: Partial<NetworkOptions> = {}) =>
+      options({ layers: [{ units: 64, activation: 'relu', dropout: 0.25 }, { units: 256, activation: 'tanh', dropout: 0.1 }, { units: 3, activation: 'softmax' }], ...extra });
+    const fast = await Network.create(wide());
     await fast.fit(data.x, data.y, fit);
-    const batched = await Network.create(options());
+    const batched = await Network.create(wide());
     await batched.fit(data.x, data.y, { ...fit, onBatchEnd: () => {} });
-    const threaded = await Network.create(options({ threads: 2 }));
-    await threaded.fit(data.x, data.y, fit);
+    const threaded = await Network.create(wide({ threads: 2 }));
+    // Each job waits for a worker's chunk, so the pool's counter proves two threads ran.
+    const { initThreads } = await import('../src/wasm.js');
+    const pool = (await initThreads(1))!.pool!;
+    pool.workersFirst = true;
+    const before = pool.workerChunks;
+    try {
+      await threaded.fit(data.x, data.y, fit);
+    } finally {
+      pool.workersFirst = false;
+    }
+    expect(pool.workerChunks).toBeGreaterThan(before);
     const { WasmEngine } = await import('../src/backends/wasm.js');
     const saved = WasmEngine.streamBytes;
     WasmEngine.streamBytes = 0; // every set streamed from the caller's arrays
-    const streamed = await Network.create(options());
+    const streamed = await Network.create(wide());
     try {
       await streamed.fit(data.x, data.y, fit);
     } finally {
@@ -304,7 +317,7 @@ describe('dropout, weights and clipping on the one training road (wasm)', () => 
     expect(bitsOf(streamed)).toEqual(bitsOf(fast));
     expect(bitsOf(threaded)).toEqual(bitsOf(fast));
     // ...and each feature changed the result.
-    const plain = await Network.create(options({ layers: [{ units: 24, activation: 'relu' }, { units: 12, activation: 'tanh' }, { units: 3, activation: 'softmax' }] }));
+    const plain = await Network.create(wide({ layers: [{ units: 64, activation: 'relu' }, { units: 256, activation: 'tanh' }, { units: 3, activation: 'softmax' }] }));
     await plain.fit(data.x, data.y, fit);
     expect(bitsOf(plain)).not.toEqual(bitsOf(fast));
     for (const n of [fast, batched, threaded, streamed, plain]) n.dispose();

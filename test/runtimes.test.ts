@@ -23,7 +23,7 @@ function run(command: string, args: string[], extra: string[] = []): Record<stri
 }
 
 describe('the installed package', () => {
-  it('in Node: the source tree\'s bits, and the inference entry predicts the full entry\'s bits', async () => {
+  it('in Node: the source tree\'s bits, and the inference entry predicts the full entry\'s bits [consistency only]', async () => {
     const digits = new Uint8Array(readFileSync(join(app, 'digits.bin')));
     const here = await runTask({ Network, InferenceNetwork }, digits);
     for (const key of Object.keys(here)) expect(node[key], key).toEqual(here[key]);
@@ -31,18 +31,19 @@ describe('the installed package', () => {
     expect(node.inferPredict).toBe(node.predict);
     expect(node.loadedPredict).toBe(node.predict);
     expect(node.threads).toBe(2);
+    expect(node.workersRan).toBe(true);
     expect(node.threadsPredict).toBe(node.predict);
     expect(await predictSaved(InferenceNetwork, new Uint8Array(readFileSync(join(app, 'model.bin'))), digits)).toBe(node.predict);
   }, 60_000);
 
-  it('in Deno: Node\'s bits, two threads, and the process exits by itself', () => {
+  it('in Deno: Node\'s bits, two threads, and the process exits by itself [consistency only]', () => {
     const deno = run(bin('deno'), ['run', '--allow-read']);
     expect(deno).toEqual(node);
     // terminateWorkers() stops the pool in Deno too (the run above exits on idle workers alone).
     expect(run(bin('deno'), ['run', '--allow-read'], ['terminate'])).toEqual(node);
   }, 90_000);
 
-  it('in Bun: Node\'s bits, two threads, and the process exits by itself', () => {
+  it('in Bun: Node\'s bits, two threads, and the process exits by itself [consistency only]', () => {
     const bun = run(bin('bun'), []);
     expect(bun).toEqual(node);
   }, 90_000);

@@ -43,7 +43,7 @@ describe('streamed training sets', () => {
     ['per-epoch callbacks with validation', { shuffle: true, validationSplit: 0.2, onEpochEnd: () => undefined }],
   ];
   for (const [name, options] of routes) {
-    it(`train to the same bits as copied sets: ${name}`, async () => {
+    it(`train to the same bits as copied sets: ${name} [consistency only]`, async () => {
       const copied = await train(false, options);
       const streamed = await train(true, options);
       expect(streamed.bits).toEqual(copied.bits);
@@ -53,7 +53,7 @@ describe('streamed training sets', () => {
     });
   }
 
-  it('stop on divergence with the same report and the same restored, finite weights', async () => {
+  it('stop on divergence with the same report and the same restored, finite weights [consistency only]', async () => {
     const errors: string[] = [];
     const weights: number[][] = [];
     for (const stream of [false, true]) {

@@ -1,7 +1,7 @@
 // threads: n. Work is split over a worker pool on one shared memory; every split must give
 // the single-threaded bits (DESIGN 6), the split must really happen (workers compute chunks),
 // and where shared memory is missing the network runs on one thread after one warning line.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, onTestFinished } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Network, WasmMlpError, terminateWorkers } from '../src/index.js';
@@ -45,7 +45,7 @@ describe('threads', () => {
     }, 60_000);
   }
 
-  it('terminateWorkers() stops the pool: networks go on with one thread and the same bits, and threads come back on request', async () => {
+  it('terminateWorkers() stops the pool: networks go on with one thread and the same bits, and threads come back on request [consistency only]', async () => {
     const options = { inputSize: 300, layers: [{ units: 256, activation: 'relu' as const }, { units: 10, activation: 'softmax' as const }], seed: 9 };
     const x = Float32Array.from({ length: 64 * 300 }, (_, i) => Math.cos(i * 0.11));
     const expected = (await Network.create({ ...options, threads: 1 })).predict(x);
@@ -89,7 +89,7 @@ describe('threads', () => {
     net.dispose();
   });
 
-  it('gives the same predictions, evaluation and gradients as one thread on big batches', async () => {
+  it('gives the same predictions, evaluation and gradients as one thread on big batches [consistency only]', async () => {
     const options = {
       inputSize: 300,
       layers: [{ units: 129, activation: 'elu' as const }, { units: 64, activation: 'sigmoid' as const }, { units: 3, activation: 'softmax' as const }],
@@ -97,6 +97,13 @@ describe('threads', () => {
     };
     const a = await Network.create(options);
     const b = await Network.create({ ...options, threads: 2 });
+    // Each job waits for a worker's chunk, so the pool's counter proves two threads ran.
+    const pool = (await initThreads(1))!.pool!;
+    pool.workersFirst = true;
+    const before = pool.workerChunks;
+    onTestFinished(() => {
+      pool.workersFirst = false;
+    });
     const rows = 517;
     const x = new Float32Array(rows * 300).map((_, i) => Math.cos(i * 0.013));
     const y = Array.from({ length: rows }, (_, i) => i % 3);
@@ -108,6 +115,7 @@ describe('threads', () => {
     expect(gb.loss).toBe(ga.loss);
     ga.weights.forEach((w, l) => expect(bits(gb.weights[l])).toEqual(bits(w)));
     ga.biases.forEach((w, l) => expect(bits(gb.biases[l])).toEqual(bits(w)));
+    expect(pool.workerChunks).toBeGreaterThan(before);
     a.dispose();
     b.dispose();
   });

@@ -133,7 +133,7 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it('a schedule trains each epoch with its rate: the same bits as fits of one epoch at that rate', async () => {
+    it('a schedule trains each epoch with its rate: the same bits as fits of one epoch at that rate [consistency only]', async () => {
       const { x, labels } = blobs(30);
       const scheduled = await Network.create(classifier(backend));
       await scheduled.fit(x, labels, { epochs: 3, batchSize: 10, schedule: (e) => [0.2, 0.05, 0.01][e] });

@@ -18,6 +18,10 @@ export default defineConfig({
       'test/memory.test.ts',
       'test/threads.test.ts',
       'test/pool-faults.test.ts',
+      // Instrumented for mutation, the pure-JS backend runs several times slower: the digits
+      // runs take minutes. The learning test is measured on planted core bugs instead
+      // (npm run mutate:core -- --learning).
+      'test/mnist.test.ts',
     ],
     setupFiles: ['test/setup-node.ts'],
     testTimeout: 60_000,

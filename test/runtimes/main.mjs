@@ -4,7 +4,7 @@
 // net also trains on two threads, and the process must exit by itself afterwards (idle pool
 // workers may not hold it open), except where terminateWorkers() is needed (Deno).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Network, terminateWorkers } from 'wasm-mlp';
+import { Network, terminateWorkers, threadStats } from 'wasm-mlp';
 import { InferenceNetwork } from 'wasm-mlp/infer';
 import { runTask, digits, trainDigits, hex } from './task.mjs';
 
@@ -14,8 +14,11 @@ const result = await runTask({ Network, InferenceNetwork }, bytes, (model) => {
   if (save) writeFileSync(new URL('./model.bin', import.meta.url), model);
 });
 if (process.argv.includes('threads')) {
+  const before = (await threadStats()).workerChunks;
   const net = await trainDigits(Network, digits(bytes), { threads: 2 });
   result.threads = net.threads;
+  // The pool's counter: a worker, not only the calling thread, computed part of the run.
+  result.workersRan = (await threadStats()).workerChunks > before;
   result.threadsPredict = hex(net.predict(digits(bytes).xTest));
   net.dispose();
   if (process.argv.includes('terminate')) await terminateWorkers();
