@@ -191,7 +191,8 @@ for (const backend of BACKENDS) {
       expect(b.bits).toEqual(a.bits);
     });
 
-    it('history has one finite entry per epoch in the core path, past its 65,536-epoch chunk too', async () => {
+    // Under `npm run mutate` (instrumented src/) its 131,078 epochs take minutes: left to npm test.
+    it.skipIf(process.env.WASM_MLP_MUTATION)('history has one finite entry per epoch in the core path, past its 65,536-epoch chunk too', async () => {
       // The in-core path fills history arrays made at their length (up to 65,536 epochs) or
       // appends (more); either way it must match epoch-by-epoch training entry for entry.
       const run = async (epochs: number, perEpoch: boolean) => {
@@ -484,7 +485,9 @@ describe('memory limits', () => {
     expect(rt.memory.buffer.byteLength).toBeLessThan(64 * 1024 * 1024); // nothing was grown for it
   });
 
-  it('a batch too large for memory fails with OUT_OF_MEMORY and the network stays usable', async () => {
+  // Under `npm run mutate` (instrumented src/) scanning its 1.1 GB input takes minutes and the
+  // runner runs out of memory: left to npm test.
+  it.skipIf(process.env.WASM_MLP_MUTATION)('a batch too large for memory fails with OUT_OF_MEMORY and the network stays usable', async () => {
     const net = await Network.create({ inputSize: 4096, layers: [{ units: 4096, activation: 'relu' }, { units: 1 }], loss: 'mse' });
     const before = net.getWeights();
     const x = new Float32Array(4096 * 2);

@@ -24,6 +24,8 @@ export default defineConfig({
       'test/mnist.test.ts',
     ],
     setupFiles: ['test/setup-node.ts'],
+    // Two tests that take minutes on instrumented code check it (test/contract.test.ts).
+    env: { WASM_MLP_MUTATION: '1' },
     testTimeout: 60_000,
   },
 });
