@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'BUSY' // fit is already running on this network
   | 'DIVERGED' // the loss became NaN or infinite during fit
   | 'INVALID_MODEL' // a model file or JSON is corrupt, truncated or of another version
+  | 'UNSUPPORTED_MODEL' // a well-formed model (ONNX, TF.js) uses something this library does not run
   | 'OUT_OF_MEMORY' // the network or data would not fit in wasm memory
   | 'WASM_UNAVAILABLE' // the wasm module could not be loaded or compiled
   | 'WORKER_FAILED'; // a worker thread died inside a job; the call was abandoned, threads are off

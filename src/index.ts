@@ -1,6 +1,6 @@
 // Public exports only.
 export { Network } from './network.js';
-export type { Weights, Gradients, Evaluation, History, LoadOptions } from './network.js';
+export type { Weights, Gradients, Evaluation, History, LoadOptions, ImportOptions } from './network.js';
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { init, terminateWorkers, threadStats } from './wasm.js';

@@ -3,9 +3,9 @@
 
 import {
   AUTO_THREADS, MAX_THREADS, checkKeys, layerOptions, checkNumber, invalidOption, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions, type ResolvedFit,
-  type Initializer, type Matrix, type NetworkOptions, type Targets,
+  resolveModel, type Initializer, type LayerOptions, type Matrix, type NetworkOptions, type OptimizerOptions, type Targets,
 } from './config.js';
-import type { Activation, Loss } from './enums.js';
+import type { Activation, Loss, OptimizerKind } from './enums.js';
 import { paramLayout, type Engine, type LayerSpec, type ModelSpec, type OptimizerSpec, type ParamLayout } from './engine.js';
 import { WasmMlpError, describe } from './errors.js';
 import { toMatrix, toTargets } from './data.js';
@@ -16,6 +16,7 @@ import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
 import { toOnnx } from './onnx.js';
+import { importOnnx } from './onnx-import.js';
 import { train, type History, type Scratch, type TrainData } from './trainer.js';
 import { checkGradients, type GradientCheck } from './gradcheck.js';
 
@@ -44,6 +45,16 @@ export interface LoadOptions {
   backend?: Backend;
   /** As NetworkOptions.threads. Default 1. */
   threads?: number | 'auto';
+}
+
+/** Options of Network.fromONNX: where it runs, and how it trains if you fine-tune it with fit. */
+export interface ImportOptions extends LoadOptions {
+  /** Loss for fit and evaluate. Default: categorical cross-entropy after softmax, else mse. */
+  loss?: Loss;
+  /** Optimizer for fit. Default: SGD with learning rate 0.01 (as Network.create). */
+  optimizer?: OptimizerOptions | OptimizerKind;
+  /** Seed of the PRNG that shuffles and drops out during fit. Default 0. */
+  seed?: number;
 }
 
 const registry =
@@ -294,6 +305,37 @@ export class Network {
     const params = new Float32Array(this.layout.count);
     this.live().readParams(params);
     return toOnnx(this.spec, params);
+  }
+
+  /**
+   * A network from an ONNX model (`.onnx` bytes) of dense layers: what torch.onnx.export of an
+   * nn.Sequential of Linear and activations, skl2onnx (MLPClassifier with zipmap off,
+   * MLPRegressor) and tf2onnx (Keras Dense) produce. Anything else is refused with
+   * UNSUPPORTED_MODEL naming the node; a malformed file is INVALID_MODEL. The result is a full
+   * network: it predicts, evaluates, trains (give `loss` and `optimizer`), saves and exports.
+   */
+  static async fromONNX(bytes: Uint8Array | ArrayBuffer, options: ImportOptions = {}): Promise<Network> {
+    const m = importOnnx(bytes);
+    return Network.imported(m.inputSize, m.layers, { weights: m.weights, biases: m.biases }, options, 'Network.fromONNX');
+  }
+
+  private static async imported(
+    inputSize: number, layers: LayerOptions[], weights: Weights, options: ImportOptions, where: string,
+  ): Promise<Network> {
+    if (typeof options !== 'object' || options === null) throw new WasmMlpError('INVALID_OPTION', `${where}: options: expected an object, got ${describe(options)}`);
+    checkKeys('options', options as Record<string, unknown>, ['backend', 'threads', 'loss', 'optimizer', 'seed']);
+    try {
+      // The architecture read from the file: what this library cannot build is the model's fault.
+      resolveModel(inputSize, layers, undefined);
+    } catch (e) {
+      if (e instanceof WasmMlpError) throw new WasmMlpError('UNSUPPORTED_MODEL', `${where}: the model's layers: ${e.message}`);
+      throw e;
+    }
+    const net = await Network.create({
+      inputSize, layers, loss: options.loss, optimizer: options.optimizer, seed: options.seed ?? 0, backend: options.backend, threads: options.threads,
+    });
+    net.setWeights(weights);
+    return net;
   }
 
   static async load(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Network> {
