@@ -17,6 +17,7 @@ import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
 import { toOnnx } from './onnx.js';
 import { importOnnx } from './onnx-import.js';
+import { importTfjs } from './tfjs-import.js';
 import { train, type History, type Scratch, type TrainData } from './trainer.js';
 import { checkGradients, type GradientCheck } from './gradcheck.js';
 
@@ -317,6 +318,20 @@ export class Network {
   static async fromONNX(bytes: Uint8Array | ArrayBuffer, options: ImportOptions = {}): Promise<Network> {
     const m = importOnnx(bytes);
     return Network.imported(m.inputSize, m.layers, { weights: m.weights, biases: m.biases }, options, 'Network.fromONNX');
+  }
+
+  /**
+   * A network from a TF.js layers model: the `model.json` (object or text) that `model.save()`
+   * of @tensorflow/tfjs or tensorflowjs_converter writes, and its weight bytes (one buffer, or
+   * the shards in the manifest's order). Sequential or functional chains of Dense layers with
+   * their activations; quantized weights (uint8, uint16, float16) are dequantized. Refusals as
+   * fromONNX.
+   */
+  static async fromTFJS(
+    modelJson: unknown, weightData: ArrayBuffer | Uint8Array | (ArrayBuffer | Uint8Array)[], options: ImportOptions = {},
+  ): Promise<Network> {
+    const m = importTfjs(modelJson, weightData);
+    return Network.imported(m.inputSize, m.layers, { weights: m.weights, biases: m.biases }, options, 'Network.fromTFJS');
   }
 
   private static async imported(
