@@ -59,6 +59,13 @@ function weightSpecs(manifest: unknown, total: number): Map<string, WeightSpec> 
         count *= d;
         if (count > MAX_ELEMENTS) throw unsupported(`${at} '${w.name}': more than 2^27 values`);
       }
+      if (w.group === 'optimizer') {
+        // Optimizer state saved with includeOptimizer: skipped, but its bytes still count.
+        if (w.dtype !== undefined && w.dtype !== 'float32' && w.dtype !== 'int32') throw unsupported(`${at} '${w.name}': optimizer weight of dtype ${describe(w.dtype)}`);
+        offset += count * 4;
+        if (offset > total) throw invalid(`weightsManifest declares more bytes (at least ${offset}) than the ${total} of weightData`);
+        return;
+      }
       if (w.dtype !== undefined && w.dtype !== 'float32') throw unsupported(`${at} '${w.name}' of dtype ${describe(w.dtype)}; supported: float32 (quantized or not)`);
       let size = 4;
       let read: WeightSpec['read'] = (v, o, i) => v.getFloat32(o + 4 * i, true);
@@ -237,7 +244,7 @@ export function importTfjs(modelJson: unknown, weightData: unknown): ImportedMod
     const config = isObject(l.config) ? l.config : {};
     const name = typeof config.name === 'string' ? config.name : typeof l.name === 'string' ? l.name : `layer ${i}`;
     const label = `layer '${name}' (${String(cls)})`;
-    const shape = config.batch_input_shape ?? config.batchInputShape;
+    const shape = config.batch_input_shape ?? config.batchInputShape ?? config.batch_shape;
     if (shape !== undefined && width === null) width = inputWidth(shape, label);
     if (cls === 'InputLayer') return;
     if (cls === 'Dense') {
@@ -276,7 +283,7 @@ export function importTfjs(modelJson: unknown, weightData: unknown): ImportedMod
       if (!act) throw unsupported(`${label} ${describe(config.activation)}; supported: ${Object.keys(ACTIVATIONS).join(', ')}`);
       setActivation(name, act);
     } else if (cls === 'LeakyReLU') {
-      const alpha = config.alpha ?? 0.3; // Keras's and TF.js's default
+      const alpha = config.negative_slope ?? config.alpha ?? 0.3; // Keras 2's and TF.js's default (Keras 3 writes negative_slope)
       if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw invalid(`${label}: alpha ${describe(alpha)}`);
       setActivation(name, 'leaky-relu', alpha);
     } else if (cls === 'ELU') {
