@@ -2,7 +2,7 @@
 // any memory is planned or any wasm runs; errors name the option, what was expected, what was
 // given and the valid choices.
 
-import { ACTIVATIONS, LOSSES, OPTIMIZERS, type Activation, type Loss, type OptimizerKind } from './enums.js';
+import { ACTIVATIONS, DEFAULT_ALPHA, LOSSES, OPTIMIZERS, type Activation, type Loss, type OptimizerKind } from './enums.js';
 import type { LayerSpec, ModelSpec, OptimizerSpec } from './engine.js';
 import { WasmMlpError, describe } from './errors.js';
 
@@ -196,6 +196,11 @@ export function layerOptions(layers: readonly LayerSpec[]): LayerOptions[] {
   return layers.map((l) => (l.dropout > 0 ? { units: l.units, activation: l.activation, dropout: l.dropout } : { units: l.units, activation: l.activation }));
 }
 
+/** The alpha of an activation when none is given (0 for the activations that take none). */
+export function defaultAlpha(activation: Activation): number {
+  return DEFAULT_ALPHA[activation] ?? 0;
+}
+
 export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown): ModelSpec {
   const nin = checkInteger('inputSize', inputSize, 1, MAX_UNITS);
   if (!Array.isArray(layers) || layers.length === 0) {
@@ -216,7 +221,7 @@ export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown)
     if (activation === 'softmax' && i !== layers.length - 1) {
       throw new WasmMlpError('INVALID_OPTION', `${name}.activation: 'softmax' is only allowed on the output layer (layer ${layers.length - 1})`);
     }
-    return { units, activation, dropout };
+    return { units, activation, dropout, alpha: defaultAlpha(activation) };
   });
   let count = 0;
   let prev = nin;
