@@ -6,8 +6,6 @@ import {
   ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_SOFTPLUS, ACT_SOFTMAX,
 } from '../src/abi';
 
-const LEAKY_SLOPE: f32 = 0.01;
-
 // @ts-ignore: decorator
 @inline
 export function sigmoid(z: f32): f32 {
@@ -156,8 +154,10 @@ function storeTail(p: usize, v: v128, rem: i32): void {
   if (rem > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-// a (rows x units) = g(z), z and a contiguous. Softmax is per row, max-shifted.
-export function activationForward(act: i32, z: usize, a: usize, rows: i32, units: i32): void {
+// a (rows x units) = g(z), z and a contiguous. Softmax is per row, max-shifted. alpha is the
+// layer's parameter (LAYER_F_ALPHA): leaky-relu's slope for z <= 0, elu's scale of e^z - 1;
+// the other activations ignore it.
+export function activationForward(act: i32, alpha: f32, z: usize, a: usize, rows: i32, units: i32): void {
   const n = rows * units;
   switch (act) {
     case ACT_LINEAR: {
@@ -183,10 +183,19 @@ export function activationForward(act: i32, z: usize, a: usize, rows: i32, units
       break;
     }
     case ACT_LEAKY_RELU: {
-      for (let i = 0; i < n; i++) {
+      // z > 0 ? z : z * alpha: the lanes select as the tail branches (a NaN z gives NaN).
+      const zero = f32x4.splat(0);
+      const valpha = f32x4.splat(alpha);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        const v = v128.load(z + off);
+        v128.store(a + off, v128.bitselect(v, f32x4.mul(v, valpha), f32x4.gt(v, zero)));
+      }
+      for (; i < n; i++) {
         const off = <usize>i << 2;
         const v = load<f32>(z + off);
-        store<f32>(a + off, v > 0 ? v : v * LEAKY_SLOPE);
+        store<f32>(a + off, v > 0 ? v : v * alpha);
       }
       break;
     }
@@ -208,10 +217,12 @@ export function activationForward(act: i32, z: usize, a: usize, rows: i32, units
       break;
     }
     case ACT_ELU: {
+      // alpha (e^z - 1) through the libm's expm1, exact near 0 where e^z - 1 cancels (a
+      // four-lane form would need its own expm1).
       for (let i = 0; i < n; i++) {
         const off = <usize>i << 2;
         const v = load<f32>(z + off);
-        store<f32>(a + off, v > 0 ? v : Mathf.expm1(v));
+        store<f32>(a + off, v > 0 ? v : alpha * Mathf.expm1(v));
       }
       break;
     }
@@ -250,10 +261,10 @@ export function activationForward(act: i32, z: usize, a: usize, rows: i32, units
 }
 
 // d (rows x units) *= g'(z), with g' taken from z or a, whichever is exact:
-// sigmoid a(1 - a) (seed 000), tanh 1 - a^2, relu [z > 0], leaky-relu z > 0 ? 1 : 0.01,
-// elu z > 0 ? 1 : a + 1, softplus sigmoid(z), linear 1. Softmax is never a hidden layer, and
-// its output Jacobian is applied in losses.ts.
-export function activationBackward(act: i32, z: usize, a: usize, d: usize, rows: i32, units: i32): void {
+// sigmoid a(1 - a) (seed 000), tanh 1 - a^2, relu [z > 0], leaky-relu z > 0 ? 1 : alpha,
+// elu z > 0 ? 1 : a + alpha (= alpha e^z), softplus sigmoid(z), linear 1. Softmax is never a
+// hidden layer, and its output Jacobian is applied in losses.ts. alpha: as activationForward.
+export function activationBackward(act: i32, alpha: f32, z: usize, a: usize, d: usize, rows: i32, units: i32): void {
   const n = rows * units;
   switch (act) {
     case ACT_LINEAR: break;
@@ -272,9 +283,18 @@ export function activationBackward(act: i32, z: usize, a: usize, d: usize, rows:
       break;
     }
     case ACT_LEAKY_RELU: {
-      for (let i = 0; i < n; i++) {
+      // d where z > 0, else d * alpha.
+      const zero = f32x4.splat(0);
+      const valpha = f32x4.splat(alpha);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
         const off = <usize>i << 2;
-        if (!(load<f32>(z + off) > 0)) store<f32>(d + off, load<f32>(d + off) * LEAKY_SLOPE);
+        const dv = v128.load(d + off);
+        v128.store(d + off, v128.bitselect(dv, f32x4.mul(dv, valpha), f32x4.gt(v128.load(z + off), zero)));
+      }
+      for (; i < n; i++) {
+        const off = <usize>i << 2;
+        if (!(load<f32>(z + off) > 0)) store<f32>(d + off, load<f32>(d + off) * alpha);
       }
       break;
     }
@@ -311,9 +331,19 @@ export function activationBackward(act: i32, z: usize, a: usize, d: usize, rows:
       break;
     }
     case ACT_ELU: {
-      for (let i = 0; i < n; i++) {
+      // d where z > 0, else d * (a + alpha).
+      const zero = f32x4.splat(0);
+      const valpha = f32x4.splat(alpha);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
         const off = <usize>i << 2;
-        if (!(load<f32>(z + off) > 0)) store<f32>(d + off, load<f32>(d + off) * (load<f32>(a + off) + 1));
+        const dv = v128.load(d + off);
+        const below = f32x4.mul(dv, f32x4.add(v128.load(a + off), valpha));
+        v128.store(d + off, v128.bitselect(dv, below, f32x4.gt(v128.load(z + off), zero)));
+      }
+      for (; i < n; i++) {
+        const off = <usize>i << 2;
+        if (!(load<f32>(z + off) > 0)) store<f32>(d + off, load<f32>(d + off) * (load<f32>(a + off) + alpha));
       }
       break;
     }

@@ -14,6 +14,11 @@ import { NET_HEADER_WORDS, LAYER_WORDS, NET_X, LAYER_A } from '../src/abi';
 @inline export function layerField(net: usize, l: i32, i: i32): i32 {
   return load<i32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + i) << 2));
 }
+// An f32 entry of layer l (the LAYER_F_ words).
+// @ts-ignore: decorator
+@inline export function layerFloat(net: usize, l: i32, i: i32): f32 {
+  return load<f32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + i) << 2));
+}
 // @ts-ignore: decorator
 @inline export function layerPtr(net: usize, l: i32, i: i32): usize {
   return <usize>load<u32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + i) << 2));

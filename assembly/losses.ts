@@ -13,9 +13,10 @@ import { activationBackward, vsoftplus, loadTail } from './activations';
 
 const CLAMP: f32 = 1e-7;
 
-// z, a, y, d: (rows x units). Returns the summed (not averaged) loss over the rows.
+// z, a, y, d: (rows x units); alpha: the output layer's activation parameter (activations.ts).
+// Returns the summed (not averaged) loss over the rows.
 export function outputLossAndDelta(
-  loss: i32, act: i32, z: usize, a: usize, y: usize, d: usize, rows: i32, units: i32,
+  loss: i32, act: i32, alpha: f32, z: usize, a: usize, y: usize, d: usize, rows: i32, units: i32,
 ): f64 {
   const n = rows * units;
   let total: f64 = 0;
@@ -93,7 +94,7 @@ export function outputLossAndDelta(
       }
     }
   } else {
-    activationBackward(act, z, a, d, rows, units);
+    activationBackward(act, alpha, z, a, d, rows, units);
   }
   return total;
 }

@@ -7,7 +7,7 @@ import {
   NET_Y, NET_PACK, NET_STEP, NET_TILE, NET_DATA_X, NET_DATA_Y, NET_RESULT, NET_PACKED,
   NET_RNG, NET_FAIL_BATCH, NET_PACK_BYTES, NET_HEADER_WORDS, LAYER_WORDS,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_W_FINITE,
-  LAYER_DROP_T, LAYER_F_DROP_SCALE, LAYER_MASK, LAYER_DROPPED, NET_SW, NET_DATA_W, NET_F_CLIP,
+  LAYER_DROP_T, LAYER_F_DROP_SCALE, LAYER_MASK, LAYER_DROPPED, LAYER_F_ALPHA, NET_SW, NET_DATA_W, NET_F_CLIP,
   OPT_ADAM, ACT_RELU,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
@@ -15,7 +15,7 @@ import { gemmNarrow, packTransposed, packRows, sparseListBytes, countNonzero } f
 import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelGemmSparse, parallelSparseRows, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle, nextU32 } from './random';
-import { field, ptr, layerField, layerPtr, layerInput } from './layout';
+import { field, ptr, layerField, layerFloat, layerPtr, layerInput } from './layout';
 import { isSmall, beginLanes, lanesRows, outputDeltaLanes, lanesProduct, smallDots } from './small';
 import { firstNonFinite } from './checks';
 
@@ -98,7 +98,7 @@ export function forward(net: usize, m: i32): void {
     params + (<usize>layerField(net, l, LAYER_B) << 2), 0, 1,
     l > 0 ? zerosOf(net, l - 1, lanes) : ZEROS_SAMPLE, weightsFinite(net, l, lanes),
   );
-  activationForward(layerField(net, l, LAYER_ACT), z, layerPtr(net, l, LAYER_A), zT ? lanesRows(m) : m, nout);
+  activationForward(layerField(net, l, LAYER_ACT), layerFloat(net, l, LAYER_F_ALPHA), z, layerPtr(net, l, LAYER_A), zT ? lanesRows(m) : m, nout);
   if (drops(net, l, lanes, step)) dropout(net, l, m * nout);
 }
 
@@ -108,7 +108,7 @@ export function forward(net: usize, m: i32): void {
 // LAYER_MASK gets the factors, LAYER_DROPPED A * mask.
 function dropout(net: usize, l: i32, n: i32): void {
   const t = <u32>layerField(net, l, LAYER_DROP_T);
-  const scale = load<f32>(net + (<usize>(NET_HEADER_WORDS + l * LAYER_WORDS + LAYER_F_DROP_SCALE) << 2));
+  const scale = layerFloat(net, l, LAYER_F_DROP_SCALE);
   const rng = ptr(net, NET_RNG);
   const a = layerPtr(net, l, LAYER_A);
   const mask = layerPtr(net, l, LAYER_MASK);
@@ -129,7 +129,7 @@ function dropout(net: usize, l: i32, n: i32): void {
   const w = step ? ptr(net, NET_SW) : 0;
   if (w != 0) return weightedOutputDelta(net, last, m, w);
   return outputLossAndDelta(
-    field(net, NET_LOSS), layerField(net, last, LAYER_ACT),
+    field(net, NET_LOSS), layerField(net, last, LAYER_ACT), layerFloat(net, last, LAYER_F_ALPHA),
     layerPtr(net, last, LAYER_Z), layerPtr(net, last, LAYER_A), ptr(net, NET_Y),
     layerPtr(net, last, LAYER_DELTA), m, layerField(net, last, LAYER_OUT),
   );
@@ -143,11 +143,13 @@ function weightedOutputDelta(net: usize, last: i32, m: i32, w: usize): f64 {
   const a = layerPtr(net, last, LAYER_A);
   const y = ptr(net, NET_Y);
   const d = layerPtr(net, last, LAYER_DELTA);
+  const act = layerField(net, last, LAYER_ACT);
+  const alpha = layerFloat(net, last, LAYER_F_ALPHA);
   let total: f64 = 0;
   for (let i = 0; i < m; i++) {
     const o = <usize>i * row;
     const wi = load<f32>(w + (<usize>i << 2));
-    total += <f64>wi * outputLossAndDelta(field(net, NET_LOSS), layerField(net, last, LAYER_ACT), z + o, a + o, y + o, d + o, 1, nout);
+    total += <f64>wi * outputLossAndDelta(field(net, NET_LOSS), act, alpha, z + o, a + o, y + o, d + o, 1, nout);
     for (let j = 0; j < nout; j++) store<f32>(d + o + (<usize>j << 2), load<f32>(d + o + (<usize>j << 2)) * wi);
   }
   return total;
@@ -182,7 +184,7 @@ function weightedOutputDelta(net: usize, last: i32, m: i32, w: usize): f64 {
     0, 0, 1, zeros, weightsFinite(net, l, lanes),
   );
   activationBackward(
-    layerField(net, l - 1, LAYER_ACT), layerPtr(net, l - 1, LAYER_Z),
+    layerField(net, l - 1, LAYER_ACT), layerFloat(net, l - 1, LAYER_F_ALPHA), layerPtr(net, l - 1, LAYER_Z),
     layerPtr(net, l - 1, LAYER_A), dprev, lanes ? lanesRows(m) : m, nin,
   );
   // Through layer l-1's dropout: a dropped output passed nothing on, a kept one was scaled.

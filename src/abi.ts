@@ -80,6 +80,9 @@ export const LAYER_DROP_T = 10;
 export const LAYER_F_DROP_SCALE = 11;
 export const LAYER_MASK = 12; // the step's factors, 0 or the scale (capacity x out)
 export const LAYER_DROPPED = 13; // A * mask, the next layer's input in a training step (capacity x out)
+// The activation's parameter, f32: leaky-relu's slope for z <= 0, elu's alpha in alpha (e^z - 1)
+// (0 for the activations without one).
+export const LAYER_F_ALPHA = 14;
 export const LAYER_WORDS = 16;
 
 // Status codes returned by exported functions.

@@ -2,7 +2,7 @@
 // any memory is planned or any wasm runs; errors name the option, what was expected, what was
 // given and the valid choices.
 
-import { ACTIVATIONS, LOSSES, OPTIMIZERS, type Activation, type Loss, type OptimizerKind } from './enums.js';
+import { ACTIVATIONS, DEFAULT_ALPHA, LOSSES, OPTIMIZERS, type Activation, type Loss, type OptimizerKind } from './enums.js';
 import type { LayerSpec, ModelSpec, OptimizerSpec } from './engine.js';
 import { WasmMlpError, describe } from './errors.js';
 
@@ -21,6 +21,14 @@ export type Initializer = (typeof INITIALIZERS)[number];
 export interface LayerOptions {
   units: number;
   activation?: Activation;
+  /**
+   * The activation's parameter, on 'leaky-relu' and 'elu' layers only (PyTorch/ONNX
+   * semantics): leaky-relu's slope for z <= 0, a = alpha z (default 0.01); elu's scale,
+   * a = alpha (e^z - 1) for z <= 0 (default 1). A number >= 0 that is finite as a float32
+   * (the wasm core computes with f32(alpha)); leaky-relu with 0 is relu. Saved in the model
+   * formats (only when not the default), shown by summary() and exported to ONNX.
+   */
+  alpha?: number;
   /** Fraction in [0, 1) of this layer's outputs dropped in each training step (hidden layers only). Default 0. */
   dropout?: number;
 }
@@ -191,9 +199,35 @@ export function optimizerOptions(spec: OptimizerSpec): OptimizerOptions {
   return o;
 }
 
-/** The options that recreate each layer (dropout only where it is set, so older files stay as they were). */
+/**
+ * The options that recreate each layer: dropout only where it is set, alpha only where it is
+ * not the activation's default, so files of networks without them stay as they were.
+ */
 export function layerOptions(layers: readonly LayerSpec[]): LayerOptions[] {
-  return layers.map((l) => (l.dropout > 0 ? { units: l.units, activation: l.activation, dropout: l.dropout } : { units: l.units, activation: l.activation }));
+  return layers.map((l) => {
+    const o: LayerOptions = { units: l.units, activation: l.activation };
+    if (l.alpha !== defaultAlpha(l.activation)) o.alpha = l.alpha;
+    if (l.dropout > 0) o.dropout = l.dropout;
+    return o;
+  });
+}
+
+/** The alpha of an activation when none is given (0 for the activations that take none). */
+export function defaultAlpha(activation: Activation): number {
+  return DEFAULT_ALPHA[activation] ?? 0;
+}
+
+/** layers[i].alpha: allowed on the activations that take one; a number >= 0, finite as the float32 the core reads. */
+function resolveAlpha(name: string, value: unknown, activation: Activation): number {
+  if (value === undefined) return defaultAlpha(activation);
+  if (DEFAULT_ALPHA[activation] === undefined) {
+    const takers = (Object.keys(DEFAULT_ALPHA) as Activation[]).map((a) => `'${a}' (default ${DEFAULT_ALPHA[a]})`).join(' and ');
+    throw new WasmMlpError('INVALID_OPTION', `${name}: '${activation}' takes no alpha; alpha is the parameter of ${takers} layers: remove it or change the activation`);
+  }
+  if (typeof value !== 'number' || !Number.isFinite(Math.fround(value)) || !(value >= 0)) {
+    throw invalidOption(name, `a finite float32 number >= 0 for a '${activation}' layer`, value);
+  }
+  return value + 0; // -0 as 0
 }
 
 export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown): ModelSpec {
@@ -205,7 +239,7 @@ export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown)
   const specs: LayerSpec[] = layers.map((layer: unknown, i: number) => {
     const name = `layers[${i}]`;
     if (!isPlainObject(layer)) throw invalidOption(name, 'an object { units, activation }', layer);
-    checkKeys(name, layer, ['units', 'activation', 'dropout']);
+    checkKeys(name, layer, ['units', 'activation', 'alpha', 'dropout']);
     const units = checkInteger(`${name}.units`, layer.units, 1, MAX_UNITS);
     const dropout = layer.dropout === undefined ? 0 : checkNumber(`${name}.dropout`, layer.dropout, 0, 1, false, true);
     if (dropout > 0 && i === layers.length - 1) {
@@ -216,7 +250,8 @@ export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown)
     if (activation === 'softmax' && i !== layers.length - 1) {
       throw new WasmMlpError('INVALID_OPTION', `${name}.activation: 'softmax' is only allowed on the output layer (layer ${layers.length - 1})`);
     }
-    return { units, activation, dropout };
+    const alpha = resolveAlpha(`${name}.alpha`, layer.alpha, activation);
+    return { units, activation, dropout, alpha };
   });
   let count = 0;
   let prev = nin;

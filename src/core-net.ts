@@ -143,10 +143,11 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
       w[e + abi.LAYER_W] = this.layout.weightOffset[l];
       w[e + abi.LAYER_B] = this.layout.biasOffset[l];
       w[e + abi.LAYER_WT] = packedWt[l];
+      f[e + abi.LAYER_F_ALPHA] = layer.alpha; // rounded to f32, as the core reads it
       if (this.training && layer.dropout > 0) {
         const { threshold, scale } = dropoutConstants(layer.dropout);
         w[e + abi.LAYER_DROP_T] = threshold;
-        this.f32[e + abi.LAYER_F_DROP_SCALE] = scale;
+        f[e + abi.LAYER_F_DROP_SCALE] = scale;
       }
       prev = layer.units;
     });

@@ -16,6 +16,11 @@ export interface LayerSpec {
   activation: Activation;
   /** Fraction of this layer's outputs dropped in training steps (inverted dropout); 0 = none. */
   dropout: number;
+  /**
+   * The activation's parameter: leaky-relu's slope for z <= 0, elu's alpha (DEFAULT_ALPHA in
+   * src/enums.ts unless given); 0 for the activations without one.
+   */
+  alpha: number;
 }
 
 export interface ModelSpec {

@@ -30,5 +30,8 @@ export function optimizerCode(o: OptimizerKind): number {
   return OPTIMIZERS.indexOf(o);
 }
 
-/** Leaky-ReLU slope for z < 0 (PyTorch's default). */
-export const LEAKY_SLOPE = 0.01;
+/**
+ * The activations that take a parameter `alpha`, and its default (PyTorch's and ONNX's):
+ * leaky-relu's slope for z <= 0 (a = alpha z), elu's scale (a = alpha (e^z - 1)).
+ */
+export const DEFAULT_ALPHA: Readonly<Partial<Record<Activation, number>>> = { 'leaky-relu': 0.01, elu: 1 };

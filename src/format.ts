@@ -23,7 +23,7 @@ export interface ModelJson {
   format: 'wasm-mlp';
   version: number;
   inputSize: number;
-  layers: { units: number; activation: Activation; dropout?: number }[];
+  layers: { units: number; activation: Activation; alpha?: number; dropout?: number }[];
   loss: Loss;
   optimizer: OptimizerOptions;
   seed: number;

@@ -5,7 +5,6 @@
 
 import type { ModelSpec } from './engine.js';
 import { paramLayout } from './engine.js';
-import { LEAKY_SLOPE } from './enums.js';
 
 export interface GradientCheck {
   /** Largest |analytic - numeric| over all parameters. */
@@ -16,7 +15,7 @@ export interface GradientCheck {
   worst: { layer: number; kind: 'weight' | 'bias'; index: number };
 }
 
-function activate(act: string, z: Float64Array, units: number): void {
+function activate(act: string, alpha: number, z: Float64Array, units: number): void {
   if (act === 'softmax') {
     for (let r = 0; r < z.length; r += units) {
       let max = -Infinity;
@@ -33,8 +32,8 @@ function activate(act: string, z: Float64Array, units: number): void {
       case 'sigmoid': z[i] = 1 / (1 + Math.exp(-v)); break;
       case 'tanh': z[i] = Math.tanh(v); break;
       case 'relu': z[i] = v > 0 ? v : 0; break;
-      case 'leaky-relu': z[i] = v > 0 ? v : LEAKY_SLOPE * v; break;
-      case 'elu': z[i] = v > 0 ? v : Math.expm1(v); break;
+      case 'leaky-relu': z[i] = v > 0 ? v : alpha * v; break;
+      case 'elu': z[i] = v > 0 ? v : alpha * Math.expm1(v); break;
       case 'softplus': z[i] = v > 30 ? v : Math.log1p(Math.exp(v)); break;
       default: break; // linear
     }
@@ -64,7 +63,7 @@ export function lossAt(spec: ModelSpec, p: Float64Array, x: Float32Array, y: Flo
     }
     const out = Float64Array.from(z);
     // Sigmoid + BCE and softmax + CCE are computed from z (log-sigmoid, log-sum-exp).
-    if (l < last || !fromZ) activate(layer.activation, out, nout);
+    if (l < last || !fromZ) activate(layer.activation, layer.alpha, out, nout);
     a = out;
     nin = nout;
   });

@@ -2,7 +2,7 @@
 // policy, and drives a backend (wasm or pure JS) through the Engine contract.
 
 import {
-  AUTO_THREADS, MAX_THREADS, checkKeys, layerOptions, checkNumber, invalidOption, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions, type ResolvedFit,
+  AUTO_THREADS, MAX_THREADS, checkKeys, defaultAlpha, layerOptions, checkNumber, invalidOption, optimizerOptions, resolveFit, resolveOptions, resolveThreads, type Backend, type FitOptions, type ResolvedFit,
   resolveModel, type Initializer, type LayerOptions, type Matrix, type NetworkOptions, type OptimizerOptions, type Targets,
 } from './config.js';
 import type { Activation, Loss, OptimizerKind } from './enums.js';
@@ -198,7 +198,8 @@ export class Network {
     this.spec.layers.forEach((layer, l) => {
       const params = (prev + 1) * layer.units;
       rows.push([
-        `dense_${l + 1}${l === this.spec.layers.length - 1 ? ' (output)' : ''}`, String(layer.units), layer.activation,
+        `dense_${l + 1}${l === this.spec.layers.length - 1 ? ' (output)' : ''}`, String(layer.units),
+        layer.alpha === defaultAlpha(layer.activation) ? layer.activation : `${layer.activation} (alpha ${layer.alpha})`,
         layer.dropout > 0 ? String(layer.dropout) : '', `(batch, ${layer.units})`, params.toLocaleString('en-US'),
       ]);
       prev = layer.units;

@@ -8,7 +8,7 @@
 
 import type { ModelSpec } from './engine.js';
 import { paramLayout } from './engine.js';
-import { LEAKY_SLOPE, type Activation } from './enums.js';
+import type { Activation } from './enums.js';
 
 type Field = Uint8Array;
 
@@ -86,14 +86,16 @@ function valueInfo(field: number, name: string, width: number): Field {
   return message(field, [stringField(1 /* name */, name), message(2 /* type */, [tensorType])]);
 }
 
-const OPS: Record<Exclude<Activation, 'linear'>, [string, Field[]]> = {
-  sigmoid: ['Sigmoid', []],
-  tanh: ['Tanh', []],
-  relu: ['Relu', []],
-  'leaky-relu': ['LeakyRelu', [floatAttr('alpha', LEAKY_SLOPE)]],
-  elu: ['Elu', [floatAttr('alpha', 1)]],
-  softplus: ['Softplus', []],
-  softmax: ['Softmax', [intAttr('axis', 1)]], // inputs are [batch, units]: 1 is the last axis
+// Each activation's operator and its attributes, given the layer's alpha (ONNX's LeakyRelu and
+// Elu define alpha as src/config.ts does).
+const OPS: Record<Exclude<Activation, 'linear'>, [string, (alpha: number) => Field[]]> = {
+  sigmoid: ['Sigmoid', () => []],
+  tanh: ['Tanh', () => []],
+  relu: ['Relu', () => []],
+  'leaky-relu': ['LeakyRelu', (alpha) => [floatAttr('alpha', alpha)]],
+  elu: ['Elu', (alpha) => [floatAttr('alpha', alpha)]],
+  softplus: ['Softplus', () => []],
+  softmax: ['Softmax', () => [intAttr('axis', 1)]], // inputs are [batch, units]: 1 is the last axis
 };
 
 /** The ONNX ModelProto bytes of a network: input "x" [batch, inputSize], output "y". */
@@ -115,7 +117,7 @@ export function toOnnx(spec: ModelSpec, params: Float32Array): Uint8Array {
     if (layer.activation !== 'linear') {
       const [op, attrs] = OPS[layer.activation];
       const a = last ? 'y' : `a${l}`;
-      nodes.push(node(op, [current], [a], `${layer.activation}${l}`, attrs));
+      nodes.push(node(op, [current], [a], `${layer.activation}${l}`, attrs(layer.alpha)));
       current = a;
     }
     prev = layer.units;

@@ -60,8 +60,9 @@ export interface CoreExports {
   packTransposed(bp: number, w: number, N: number, K: number): number;
   packRows(bp: number, b: number, K: number, N: number, ldb: number): void;
   packedSize(K: number, N: number): number;
-  activationForward(act: number, z: number, a: number, rows: number, units: number): void;
-  activationBackward(act: number, z: number, a: number, d: number, rows: number, units: number): void;
+  /** alpha: leaky-relu's slope, elu's scale (read as f32); ignored by the other activations. */
+  activationForward(act: number, alpha: number, z: number, a: number, rows: number, units: number): void;
+  activationBackward(act: number, alpha: number, z: number, a: number, d: number, rows: number, units: number): void;
   workerLoop(pool: number, id: number): void;
   firstNonFinite(p: number, n: number): number;
   /** 0 sends every network through the gemm.ts path (tests); returns the previous setting. */

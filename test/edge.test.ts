@@ -167,9 +167,10 @@ describe('workerd (Miniflare 4, no compatibility flags)', () => {
       expect(res.status, res.status === 200 ? '' : await res.clone().text()).toBe(200);
       return res.json();
     });
-    const { threads, threadsPredict, ...expected } = node;
+    const { threads, threadsPredict, workersRan, ...expected } = node;
     expect(threads).toBe(2);
     expect(threadsPredict).toBe(node.predict);
+    expect(workersRan).toBe(true);
     expect(result).toEqual(expected);
   });
 });

@@ -156,44 +156,49 @@ describe('gemm microkernel (4x8 f32x4) vs scalar reference', () => {
 });
 
 describe('activation kernels', () => {
-  const exact: Record<string, (z: number) => number> = {
+  // alpha: leaky-relu's slope for z <= 0 and elu's scale, as the core reads them (f32).
+  const exact: Record<string, (z: number, alpha: number) => number> = {
     linear: (z) => z,
     sigmoid: (z) => 1 / (1 + Math.exp(-z)),
     tanh: (z) => Math.tanh(z),
     relu: (z) => Math.max(z, 0),
-    'leaky-relu': (z) => (z > 0 ? z : 0.01 * z),
-    elu: (z) => (z > 0 ? z : Math.expm1(z)),
+    'leaky-relu': (z, alpha) => (z > 0 ? z : alpha * z),
+    elu: (z, alpha) => (z > 0 ? z : alpha * Math.expm1(z)),
     softplus: (z) => Math.log1p(Math.exp(z)),
   };
-  const derivative: Record<string, (z: number) => number> = {
+  const derivative: Record<string, (z: number, alpha: number) => number> = {
     linear: () => 1,
-    sigmoid: (z) => exact.sigmoid(z) * (1 - exact.sigmoid(z)),
+    sigmoid: (z) => exact.sigmoid(z, 0) * (1 - exact.sigmoid(z, 0)),
     tanh: (z) => 1 - Math.tanh(z) ** 2,
     relu: (z) => (z > 0 ? 1 : 0),
-    'leaky-relu': (z) => (z > 0 ? 1 : 0.01),
-    elu: (z) => (z > 0 ? 1 : Math.exp(z)),
-    softplus: (z) => exact.sigmoid(z),
+    'leaky-relu': (z, alpha) => (z > 0 ? 1 : alpha),
+    elu: (z, alpha) => (z > 0 ? 1 : alpha * Math.exp(z)),
+    softplus: (z) => exact.sigmoid(z, 0),
   };
+  // The defaults (0.01, 1) and others; the activations without a parameter must ignore it.
+  const alphas: Record<string, number[]> = { 'leaky-relu': [0.01, 0, 0.2, 0.7, 3], elu: [1, 0.2, 0.7, 3] };
 
   for (const name of ACTIVATIONS.filter((a) => a !== 'softmax')) {
     it(`${name}: forward and derivative, SIMD body and scalar tail (n = 1..13)`, () => {
-      const random = new Random(11);
-      for (let n = 1; n <= 13; n++) {
-        const z = randomArray(n, random).map((v) => v * 6);
-        const pz = upload(z);
-        const pa = rt.arena.alloc(n * 4 + 16);
-        const pd = upload(new Float32Array(n).fill(1.5));
-        rt.core.activationForward(activationCode(name), pz, pa, 1, n);
-        const a = download(pa, n);
-        rt.core.activationBackward(activationCode(name), pz, pa, pd, 1, n);
-        const d = download(pd, n);
-        for (let i = 0; i < n; i++) {
-          const want = exact[name](z[i]);
-          expect(Math.abs(a[i] - want), `${name} g(${z[i]})`).toBeLessThan(2e-6 * (1 + Math.abs(want)));
-          const dwant = 1.5 * derivative[name](z[i]);
-          expect(Math.abs(d[i] - dwant), `${name} g'(${z[i]})`).toBeLessThan(2e-6 * (1 + Math.abs(dwant)));
+      for (const alpha of (alphas[name] ?? [0, 0.5]).map(Math.fround)) {
+        const random = new Random(11);
+        for (let n = 1; n <= 13; n++) {
+          const z = randomArray(n, random).map((v) => v * 6);
+          const pz = upload(z);
+          const pa = rt.arena.alloc(n * 4 + 16);
+          const pd = upload(new Float32Array(n).fill(1.5));
+          rt.core.activationForward(activationCode(name), alpha, pz, pa, 1, n);
+          const a = download(pa, n);
+          rt.core.activationBackward(activationCode(name), alpha, pz, pa, pd, 1, n);
+          const d = download(pd, n);
+          for (let i = 0; i < n; i++) {
+            const want = exact[name](z[i], alpha);
+            expect(Math.abs(a[i] - want), `${name} alpha ${alpha} g(${z[i]})`).toBeLessThan(2e-6 * (1 + Math.abs(want)));
+            const dwant = 1.5 * derivative[name](z[i], alpha);
+            expect(Math.abs(d[i] - dwant), `${name} alpha ${alpha} g'(${z[i]})`).toBeLessThan(2e-6 * (1 + Math.abs(dwant)));
+          }
+          for (const p of [pz, pa, pd]) rt.arena.free(p);
         }
-        for (const p of [pz, pa, pd]) rt.arena.free(p);
       }
     });
   }
@@ -202,7 +207,7 @@ describe('activation kernels', () => {
     const z = new Float32Array([1000, 999, -1000, 0, 88, 89]);
     const pz = upload(z);
     const pa = rt.arena.alloc(z.length * 4);
-    rt.core.activationForward(abi.ACT_SOFTMAX, pz, pa, 2, 3);
+    rt.core.activationForward(abi.ACT_SOFTMAX, 0, pz, pa, 2, 3);
     const a = download(pa, 6);
     expect(a.every(Number.isFinite)).toBe(true);
     expect(a[0] + a[1] + a[2]).toBeCloseTo(1, 6);
@@ -244,9 +249,9 @@ describe('debug build', () => {
     core.gemm(5, 9, 7, a, 7, 1, bp, c, 9, 0, 1, tile);
     core.gemmReference(5, 9, 7, a, 7, 1, b, 9, r, 9, 0, 1);
     expect(Array.from(f.subarray(c >> 2, (c >> 2) + 45))).toEqual(Array.from(f.subarray(r >> 2, (r >> 2) + 45)));
-    expect(() => core.activationForward(99, a, c, 1, 4)).toThrow(WebAssembly.RuntimeError);
+    expect(() => core.activationForward(99, 0, a, c, 1, 4)).toThrow(WebAssembly.RuntimeError);
     // The release build traps too: an unknown activation code is never silently ignored.
-    expect(() => rt.core.activationForward(99, 65536 * 300, 65536 * 300, 1, 4)).toThrow(WebAssembly.RuntimeError);
-    expect(() => rt.core.activationBackward(99, 65536 * 300, 65536 * 300, 65536 * 300, 1, 4)).toThrow(WebAssembly.RuntimeError);
+    expect(() => rt.core.activationForward(99, 0, 65536 * 300, 65536 * 300, 1, 4)).toThrow(WebAssembly.RuntimeError);
+    expect(() => rt.core.activationBackward(99, 0, 65536 * 300, 65536 * 300, 65536 * 300, 1, 4)).toThrow(WebAssembly.RuntimeError);
   });
 });

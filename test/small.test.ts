@@ -284,7 +284,7 @@ describe('tanh (rational approximation)', () => {
     z.set([0, -0, 9.5, -40, Infinity, NaN], n);
     const pz = upload(z);
     const pa = rt.arena.alloc(z.length * 4 + 16);
-    rt.core.activationForward(abi.ACT_TANH, pz, pa, 1, z.length);
+    rt.core.activationForward(abi.ACT_TANH, 0, pz, pa, 1, z.length);
     const a = f32().slice(pa >> 2, (pa >> 2) + z.length);
     let worst = 0;
     for (let i = 0; i < n; i++) {

@@ -3,7 +3,6 @@
 // fallback where wasm is unavailable and the "pure JS" side of the benchmarks. Arithmetic is
 // float64 on float32 storage, so it agrees with the wasm core to float32 rounding, not bits.
 
-import { LEAKY_SLOPE } from '../enums.js';
 import { WasmMlpError } from '../errors.js';
 import { dropoutConstants, paramLayout, type Engine, type ModelSpec, type OptimizerSpec, type ParamLayout } from '../engine.js';
 import type { Random } from '../random.js';
@@ -109,7 +108,7 @@ export class JsEngine implements Engine {
     this.spec.layers.forEach((layer, l) => {
       const buf = this.bufs[l];
       linearForward(buf.z, input, this.params, this.layout.weightOffset[l], this.layout.biasOffset[l], m, nin, layer.units);
-      activationForward(layer.activation, buf.z, buf.a, m, layer.units);
+      activationForward(layer.activation, layer.alpha, buf.z, buf.a, m, layer.units);
       input = buf.a;
       if (random && buf.mask) {
         dropoutMask(random, buf.mask, m * layer.units, layer.dropout);
@@ -126,14 +125,14 @@ export class JsEngine implements Engine {
    */
   private outputDelta(y: Float32Array, m: number, w?: Float32Array): number {
     const L = this.spec.layers.length;
-    const act = this.spec.layers[L - 1].activation;
+    const { activation: act, alpha } = this.spec.layers[L - 1];
     const { z, a, delta } = this.bufs[L - 1];
     const u = this.outputs;
-    if (!w) return outputLossAndDelta(this.spec.loss, act, z, a, y, delta, m, u);
+    if (!w) return outputLossAndDelta(this.spec.loss, act, alpha, z, a, y, delta, m, u);
     let total = 0;
     for (let r = 0; r < m; r++) {
       const row = (t: Float32Array) => t.subarray(r * u, (r + 1) * u);
-      total += w[r] * outputLossAndDelta(this.spec.loss, act, row(z), row(a), row(y), row(delta), 1, u);
+      total += w[r] * outputLossAndDelta(this.spec.loss, act, alpha, row(z), row(a), row(y), row(delta), 1, u);
       for (let j = r * u; j < (r + 1) * u; j++) delta[j] *= w[r];
     }
     return total;
@@ -158,7 +157,7 @@ export class JsEngine implements Engine {
       if (l > 0) {
         const prev = this.bufs[l - 1];
         linearBackwardInput(prev.delta, delta, this.params, this.layout.weightOffset[l], m, nin, nout);
-        activationBackward(layers[l - 1].activation, prev.z, prev.a, prev.delta, m, nin);
+        activationBackward(layers[l - 1].activation, layers[l - 1].alpha, prev.z, prev.a, prev.delta, m, nin);
         // Through the mask: dC/da of a dropped output is 0, of a kept one scaled like it.
         if (dropped) for (let i = 0; i < m * nin; i++) prev.delta[i] *= prev.mask![i];
       }
@@ -351,8 +350,9 @@ function softplus(z: number): number {
   return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
 }
 
-// a = g(z) over (rows x units); softmax per row, max-shifted.
-function activationForward(act: string, z: Float32Array, a: Float32Array, rows: number, units: number): void {
+// a = g(z) over (rows x units); softmax per row, max-shifted. alpha: leaky-relu's slope for
+// z <= 0, elu's scale of e^z - 1 (assembly/activations.ts).
+function activationForward(act: string, alpha: number, z: Float32Array, a: Float32Array, rows: number, units: number): void {
   const n = rows * units;
   switch (act) {
     case 'linear':
@@ -362,7 +362,7 @@ function activationForward(act: string, z: Float32Array, a: Float32Array, rows: 
       for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
       break;
     case 'leaky-relu':
-      for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : LEAKY_SLOPE * z[i];
+      for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : z[i] * alpha;
       break;
     case 'sigmoid':
       for (let i = 0; i < n; i++) a[i] = sigmoid(z[i]);
@@ -371,7 +371,7 @@ function activationForward(act: string, z: Float32Array, a: Float32Array, rows: 
       for (let i = 0; i < n; i++) a[i] = Math.tanh(z[i]);
       break;
     case 'elu':
-      for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : Math.expm1(z[i]);
+      for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : alpha * Math.expm1(z[i]);
       break;
     case 'softplus':
       for (let i = 0; i < n; i++) a[i] = softplus(z[i]);
@@ -392,7 +392,7 @@ function activationForward(act: string, z: Float32Array, a: Float32Array, rows: 
 }
 
 // d *= g'(z) over (rows x units), g' from z or a (see assembly/activations.ts).
-function activationBackward(act: string, z: Float32Array, a: Float32Array, d: Float32Array, rows: number, units: number): void {
+function activationBackward(act: string, alpha: number, z: Float32Array, a: Float32Array, d: Float32Array, rows: number, units: number): void {
   const n = rows * units;
   switch (act) {
     case 'linear':
@@ -401,7 +401,7 @@ function activationBackward(act: string, z: Float32Array, a: Float32Array, d: Fl
       for (let i = 0; i < n; i++) if (!(z[i] > 0)) d[i] = 0;
       break;
     case 'leaky-relu':
-      for (let i = 0; i < n; i++) if (!(z[i] > 0)) d[i] *= LEAKY_SLOPE;
+      for (let i = 0; i < n; i++) if (!(z[i] > 0)) d[i] *= alpha;
       break;
     case 'sigmoid':
       for (let i = 0; i < n; i++) d[i] *= a[i] * (1 - a[i]);
@@ -410,7 +410,7 @@ function activationBackward(act: string, z: Float32Array, a: Float32Array, d: Fl
       for (let i = 0; i < n; i++) d[i] *= 1 - a[i] * a[i];
       break;
     case 'elu':
-      for (let i = 0; i < n; i++) if (!(z[i] > 0)) d[i] *= a[i] + 1;
+      for (let i = 0; i < n; i++) if (!(z[i] > 0)) d[i] *= a[i] + alpha;
       break;
     case 'softplus':
       for (let i = 0; i < n; i++) d[i] *= sigmoid(z[i]);
@@ -422,7 +422,7 @@ function activationBackward(act: string, z: Float32Array, a: Float32Array, d: Fl
 
 // Summed loss and delta^L = dC_i/dz^L per row; conventions in assembly/losses.ts.
 function outputLossAndDelta(
-  loss: string, act: string, z: Float32Array, a: Float32Array, y: Float32Array, d: Float32Array, rows: number, units: number,
+  loss: string, act: string, alpha: number, z: Float32Array, a: Float32Array, y: Float32Array, d: Float32Array, rows: number, units: number,
 ): number {
   const n = rows * units;
   let total = 0;
@@ -474,7 +474,7 @@ function outputLossAndDelta(
       for (let j = 0; j < units; j++) d[o + j] = a[o + j] * (d[o + j] - dot);
     }
   } else {
-    activationBackward(act, z, a, d, rows, units);
+    activationBackward(act, alpha, z, a, d, rows, units);
   }
   return total;
 }

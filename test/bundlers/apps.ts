@@ -36,7 +36,7 @@ export function mainJs(kind: AppKind, importWasm: boolean): string {
   if (kind === 'full') {
     // Then the digits net again on two threads (the page is cross-origin isolated): the pool's
     // threaded wasm and worker script must have come through the bundler too.
-    return `import { Network, init } from 'wasm-mlp';
+    return `import { Network, init, threadStats } from 'wasm-mlp';
 import { InferenceNetwork, init as initInfer } from 'wasm-mlp/infer';
 import { runTask, trainDigits, digits, hex } from '../task.mjs';
 ${importWasm ? `import wasmUrl from 'wasm-mlp/wasm-mlp.wasm';\nimport threadsUrl from 'wasm-mlp/wasm-mlp.threads.wasm';\nimport inferUrl from 'wasm-mlp/infer.wasm';\n` : ''}${fetchBytes}
@@ -44,8 +44,10 @@ ${report(`
   ${importWasm ? `const here = (u) => new URL(u, import.meta.url);\n  await init({ wasm: here(wasmUrl), threadsWasm: here(threadsUrl), worker: here('./worker.js') });\n  await initInfer(here(inferUrl));` : '// the default: each entry finds its own wasm'}
   const bytes = await fetchBytes('digits.bin');
   const ok = await runTask({ Network, InferenceNetwork }, bytes);
+  const before = (await threadStats()).workerChunks;
   const net = await trainDigits(Network, digits(bytes), { threads: 2 });
   ok.threads = net.threads;
+  ok.workersRan = (await threadStats()).workerChunks > before;
   ok.threadsPredict = hex(net.predict(digits(bytes).xTest));
   net.dispose();
   window.__result = { ok };`)}

@@ -7,8 +7,14 @@ export type LossName = 'mse' | 'binary-cross-entropy' | 'categorical-cross-entro
 
 export interface Model {
   inputSize: number;
-  layers: { units: number; activation: Act }[];
+  /** alpha: leaky-relu's slope for z <= 0 (default 0.01), elu's scale (default 1), as in PyTorch. */
+  layers: { units: number; activation: Act; alpha?: number }[];
   loss: LossName;
+}
+
+/** PyTorch's defaults: LeakyReLU(negative_slope=0.01), ELU(alpha=1.0). */
+function alphaOf(act: Act, alpha: number | undefined): number {
+  return alpha ?? (act === 'leaky-relu' ? 0.01 : 1);
 }
 
 export interface Params {
@@ -29,14 +35,14 @@ export interface OptimizerConfig {
 }
 
 /** a = g(z) for a whole layer vector (softmax needs the vector). */
-export function activate(act: Act, z: number[]): number[] {
+export function activate(act: Act, z: number[], alpha?: number): number[] {
   switch (act) {
     case 'linear': return z.slice();
     case 'sigmoid': return z.map((v) => 1 / (1 + Math.exp(-v))); // seed 000: sigma(z) = 1 / (1 + e^-z)
     case 'tanh': return z.map(Math.tanh);
     case 'relu': return z.map((v) => (v > 0 ? v : 0));
-    case 'leaky-relu': return z.map((v) => (v > 0 ? v : 0.01 * v));
-    case 'elu': return z.map((v) => (v > 0 ? v : Math.exp(v) - 1));
+    case 'leaky-relu': return z.map((v) => (v > 0 ? v : alphaOf(act, alpha) * v));
+    case 'elu': return z.map((v) => (v > 0 ? v : alphaOf(act, alpha) * (Math.exp(v) - 1)));
     case 'softplus': return z.map((v) => Math.log(1 + Math.exp(v)));
     case 'softmax': {
       const mx = Math.max(...z);
@@ -48,28 +54,28 @@ export function activate(act: Act, z: number[]): number[] {
 }
 
 /** Jacobian da/dz of a layer, J[k][j] = da_k / dz_j (diagonal except for softmax). */
-export function jacobian(act: Act, z: number[]): number[][] {
-  const a = activate(act, z);
+export function jacobian(act: Act, z: number[], alpha?: number): number[][] {
+  const a = activate(act, z, alpha);
   const n = z.length;
   const J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let k = 0; k < n; k++) {
     for (let j = 0; j < n; j++) {
       if (act === 'softmax') J[k][j] = a[k] * ((k === j ? 1 : 0) - a[j]);
-      else if (k === j) J[k][k] = derivative(act, z[k]);
+      else if (k === j) J[k][k] = derivative(act, z[k], alpha);
     }
   }
   return J;
 }
 
 /** g'(z) of the elementwise activations. Seed 000: sigma' = sigma (1 - sigma) = a (1 - a). */
-export function derivative(act: Act, z: number): number {
+export function derivative(act: Act, z: number, alpha?: number): number {
   switch (act) {
     case 'linear': return 1;
     case 'sigmoid': { const s = 1 / (1 + Math.exp(-z)); return s * (1 - s); }
     case 'tanh': return 1 - Math.tanh(z) ** 2;
     case 'relu': return z > 0 ? 1 : 0;
-    case 'leaky-relu': return z > 0 ? 1 : 0.01;
-    case 'elu': return z > 0 ? 1 : Math.exp(z);
+    case 'leaky-relu': return z > 0 ? 1 : alphaOf(act, alpha);
+    case 'elu': return z > 0 ? 1 : alphaOf(act, alpha) * Math.exp(z);
     case 'softplus': return 1 / (1 + Math.exp(-z));
     case 'softmax': throw new Error('softmax has no elementwise derivative');
   }
@@ -108,7 +114,7 @@ export function forward(model: Model, p: Params, x: number[]): { zs: number[][];
       z.push(s);
     }
     zs.push(z);
-    as.push(activate(layer.activation, z));
+    as.push(activate(layer.activation, z, layer.alpha));
   });
   return { zs, as };
 }
@@ -122,7 +128,7 @@ export function backpropSample(model: Model, p: Params, x: number[], y: number[]
   const L = model.layers.length;
   const out = as[L];
   const dCda = costGradient(model.loss, out, y);
-  const J = jacobian(model.layers[L - 1].activation, zs[L - 1]);
+  const J = jacobian(model.layers[L - 1].activation, zs[L - 1], model.layers[L - 1].alpha);
   let delta = out.map((_, j) => dCda.reduce((s, g, k) => s + g * J[k][j], 0));
   const weights: number[][] = [];
   const biases: number[][] = [];
@@ -137,7 +143,7 @@ export function backpropSample(model: Model, p: Params, x: number[], y: number[]
       for (let i = 0; i < prev.length; i++) {
         let s = 0;
         for (let o = 0; o < delta.length; o++) s += p.weights[l][o * prev.length + i] * delta[o];
-        next.push(s * derivative(model.layers[l - 1].activation, zs[l - 1][i]));
+        next.push(s * derivative(model.layers[l - 1].activation, zs[l - 1][i], model.layers[l - 1].alpha));
       }
       delta = next;
     }
