@@ -110,8 +110,10 @@ function attribute(name: string, v: NonNullable<NodeDesc['attrs']>[string]): Uin
   return cat([str(1, name), bytes(5, tensor(v)), int(20, 4)]);
 }
 
+/** ValueInfoProto: the name and a float tensor type of unknown shape (ORT needs the type). */
 function valueInfo(field: number, name: string): Uint8Array {
-  return bytes(field, str(1, name));
+  const tensorType = bytes(1 /* TypeProto.tensor_type */, int(1 /* elem_type */, 1));
+  return bytes(field, cat([str(1, name), bytes(2 /* type */, tensorType)]));
 }
 
 export function model(m: ModelDesc): Uint8Array {

@@ -167,3 +167,51 @@ describe('ONNX round trip and use of an imported network', () => {
     expect((e as WasmMlpError).code).toBe('INVALID_OPTION');
   });
 });
+
+describe('ONNX import: pass-through ops and attributes, against ONNX Runtime Web', () => {
+  it('Identity, Cast, Flatten, Dropout (opset 13, with a ratio input), Reshape, LeakyRelu and Elu alphas, Gemm transB 0 with alpha/beta', async () => {
+    const { model } = await import('./onnx-build.js');
+    const vals = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + s) * 0.8);
+    const bytes = model({
+      opset: 13,
+      inputs: ['x'],
+      outputs: ['y'],
+      initializers: [
+        { name: 'W0', dims: [5, 4], values: vals(20, 1) }, // transB 0: in x out
+        { name: 'b0', dims: [4], values: vals(4, 2) },
+        { name: 'W1', dims: [3, 4], values: vals(12, 3), storage: 'typed' },
+        { name: 'b1', dims: [3], values: vals(3, 4), storage: 'typed' },
+        { name: 'W2', dims: [3, 2], values: vals(6, 5), dataType: 11 },
+        { name: 'W2f', dims: [3, 2], values: [], rawOverride: undefined, dataType: 1, storage: 'typed' },
+        { name: 'b2', dims: [1, 2], values: vals(2, 6), dataType: 10 },
+        { name: 'ratio', dims: [], values: [0.4] },
+        { name: 'shape', dims: [2], values: [-1, 5], dataType: 7 },
+      ].filter((t) => t.name !== 'W2f'),
+      nodes: [
+        { op: 'Identity', inputs: ['x'], outputs: ['x1'] },
+        { op: 'Cast', inputs: ['x1'], outputs: ['x2'], attrs: { to: 1 } },
+        { op: 'Flatten', inputs: ['x2'], outputs: ['x3'], attrs: { axis: 1 } },
+        { op: 'Reshape', inputs: ['x3', 'shape'], outputs: ['x4'] },
+        { op: 'Gemm', inputs: ['x4', 'W0', 'b0'], outputs: ['z0'], attrs: { transB: 0, alpha: { float: 0.5 }, beta: { float: 2 } } },
+        { op: 'LeakyRelu', inputs: ['z0'], outputs: ['a0'], attrs: { alpha: { float: 0.2 } } },
+        { op: 'Dropout', inputs: ['a0', 'ratio'], outputs: ['d0'] },
+        { op: 'Gemm', inputs: ['d0', 'W1', 'b1'], outputs: ['z1'], attrs: { transB: 1 } },
+        { op: 'Elu', inputs: ['z1'], outputs: ['a1'], attrs: { alpha: { float: 0.7 } } },
+        { op: 'Cast', inputs: ['W2'], outputs: ['W2c'], attrs: { to: 1 } },
+        { op: 'Cast', inputs: ['b2'], outputs: ['b2c'], attrs: { to: 1 } },
+        { op: 'MatMul', inputs: ['a1', 'W2c'], outputs: ['m2'] },
+        { op: 'Add', inputs: ['m2', 'b2c'], outputs: ['z2'] },
+        { op: 'Softmax', inputs: ['z2'], outputs: ['y'], attrs: { axis: -1 } },
+      ],
+    });
+    const x = Float32Array.from({ length: 6 * 5 }, (_, i) => Math.cos(i * 0.9) * 2);
+    const session = await ort.InferenceSession.create(bytes);
+    const theirs = (await session.run({ x: new ort.Tensor('float32', x, [6, 5]) })).y.data as Float32Array;
+    for (const backend of ['wasm', 'js'] as const) {
+      const net = await Network.fromONNX(bytes, { backend });
+      expect(net.layers.map((l) => [l.activation, l.alpha])).toEqual([['leaky-relu', Math.fround(0.2)], ['elu', Math.fround(0.7)], ['softmax', 0]]);
+      expectNear(net.predict(x), theirs, `pass-through ops (${backend}) vs ORT`);
+      net.dispose();
+    }
+  });
+});
