@@ -138,6 +138,7 @@ describe('binary decoder refusals name the reason', () => {
     ['header not JSON', () => decodeBinary(assemble(ascii('{"inputSize":'), PARAMS)), /header is not valid UTF-8 JSON/],
     ['header an array', () => decodeBinary(assemble(headerBytes([HEADER]), PARAMS)), /^Network\.load: header is not an object$/],
     ['header null', () => decodeBinary(assemble(headerBytes(null), PARAMS)), /^Network\.load: header is not an object$/],
+    ['header a number', () => decodeBinary(assemble(headerBytes(5), PARAMS)), /^Network\.load: header is not an object$/],
     ['bad activation', () => decodeBinary(assemble(headerBytes({ ...HEADER, layers: [{ units: 2, activation: 'swish' }, HEADER.layers[1]] }), PARAMS)), /^Network\.load: .*activation/],
     ['seed 2^32', () => decodeBinary(assemble(headerBytes({ ...HEADER, seed: 2 ** 32 }), PARAMS)), /^Network\.load: .*seed/],
     ['count disagrees', () => decodeBinary(assemble(headerBytes({ ...HEADER, inputSize: 4 }), PARAMS)), /the architecture has 13 parameters but the file holds 11/],

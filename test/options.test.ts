@@ -134,6 +134,8 @@ describe('optimizer options', () => {
     expect(optimizerOptions(resolveOptimizer({ kind: 'sgd', learningRate: 0.1, momentum: 0.5, nesterov: true, weightDecay: 0.01 }))).toEqual({ kind: 'sgd', learningRate: 0.1, weightDecay: 0.01, momentum: 0.5, nesterov: true });
     expect(optimizerOptions(resolveOptimizer({ kind: 'adam', beta1: 0.8, clipNorm: 2 }))).toEqual({ kind: 'adam', learningRate: 0.001, weightDecay: 0, clipNorm: 2, beta1: 0.8, beta2: 0.999, epsilon: 1e-8 });
     expect(optimizerOptions(resolveOptimizer({ kind: 'rmsprop', rho: 0.9 }))).toEqual({ kind: 'rmsprop', learningRate: 0.01, weightDecay: 0, rho: 0.9, epsilon: 1e-8 });
+    // alpha -0 is stored as +0 (the sign would show in the bits of elu's outputs)
+    expect(Object.is(resolveModel(2, [{ units: 3, activation: 'elu', alpha: -0 }], undefined).layers[0].alpha, 0)).toBe(true);
     expect(layerOptions(resolveModel(2, [{ units: 3, activation: 'elu', alpha: 0.5, dropout: 0.2 }, { units: 1 }], undefined).layers)).toEqual([
       { units: 3, activation: 'elu', alpha: 0.5, dropout: 0.2 }, { units: 1, activation: 'linear' },
     ]);
@@ -201,6 +203,9 @@ describe('fit options', () => {
     expect(resolveFit({ validationSplit: 0.2, earlyStopping: { restoreBestWeights: true } }).earlyStopping).toEqual({ monitor: 'valLoss', patience: 0, minDelta: 0, restoreBestWeights: true });
     expect(resolveFit({ validationData: [[], []], earlyStopping: {} }).earlyStopping!.monitor).toBe('valLoss');
     expect(resolveFit({ earlyStopping: { monitor: 'accuracy' } }).earlyStopping!.monitor).toBe('accuracy');
+    // a regression (no accuracy recorded) may monitor its loss
+    expect(resolveFit({ earlyStopping: { monitor: 'loss' } }, false).earlyStopping!.monitor).toBe('loss');
+    expect(resolveFit({ validationSplit: 0.2, schedule: { kind: 'plateau', monitor: 'valLoss' } }, false).schedule).toMatchObject({ monitor: 'valLoss' });
     expect(resolveFit({ schedule: { kind: 'step', stepSize: 3 } }).schedule).toEqual({ kind: 'step', stepSize: 3, gamma: 0.1 });
     expect(resolveFit({ schedule: { kind: 'cosine', epochs: 5 } }).schedule).toEqual({ kind: 'cosine', epochs: 5, minLearningRate: 0 });
     expect(resolveFit({ schedule: { kind: 'plateau' } }).schedule).toEqual({ kind: 'plateau', monitor: 'loss', factor: 0.1, patience: 10, minLearningRate: 0 });
