@@ -77,6 +77,11 @@ export class InferenceNetwork {
     return this.core.spec.layers[this.core.spec.layers.length - 1].units;
   }
 
+  /** Bytes of wasm memory this model holds now (parameters, their packed copies, the last batch's activations). */
+  get memoryBytes(): number {
+    return this.core.memoryBytes;
+  }
+
   /** Outputs (samples x outputSize, row-major) for x: rows of inputSize numbers. */
   predict(x: Matrix): Float32Array {
     this.live();
