@@ -135,7 +135,8 @@ interface Tensor {
 /** Largest tensor accepted (elements): the library's own parameter limit. */
 const MAX_ELEMENTS = 2 ** 27;
 
-function float16(h: number): number {
+/** An IEEE binary16 value (its 16 bits) as a number. */
+export function float16(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;

@@ -8,7 +8,7 @@
 
 import { WasmMlpError, describe } from './errors.js';
 import type { Activation } from './enums.js';
-import type { ImportedModel } from './onnx-import.js';
+import { float16, type ImportedModel } from './onnx-import.js';
 
 const WHERE = 'Network.fromTFJS';
 const invalid = (message: string) => new WasmMlpError('INVALID_MODEL', `${WHERE}: ${message}`);
@@ -33,15 +33,6 @@ interface WeightSpec {
   size: number;
   read: (view: DataView, offset: number, i: number) => number;
   offset: number;
-}
-
-function float16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 function weightSpecs(manifest: unknown, total: number): Map<string, WeightSpec> {

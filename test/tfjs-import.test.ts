@@ -5,6 +5,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { Network, WasmMlpError } from '../src/index.js';
+import { expectNear } from './near.js';
 import { fastestMs } from './fastest.js';
 
 interface Fixture {
@@ -27,13 +28,6 @@ const files = (name: string) => ({
   weights: new Uint8Array(readFileSync(new URL(`${name}.weights.bin`, dir))),
 });
 
-function expectNear(ours: ArrayLike<number>, theirs: ArrayLike<number>, where: string) {
-  expect(ours.length, where).toBe(theirs.length);
-  for (let i = 0; i < ours.length; i++) {
-    const tol = 1e-5 * Math.max(1, Math.abs(theirs[i]));
-    if (!(Math.abs(ours[i] - theirs[i]) <= tol)) throw new Error(`${where}[${i}]: ${ours[i]} vs ${theirs[i]} (tolerance ${tol})`);
-  }
-}
 
 describe('TF.js import fixtures', () => {
   it('cover Sequential and functional models, activation layers and the three quantizations', () => {
