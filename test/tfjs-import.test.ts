@@ -117,7 +117,7 @@ describe('TF.js import details', () => {
     }
   });
 
-  it('fuzz: hostile JSON and mutated bytes give a usable network, INVALID_MODEL or UNSUPPORTED_MODEL within 200 ms', async () => {
+  it('fuzz: hostile JSON and mutated bytes give a usable network, INVALID_MODEL or UNSUPPORTED_MODEL within 200 ms, allocating at most a few times the input', async () => {
     const sources = FIXTURES.filter((f) => f.expect === 'ok').map((f) => files(f.name));
     const counts = { loaded: 0, INVALID_MODEL: 0, UNSUPPORTED_MODEL: 0 };
     // Replaces one value anywhere in the JSON tree with a hostile one.
@@ -145,6 +145,8 @@ describe('TF.js import details', () => {
             weights = src.weights.slice(0, pick % (src.weights.length + 1)); // truncation
             if (v % 2) weights = Uint8Array.from([...weights, v & 0xff]); // or a stray byte
           } else json = mutateJson(json, pick, hostile[v % hostile.length]);
+          const size = JSON.stringify(json).length + weights.length;
+          const before = process.memoryUsage().arrayBuffers;
           const t0 = performance.now();
           let outcome: keyof typeof counts;
           try {
@@ -156,6 +158,7 @@ describe('TF.js import details', () => {
             if (!(e instanceof WasmMlpError) || (e.code !== 'INVALID_MODEL' && e.code !== 'UNSUPPORTED_MODEL')) throw new Error(`got ${String(e)}`);
             outcome = e.code;
           }
+          expect(process.memoryUsage().arrayBuffers - before, 'allocation').toBeLessThan(16 * size + (1 << 20));
           expect(await fastestMs(() => Network.fromTFJS(json, weights, { backend: 'js' }), performance.now() - t0, 200)).toBeLessThan(200);
           counts[outcome]++;
         },
