@@ -33,7 +33,6 @@ if (process.argv[2] === '--serve') {
   // Only what an edge function runs: the inference entry, the model file, predict.
   const sizes = process.argv[3].split('-').map(Number);
   const bytes = new Uint8Array(readFileSync(process.argv[4]));
-  const before = process.memoryUsage().arrayBuffers - bytes.byteLength;
   const { InferenceNetwork, init } = await import('../dist/infer.node.js');
   await init();
   const net = await InferenceNetwork.load(bytes);
@@ -43,8 +42,7 @@ if (process.argv[2] === '--serve') {
   // The served model after a batch of 256: the wasm memory it holds (parameters, packed copies,
   // activations); the module's memory is at least this, and only grows.
   const served = net.memoryBytes;
-  void before;
-  const params = (bytes.byteLength - 64) / 4;
+  const params = sizes.slice(1).reduce((n, units, i) => n + (sizes[i] + 1) * units, 0);
   const median = (f, n) => {
     const t = [];
     for (let i = 0; i < n; i++) {

@@ -52,7 +52,7 @@ export interface LoadOptions {
 export interface ImportOptions extends LoadOptions {
   /** Loss for fit and evaluate. Default: categorical cross-entropy after softmax, else mse. */
   loss?: Loss;
-  /** Optimizer for fit. Default: SGD with learning rate 0.01 (as Network.create). */
+  /** Optimizer for fit. Default: Adam with learning rate 0.001 (as Network.create). */
   optimizer?: OptimizerOptions | OptimizerKind;
   /** Seed of the PRNG that shuffles and drops out during fit. Default 0. */
   seed?: number;

@@ -7,7 +7,8 @@
 // reason as the export (src/onnx.ts): the subset of protobuf needed is small.
 
 import { WasmMlpError, describe } from './errors.js';
-import type { Activation } from './enums.js';
+import { DEFAULT_ALPHA, type Activation } from './enums.js';
+import { defaultAlpha } from './config.js';
 
 /** Layers read from a model: weights "out x in" (this library's layout), biases per unit. */
 export interface ImportedModel {
@@ -299,7 +300,7 @@ function decodeGraph(buf: Uint8Array): Graph {
 }
 
 /** Opsets of the default domain read here. */
-export const ONNX_OPSETS = { min: 9, max: 21 };
+const ONNX_OPSETS = { min: 9, max: 21 };
 
 // ---- from a graph to layers ---------------------------------------------------------------
 
@@ -308,10 +309,19 @@ const PASS = new Set(['Identity', 'Dropout', 'Cast', 'Flatten', 'Reshape']);
 const ACTIVATION_OPS: Record<string, Activation> = {
   Relu: 'relu', LeakyRelu: 'leaky-relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Elu: 'elu', Softplus: 'softplus', Softmax: 'softmax',
 };
-export const SUPPORTED_OPS = ['Gemm', 'MatMul', 'Add', ...Object.keys(ACTIVATION_OPS), ...PASS, 'Constant'];
 
 const nodeLabel = (n: Node) => `node '${n.name || n.outputs[0] || '?'}' (${n.opType})`;
 const supportedList = 'Gemm, MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Softmax (last axis), and Identity, Dropout, Cast to float, Flatten, Reshape where they leave a flat float input unchanged';
+
+/**
+ * A layer's alpha as read from a file (an ONNX attribute, a Keras config), or undefined where
+ * the activation takes none or it is the library's default in float32: files that store the
+ * default as f32 (0.0099999998 for 0.01) import as networks built without the option.
+ */
+export function importedAlpha(activation: Activation, alpha: number | undefined): number | undefined {
+  if (alpha === undefined || DEFAULT_ALPHA[activation] === undefined) return undefined;
+  return Math.fround(alpha) === Math.fround(defaultAlpha(activation)) ? undefined : alpha;
+}
 
 /** Reads ONNX ModelProto bytes into dense layers. */
 export function importOnnx(input: unknown): ImportedModel {
@@ -519,11 +529,8 @@ function layersOf(g: Graph, opset: number, producer: string): ImportedModel {
       const act = ACTIVATION_OPS[n.opType];
       const layer = layers[layers.length - 1];
       layer.activation = act;
-      if (act === 'leaky-relu' || act === 'elu') {
-        const alpha = attr('alpha')?.f ?? (act === 'elu' ? 1 : 0.01);
-        const fallback = act === 'elu' ? 1 : 0.01;
-        if (Math.fround(alpha) !== Math.fround(fallback)) layer.alpha = alpha;
-      }
+      const alpha = importedAlpha(act, attr('alpha')?.f);
+      if (alpha !== undefined) layer.alpha = alpha;
       if (act === 'softmax') {
         const axis = attr('axis')?.i ?? (opset >= 13 ? -1 : 1);
         if (axis !== 1 && axis !== -1) throw unsupported(`${nodeLabel(n)} over axis ${axis}; supported: the last axis of [batch, units]`);

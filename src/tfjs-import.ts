@@ -8,7 +8,7 @@
 
 import { WasmMlpError, describe } from './errors.js';
 import type { Activation } from './enums.js';
-import { float16, type ImportedModel } from './onnx-import.js';
+import { float16, importedAlpha, type ImportedModel } from './onnx-import.js';
 
 const WHERE = 'Network.fromTFJS';
 const invalid = (message: string) => new WasmMlpError('INVALID_MODEL', `${WHERE}: ${message}`);
@@ -226,7 +226,8 @@ export function importTfjs(modelJson: unknown, weightData: unknown): ImportedMod
     if (!open) throw unsupported(`layer '${name}': an activation that does not follow a Dense layer with a linear activation`);
     const last = layers[layers.length - 1];
     last.activation = act;
-    if (alpha !== undefined) last.alpha = alpha;
+    const given = importedAlpha(act, alpha);
+    if (given !== undefined) last.alpha = given;
     open = false;
   };
 
@@ -280,7 +281,7 @@ export function importTfjs(modelJson: unknown, weightData: unknown): ImportedMod
     } else if (cls === 'ELU') {
       const alpha = config.alpha ?? 1;
       if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw invalid(`${label}: alpha ${describe(alpha)}`);
-      setActivation(name, 'elu', alpha === 1 ? undefined : alpha);
+      setActivation(name, 'elu', alpha);
     } else if (cls === 'ReLU') {
       if ((config.max_value ?? config.maxValue ?? null) !== null) throw unsupported(`${label} with max_value ${describe(config.max_value ?? config.maxValue)}; supported: none`);
       if ((config.negative_slope ?? 0) !== 0 || (config.threshold ?? 0) !== 0) throw unsupported(`${label} with a negative_slope or threshold; supported: plain ReLU`);
@@ -300,9 +301,6 @@ export function importTfjs(modelJson: unknown, weightData: unknown): ImportedMod
   if (!layers.length) throw unsupported('no Dense layer');
   for (const name of specs.keys()) {
     if (!used.has(name)) throw unsupported(`weight '${name}' belongs to no supported layer; supported: ${SUPPORTED}`);
-  }
-  for (const layer of layers) {
-    if (layer.activation === 'leaky-relu' && layer.alpha !== undefined && Math.fround(layer.alpha) === Math.fround(0.01)) delete layer.alpha;
   }
   return { inputSize: weights[0].length / layers[0].units, layers, weights, biases, producer: typeof json.generatedBy === 'string' ? json.generatedBy : 'TF.js' };
 }
