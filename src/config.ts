@@ -360,7 +360,8 @@ export interface BatchStats {
   samplesPerSecond: number;
 }
 
-export type Matrix = Float32Array | Float64Array | number[][];
+/** Samples: a flat row-major Float32Array/Float64Array (rows x columns), rows as number[][], or, for one column, a flat number[]. */
+export type Matrix = Float32Array | Float64Array | number[][] | number[];
 export type Targets = Matrix | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | number[];
 
 export interface FitOptions {

@@ -31,7 +31,7 @@ function normalizeByHand(x: Float32Array, mean: ArrayLike<number>, std: ArrayLik
   return x.map((v, i) => Math.fround(Math.fround(v - mean[i % cols]) / (std[i % cols] === 0 ? 1 : std[i % cols])));
 }
 
-const bits = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+const bits = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 
 const LAYERS = [{ units: 6, activation: 'tanh' as const }, { units: 3, activation: 'softmax' as const }];
 const labels = (rows: number): Int32Array => Int32Array.from({ length: rows }, (_, i) => i % 3);
