@@ -5,7 +5,7 @@ import { Network } from 'wasm-mlp';
 
 const status = document.getElementById('status');
 const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
-const y = [[0], [1], [1], [0]];
+const y = [0, 1, 1, 0]; // one output: a flat list of targets (or rows [[0], [1], ...])
 
 try {
   const net = await Network.create({

@@ -11,7 +11,7 @@ import { Network } from 'wasm-mlp';
 import { InferenceNetwork } from 'wasm-mlp/infer';
 
 const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
-const y = [[0], [1], [1], [0]];
+const y = [0, 1, 1, 0]; // one output: a flat list of targets (or rows [[0], [1], ...])
 
 const net = await Network.create({
   inputSize: 2,

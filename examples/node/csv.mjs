@@ -118,7 +118,9 @@ function printConfusion(outputs, labels) {
     const row = outputs.subarray(i * k, (i + 1) * k);
     counts[truth][row.indexOf(Math.max(...row))]++;
   });
+  const header = 'true \\ predicted';
+  const first = Math.max(header.length, ...classes.map((c) => c.length));
   const width = Math.max(...classes.map((c) => c.length));
-  console.log(`${'true \\ predicted'.padEnd(width)}  ${classes.map((c) => c.padStart(width)).join('  ')}`);
-  counts.forEach((row, i) => console.log(`${classes[i].padEnd(width)}  ${row.map((n) => String(n).padStart(width)).join('  ')}`));
+  console.log(`${header.padEnd(first)}  ${classes.map((c) => c.padStart(width)).join('  ')}`);
+  counts.forEach((row, i) => console.log(`${classes[i].padEnd(first)}  ${row.map((n) => String(n).padStart(width)).join('  ')}`));
 }
