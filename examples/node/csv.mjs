@@ -6,7 +6,7 @@
 //   node csv.mjs [file.csv] [--label COLUMN] [--out MODEL]
 //
 // Defaults: data/iris.csv beside this file, the last column as the label, iris.model.
-// Every other column must be numeric. Prints the training summary, the test accuracy, a
+// Every other column must be numeric. Prints how training went, the test accuracy, a
 // confusion table and a prediction made by the saved-and-loaded model.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -33,6 +33,7 @@ function toArrays(rows) {
   rows.forEach((r, i) =>
     features.forEach((c, j) => {
       const v = Number(r[c]);
+      // Rows are counted as in the file, the header being row 1.
       if (r[c] === '' || !Number.isFinite(v)) throw new Error(`row ${records.indexOf(r) + 2}, column ${c}: '${r[c]}' is not a number`);
       x[i * features.length + j] = v;
     }),
