@@ -5,6 +5,7 @@
 import { ACTIVATIONS, DEFAULT_ALPHA, LOSSES, OPTIMIZERS, type Activation, type Loss, type OptimizerKind } from './enums.js';
 import type { LayerSpec, ModelSpec, OptimizerSpec } from './engine.js';
 import { WasmMlpError, describe } from './errors.js';
+import { resolveMetadata, resolveNormalization, type JsonValue, type Normalization, type NormalizationOptions } from './normalize.js';
 
 export type Backend = 'wasm' | 'js';
 export const BACKENDS = ['wasm', 'js'] as const;
@@ -74,6 +75,19 @@ export interface NetworkOptions {
    * threads than cores slow training down (waiting threads spin).
    */
   threads?: number | 'auto';
+  /**
+   * Feature normalization stored with the model, as Keras's Normalization layer: each input
+   * column becomes (x - mean) / std before the first layer, in predict, evaluate, fit and
+   * gradients (a std of 0 divides by 1). One mean and one std (>= 0) per input column.
+   * Default: none. `net.adapt(x)` computes both from data.
+   */
+  normalization?: NormalizationOptions;
+  /**
+   * Your own JSON data kept with the model by save, toJSON and their loaders (feature names,
+   * class names, units, provenance...). A plain object of JSON values, at most 512 KiB as JSON.
+   * Default: none.
+   */
+  metadata?: { [key: string]: JsonValue };
 }
 
 export interface ResolvedOptions {
@@ -83,6 +97,8 @@ export interface ResolvedOptions {
   backend: Backend;
   init: Initializer;
   threads: number;
+  normalization: Normalization | null;
+  metadata: { [key: string]: JsonValue } | null;
 }
 
 /** Largest layer width accepted; keeps a hostile or mistyped size from planning gigabytes. */
@@ -250,6 +266,12 @@ export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown)
     if (activation === 'softmax' && i !== layers.length - 1) {
       throw new WasmMlpError('INVALID_OPTION', `${name}.activation: 'softmax' is only allowed on the output layer (layer ${layers.length - 1})`);
     }
+    if (activation === 'softmax' && units === 1) {
+      throw new WasmMlpError(
+        'INVALID_OPTION',
+        `${name}.activation: a 'softmax' over 1 unit always outputs 1; for one output use 'sigmoid' (binary classification) or 'linear' (regression)`,
+      );
+    }
     const alpha = resolveAlpha(`${name}.alpha`, layer.alpha, activation);
     return { units, activation, dropout, alpha };
   });
@@ -285,14 +307,16 @@ export function resolveModel(inputSize: unknown, layers: unknown, loss: unknown)
 
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (!isPlainObject(options)) throw invalidOption('options', 'an object { inputSize, layers, ... }', options);
-  checkKeys('options', options, ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'backend', 'init', 'threads']);
+  checkKeys('options', options, ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'backend', 'init', 'threads', 'normalization', 'metadata']);
   const spec = resolveModel(options.inputSize, options.layers, options.loss);
+  const normalization = options.normalization === undefined ? null : resolveNormalization(options.normalization, spec.inputSize, 'normalization');
+  const metadata = options.metadata === undefined ? null : resolveMetadata(options.metadata, 'metadata');
   const optimizer = resolveOptimizer(options.optimizer);
   const seed = options.seed === undefined ? 42 : checkInteger('seed', options.seed, 0, 2 ** 32 - 1);
   const backend = options.backend === undefined ? 'wasm' : checkChoice('backend', options.backend, BACKENDS);
   const init = options.init === undefined ? 'auto' : checkChoice('init', options.init, INITIALIZERS);
   const threads = resolveThreads(options.threads, backend, 'threads');
-  return { spec, optimizer, seed, backend, init, threads };
+  return { spec, optimizer, seed, backend, init, threads, normalization, metadata };
 }
 
 /** Most threads a network may ask for (the pool block has room for this many). */
@@ -336,7 +360,8 @@ export interface BatchStats {
   samplesPerSecond: number;
 }
 
-export type Matrix = Float32Array | Float64Array | number[][];
+/** Samples: a flat row-major Float32Array/Float64Array (rows x columns), rows as number[][], or, for one column, a flat number[]. */
+export type Matrix = Float32Array | Float64Array | number[][] | number[];
 export type Targets = Matrix | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | number[];
 
 export interface FitOptions {

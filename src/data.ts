@@ -33,9 +33,17 @@ export function toMatrix(value: unknown, cols: number, name: string, check = tru
   if (Array.isArray(value)) {
     if (value.length === 0) throw new WasmMlpError('SHAPE_MISMATCH', `${name}: expected at least one row, got an empty array`);
     const rows = value.length;
+    // One column: a flat number[] is one value per sample.
+    if (cols === 1 && typeof value[0] === 'number') return toMatrix(Float64Array.from(value, (v: unknown, i) => flatNumber(v, name, i)), 1, name);
     const data = new Float32Array(rows * cols);
     for (let i = 0; i < rows; i++) {
       const row: unknown = value[i];
+      if (typeof row === 'number') {
+        throw new WasmMlpError(
+          'INVALID_DATA',
+          `${name}[${i}]: expected a row of ${cols} numbers, got the single number ${describe(row)}; give ${name} as rows (number[][], one array of ${cols} per sample) or as a flat Float32Array of rows x ${cols} values`,
+        );
+      }
       if (!Array.isArray(row) && !(row instanceof Float32Array) && !(row instanceof Float64Array)) {
         throw new WasmMlpError('INVALID_DATA', `${name}[${i}]: expected a row of ${cols} numbers, got ${describe(row)}`);
       }
@@ -91,18 +99,33 @@ export function nonFiniteError(name: string, value: number, index: number, cols:
   return new WasmMlpError('INVALID_DATA', `${name}: expected finite float32 values, got ${value} at row ${r}, column ${index - r * cols}`);
 }
 
+function flatNumber(v: unknown, name: string, i: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new WasmMlpError('INVALID_DATA', `${name}[${i}]: expected a finite number, got ${describe(v)}`);
+  return v;
+}
+
 /**
- * Dense targets (rows x outputs). Integer class labels (an integer typed array, or a flat
- * number[]) are accepted for categorical cross-entropy and turned into one-hot rows.
+ * Dense targets (rows x outputs). A one-output network also takes one value per sample as a
+ * flat number[] or any flat typed array. Integer class labels (an integer typed array, a flat
+ * number[], or a float array of one whole number per sample) are accepted for categorical
+ * cross-entropy and turned into one-hot rows.
  */
 export function toTargets(value: unknown, rows: number, outputs: number, allowLabels: boolean, name: string): Float32Array {
   const isIntArray = INT_ARRAYS.some((C) => value instanceof C);
   const isFlatNumbers = Array.isArray(value) && value.length > 0 && !Array.isArray(value[0]) && !ArrayBuffer.isView(value[0]);
-  if (isIntArray || isFlatNumbers) {
+  const isFloatLabels = (value instanceof Float32Array || value instanceof Float64Array) && outputs > 1 && value.length === rows;
+  if (outputs === 1 && (isIntArray || isFlatNumbers)) {
+    const values = Float64Array.from(value as ArrayLike<unknown>, (v, i) => flatNumber(v, name, i));
+    if (values.length !== rows) {
+      throw new WasmMlpError('SHAPE_MISMATCH', `${name}: expected ${rows} targets (one per input sample), got ${values.length}`);
+    }
+    return toMatrix(values, 1, name).data;
+  }
+  if (isIntArray || isFlatNumbers || isFloatLabels) {
     if (!allowLabels) {
       throw new WasmMlpError(
         'INVALID_DATA',
-        `${name}: class labels need loss 'categorical-cross-entropy'; give targets as a flat Float32Array (rows x ${outputs}) or number[][]`,
+        `${name}: got a flat array of ${(value as ArrayLike<unknown>).length} values for ${rows} samples; class labels (one per sample) need loss 'categorical-cross-entropy'; this network has ${outputs} outputs per sample: give targets as number[][] (${outputs} per row) or a flat Float32Array of rows x ${outputs}`,
       );
     }
     const labels = value as ArrayLike<unknown>;

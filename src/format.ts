@@ -3,9 +3,10 @@
 // validation as Network.create (same defaults in constructor and loader).
 //
 // Binary (little-endian):
-//   0  "WMLP" magic            4  u32 version (1)
+//   0  "WMLP" magic            4  u32 version (1, or 2 with normalization or metadata)
 //   8  u32 header bytes H      12 u32 parameter count P
-//   16 header: UTF-8 JSON { inputSize, layers, loss, optimizer, seed }, space-padded to 4
+//   16 header: UTF-8 JSON { inputSize, layers, loss, optimizer, seed, normalization?,
+//      metadata? }, space-padded to 4
 //   16 + pad4(H): P float32 parameters, block layout of src/engine.ts
 //   end - 4: u32 CRC-32 (IEEE) of every byte before it
 
@@ -13,8 +14,14 @@ import { checkInteger, layerOptions, optimizerOptions, resolveModel, resolveOpti
 import { paramLayout, type ModelSpec, type OptimizerSpec } from './engine.js';
 import type { Activation, Loss } from './enums.js';
 import { WasmMlpError, describe } from './errors.js';
+import { resolveMetadata, resolveNormalization, type JsonValue, type Normalization } from './normalize.js';
 
-export const FORMAT_VERSION = 1;
+/**
+ * The version written: 1 for a bare network (files byte-identical to earlier releases), 2 when
+ * the model carries normalization or metadata, which a version-1 reader would silently drop.
+ */
+export const FORMAT_VERSION = 2;
+const VERSIONS = [1, 2];
 const MAGIC = [0x57, 0x4d, 0x4c, 0x50]; // "WMLP"
 const FIXED = 16;
 const MAX_HEADER = 1 << 20;
@@ -27,11 +34,21 @@ export interface ModelJson {
   loss: Loss;
   optimizer: OptimizerOptions;
   seed: number;
+  /** Present in version 2 when the network normalizes its inputs. */
+  normalization?: { mean: number[]; std: number[] };
+  /** Present in version 2 when the network has metadata. */
+  metadata?: { [key: string]: JsonValue };
   weights: number[][];
   biases: number[][];
 }
 
-export interface DecodedModel {
+/** What a model carries besides its architecture and parameters. */
+export interface ModelExtras {
+  normalization: Normalization | null;
+  metadata: { [key: string]: JsonValue } | null;
+}
+
+export interface DecodedModel extends ModelExtras {
   spec: ModelSpec;
   optimizer: OptimizerSpec;
   seed: number;
@@ -43,12 +60,19 @@ function invalid(message: string): WasmMlpError {
 }
 
 /** Re-validates the architecture part of a model file; option errors become INVALID_MODEL. */
-function decodeHeader(h: Record<string, unknown>, where: string): { spec: ModelSpec; optimizer: OptimizerSpec; seed: number } {
+function decodeHeader(
+  h: Record<string, unknown>, version: number, where: string,
+): { spec: ModelSpec; optimizer: OptimizerSpec; seed: number } & ModelExtras {
   try {
     const spec = resolveModel(h.inputSize, h.layers, h.loss);
     const optimizer = resolveOptimizer(h.optimizer);
     const seed = checkInteger('seed', h.seed, 0, 2 ** 32 - 1);
-    return { spec, optimizer, seed };
+    if (version === 1 && (h.normalization !== undefined || h.metadata !== undefined)) {
+      throw new WasmMlpError('INVALID_MODEL', 'a version 1 model cannot carry normalization or metadata (version 2 adds them)');
+    }
+    const normalization = h.normalization === undefined ? null : resolveNormalization(h.normalization, spec.inputSize, 'normalization');
+    const metadata = h.metadata === undefined ? null : resolveMetadata(h.metadata, 'metadata');
+    return { spec, optimizer, seed, normalization, metadata };
   } catch (e) {
     if (e instanceof WasmMlpError) throw invalid(`${where}: ${e.message}`);
     throw e;
@@ -62,10 +86,10 @@ export function decodeJson(json: unknown): DecodedModel {
   }
   const o = obj as Record<string, unknown>;
   if (o.format !== 'wasm-mlp') throw invalid(`Network.fromJSON: expected format 'wasm-mlp', got ${describe(o.format)}`);
-  if (o.version !== FORMAT_VERSION) {
-    throw invalid(`Network.fromJSON: unsupported version ${describe(o.version)}; this library reads version ${FORMAT_VERSION}`);
+  if (!VERSIONS.includes(o.version as number)) {
+    throw invalid(`Network.fromJSON: unsupported version ${describe(o.version)}; this library reads versions ${VERSIONS.join(' and ')}`);
   }
-  const { spec, optimizer, seed } = decodeHeader(o, 'Network.fromJSON');
+  const { spec, optimizer, seed, normalization, metadata } = decodeHeader(o, o.version as number, 'Network.fromJSON');
   const layout = paramLayout(spec);
   const L = spec.layers.length;
   if (!Array.isArray(o.weights) || !Array.isArray(o.biases) || o.weights.length !== L || o.biases.length !== L) {
@@ -103,7 +127,15 @@ export function decodeJson(json: unknown): DecodedModel {
     }
     prev = layer.units;
   });
-  return { spec, optimizer, seed, params };
+  return { spec, optimizer, seed, params, normalization, metadata };
+}
+
+/** The version a model is written in, and the header fields that version 2 adds. */
+export function extrasHeader(extras: ModelExtras): { version: number; fields: Pick<ModelJson, 'normalization' | 'metadata'> } {
+  const fields: Pick<ModelJson, 'normalization' | 'metadata'> = {};
+  if (extras.normalization) fields.normalization = { mean: Array.from(extras.normalization.mean), std: Array.from(extras.normalization.std) };
+  if (extras.metadata) fields.metadata = extras.metadata;
+  return { version: extras.normalization || extras.metadata ? 2 : 1, fields };
 }
 
 function parseJson(text: string, where: string): unknown {
@@ -114,16 +146,17 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-export function encodeBinary(spec: ModelSpec, optimizer: OptimizerSpec, seed: number, params: Float32Array): Uint8Array {
+export function encodeBinary(spec: ModelSpec, optimizer: OptimizerSpec, seed: number, params: Float32Array, extras: ModelExtras): Uint8Array {
+  const { version, fields } = extrasHeader(extras);
   const header = new TextEncoder().encode(
-    JSON.stringify({ inputSize: spec.inputSize, layers: layerOptions(spec.layers), loss: spec.loss, optimizer: optimizerOptions(optimizer), seed }),
+    JSON.stringify({ inputSize: spec.inputSize, layers: layerOptions(spec.layers), loss: spec.loss, optimizer: optimizerOptions(optimizer), seed, ...fields }),
   );
   const hpad = pad4(header.length);
   const total = FIXED + hpad + params.length * 4 + 4;
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
-  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(4, version, true);
   view.setUint32(8, header.length, true);
   view.setUint32(12, params.length, true);
   bytes.fill(0x20, FIXED, FIXED + hpad);
@@ -144,8 +177,8 @@ export function decodeBinary(input: unknown): DecodedModel {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) {
-    throw invalid(`Network.load: unsupported version ${version}; this library reads version ${FORMAT_VERSION}`);
+  if (!VERSIONS.includes(version)) {
+    throw invalid(`Network.load: unsupported version ${version}; this library reads versions ${VERSIONS.join(' and ')}`);
   }
   const hlen = view.getUint32(8, true);
   const count = view.getUint32(12, true);
@@ -166,7 +199,7 @@ export function decodeBinary(input: unknown): DecodedModel {
     throw invalid(`Network.load: header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw invalid('Network.load: header is not an object');
-  const { spec, optimizer, seed } = decodeHeader(header as Record<string, unknown>, 'Network.load');
+  const { spec, optimizer, seed, normalization, metadata } = decodeHeader(header as Record<string, unknown>, version, 'Network.load');
   const layout = paramLayout(spec);
   if (layout.count !== count) {
     throw invalid(`Network.load: the architecture has ${layout.count} parameters but the file holds ${count}`);
@@ -178,7 +211,7 @@ export function decodeBinary(input: unknown): DecodedModel {
     if (!Number.isFinite(v)) throw invalid(`Network.load: parameter ${i} is ${v}`);
     params[i] = v;
   }
-  return { spec, optimizer, seed, params };
+  return { spec, optimizer, seed, params, normalization, metadata };
 }
 
 function pad4(n: number): number {

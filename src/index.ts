@@ -14,3 +14,4 @@ export type {
 export type { OptimizerSpec, ModelSpec, LayerSpec } from './engine.js';
 export type { GradientCheck } from './gradcheck.js';
 export type { ModelJson } from './format.js';
+export type { Normalization, NormalizationOptions, JsonValue } from './normalize.js';

@@ -10,11 +10,13 @@ import { toMatrix } from './data.js';
 import { WasmMlpError, describe } from './errors.js';
 import { decodeBinary, decodeJson, type ModelJson } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
+import { applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { WasmSource } from './load.js';
 export type { ModelJson } from './format.js';
+export type { Normalization, JsonValue } from './normalize.js';
 export type { Matrix } from './config.js';
 import type { Matrix } from './config.js';
 
@@ -51,7 +53,14 @@ export function init(source?: WasmSource): Promise<void> {
 
 /** A loaded model: predictions only. */
 export class InferenceNetwork {
-  private constructor(private readonly core: CoreNetwork) {}
+  /** predictBatch's normalized copy of x, kept between calls so that it allocates once. */
+  private scratch = new Float32Array(0);
+
+  private constructor(
+    private readonly core: CoreNetwork,
+    private readonly norm: Normalization | null,
+    private readonly meta: { [key: string]: JsonValue } | null,
+  ) {}
 
   /**
    * Loads a model saved by `net.save()` (bytes) or `net.toJSON()` (the object or its JSON
@@ -64,7 +73,17 @@ export class InferenceNetwork {
     const rt = await runtime!;
     const core = new CoreNetwork(rt, decoded.spec, 1, false);
     core.writeParams(decoded.params);
-    return new InferenceNetwork(core);
+    return new InferenceNetwork(core, decoded.normalization, decoded.metadata);
+  }
+
+  /** The model's input normalization (copies), or null; predict applies it. */
+  get normalization(): Normalization | null {
+    return copyNormalization(this.norm);
+  }
+
+  /** The model's metadata (a copy), or null. */
+  get metadata(): { [key: string]: JsonValue } | null {
+    return this.meta && (JSON.parse(JSON.stringify(this.meta)) as { [key: string]: JsonValue });
   }
 
   /** Features per sample. */
@@ -87,7 +106,7 @@ export class InferenceNetwork {
     this.live();
     const { data, rows } = toMatrix(x, this.inputSize, 'x', false);
     const out = new Float32Array(rows * this.outputSize);
-    this.core.predict(data, rows, out, 'x');
+    this.core.predict(this.norm ? applyNormalization(this.norm, data, this.inputSize) : data, rows, out, 'x');
     return out;
   }
 
@@ -106,7 +125,12 @@ export class InferenceNetwork {
     if (out.length < rows * this.outputSize) {
       throw new WasmMlpError('SHAPE_MISMATCH', `predictBatch: out: expected at least ${rows * this.outputSize} values (${rows} rows x ${this.outputSize} outputs), got ${out.length}`);
     }
-    this.core.predict(x, rows, out, 'x');
+    let input = x;
+    if (this.norm) {
+      if (this.scratch.length < x.length) this.scratch = new Float32Array(x.length);
+      input = applyNormalization(this.norm, x, this.inputSize, this.scratch.subarray(0, x.length));
+    }
+    this.core.predict(input, rows, out, 'x');
     return out;
   }
 

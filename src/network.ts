@@ -14,7 +14,8 @@ import { init, initThreads } from './wasm.js';
 import { hardwareThreads } from './threads.js';
 import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
-import { decodeBinary, decodeJson, encodeBinary, type ModelJson } from './format.js';
+import { decodeBinary, decodeJson, encodeBinary, extrasHeader, type DecodedModel, type ModelExtras, type ModelJson } from './format.js';
+import { adaptNormalization, applyNormalization, copyNormalization, divisors, type JsonValue, type Normalization } from './normalize.js';
 import { toOnnx } from './onnx.js';
 import { importOnnx } from './onnx-import.js';
 import { importTfjs } from './tfjs-import.js';
@@ -68,6 +69,9 @@ export class Network {
   private busy = false;
   /** fit's scratch, kept between calls: the parameter snapshot and per-epoch results. */
   private readonly scratch: Scratch = { snapshot: null, epochs: null };
+  /** The input normalization (set by the options, adapt or the model file), or null. */
+  private norm: Normalization | null = null;
+  private meta: { [key: string]: JsonValue } | null = null;
 
   private constructor(
     engine: Engine,
@@ -75,8 +79,11 @@ export class Network {
     readonly optimizer: OptimizerSpec,
     readonly seed: number,
     readonly backend: Backend,
+    extras: ModelExtras,
   ) {
     this.engine = engine;
+    this.norm = extras.normalization;
+    this.meta = extras.metadata;
     this.layout = paramLayout(spec);
     this.random = new Random(seed);
     registry?.register(this, engine, this);
@@ -85,13 +92,13 @@ export class Network {
   /** Builds a network and initialises its weights from the seeded PRNG. */
   static async create(options: NetworkOptions): Promise<Network> {
     const o = resolveOptions(options);
-    const net = await Network.build(o.spec, o.optimizer, o.seed, o.backend, o.threads);
+    const net = await Network.build(o.spec, o.optimizer, o.seed, o.backend, o.threads, o);
     initialise(net.engine!, o.spec, o.init, net.random);
     return net;
   }
 
   private static async build(
-    spec: ModelSpec, optimizer: OptimizerSpec, seed: number, backend: Backend, threads: number,
+    spec: ModelSpec, optimizer: OptimizerSpec, seed: number, backend: Backend, threads: number, extras: ModelExtras,
   ): Promise<Network> {
     let engine: Engine;
     if (backend === 'js') engine = new JsEngine(spec);
@@ -101,7 +108,7 @@ export class Network {
       engine = new WasmEngine(threaded ?? (await init()), spec, threads);
     }
     engine.setOptimizer(optimizer);
-    return new Network(engine, spec, optimizer, seed, backend);
+    return new Network(engine, spec, optimizer, seed, backend, extras);
   }
 
   get inputSize(): number {
@@ -126,6 +133,32 @@ export class Network {
   get disposed(): boolean {
     return this.engine === null;
   }
+  /** The input normalization, { mean, std } per input column (copies), or null when inputs go in as they are. */
+  get normalization(): Normalization | null {
+    return copyNormalization(this.norm);
+  }
+  /** The metadata given at create (or read from the model file), a copy; null when there is none. */
+  get metadata(): { [key: string]: JsonValue } | null {
+    return this.meta && (JSON.parse(JSON.stringify(this.meta)) as { [key: string]: JsonValue });
+  }
+
+  /**
+   * Computes the input normalization from data, as Keras's Normalization.adapt: each column's
+   * mean and population standard deviation over the rows of x (a constant column gets std 0,
+   * which divides by 1). It replaces any normalization the network had and is kept by save and
+   * toJSON. Call it before fit, on the training inputs (x is only read). Returns a copy.
+   */
+  adapt(x: Matrix): Normalization {
+    this.idle('adapt');
+    const { data, rows } = toMatrix(x, this.inputSize, 'x');
+    this.norm = adaptNormalization(data, rows, this.inputSize);
+    return copyNormalization(this.norm)!;
+  }
+
+  /** The caller's inputs as the first layer sees them: normalized copies, or the same array. */
+  private normalized(data: Float32Array): Float32Array {
+    return this.norm ? applyNormalization(this.norm, data, this.inputSize) : data;
+  }
 
   private live(): Engine {
     if (!this.engine) throw new WasmMlpError('DISPOSED', 'this network was disposed; create or load a new one');
@@ -147,7 +180,7 @@ export class Network {
     const engine = this.idle('predict');
     const { data, rows } = toMatrix(x, this.inputSize, 'x', !engine.checksInputs);
     const out = new Float32Array(rows * this.outputSize);
-    engine.predict(data, rows, out, 'x');
+    engine.predict(this.normalized(data), rows, out, 'x');
     return out;
   }
 
@@ -156,7 +189,7 @@ export class Network {
     const engine = this.idle('evaluate');
     const { data, rows } = toMatrix(x, this.inputSize, 'x', !engine.checksInputs);
     const targets = this.targets(y, rows, 'y');
-    const r = engine.evaluate(data, targets, rows, 'x');
+    const r = engine.evaluate(this.normalized(data), targets, rows, 'x');
     return this.classification ? { loss: r.loss, accuracy: r.correct / rows } : { loss: r.loss };
   }
 
@@ -166,7 +199,7 @@ export class Network {
     const { data, rows } = toMatrix(x, this.inputSize, 'x');
     const targets = this.targets(y, rows, 'y');
     const flat = new Float32Array(this.layout.count);
-    const loss = engine.gradients(data, targets, rows, flat);
+    const loss = engine.gradients(this.normalized(data), targets, rows, flat);
     return { loss, ...this.split(flat) };
   }
 
@@ -180,7 +213,8 @@ export class Network {
     if (typeof options !== 'object' || options === null) throw invalidOption('checkGradients options', 'an object { epsilon }', options);
     checkKeys('checkGradients options', options as Record<string, unknown>, ['epsilon']);
     const epsilon = options.epsilon === undefined ? 1e-3 : checkNumber('checkGradients options.epsilon', options.epsilon, 0, 1, true);
-    const { data, rows } = toMatrix(x, this.inputSize, 'x');
+    const { data: raw, rows } = toMatrix(x, this.inputSize, 'x');
+    const data = this.normalized(raw);
     const targets = this.targets(y, rows, 'y');
     const analytic = new Float32Array(this.layout.count);
     engine.gradients(data, targets, rows, analytic);
@@ -211,6 +245,7 @@ export class Network {
     return [
       rule, line(rows[0]), rule.replace(/-/g, '='), ...rows.slice(1).map(line), rule,
       `Total parameters: ${this.parameterCount.toLocaleString('en-US')} (${(this.parameterCount * 4).toLocaleString('en-US')} bytes of float32)`,
+      ...(this.norm ? [`Inputs normalized: (x - mean) / std per column, ${this.inputSize} columns`] : []),
       `Loss: ${this.spec.loss}; optimizer: ${this.optimizer.kind}, learning rate ${this.optimizer.learningRate}`,
       `Backend: ${this.backend}, ${this.threads} thread${this.threads === 1 ? '' : 's'}; wasm memory held: ${engine.memoryBytes.toLocaleString('en-US')} bytes (${mib} MiB)`,
       rule,
@@ -236,7 +271,8 @@ export class Network {
     // The wasm engine tests the training inputs in the core as it loads them; with a
     // validation split, where the held-out rows are not loaded, everything is tested here.
     const coreChecks = !!engine.checksInputs && !(o.validationSplit > 0);
-    const all = toMatrix(x, this.inputSize, 'x', !coreChecks);
+    const raw = toMatrix(x, this.inputSize, 'x', !coreChecks);
+    const all = { data: this.normalized(raw.data), rows: raw.rows };
     const allY = this.targets(y, all.rows, 'y');
     let n = all.rows;
     let trainX = all.data;
@@ -244,7 +280,7 @@ export class Network {
     let val: TrainData['val'] = null;
     if (o.validationData) {
       const vx = toMatrix(o.validationData[0], this.inputSize, 'validationData[0]');
-      val = { x: vx.data, y: this.targets(o.validationData[1], vx.rows, 'validationData[1]'), rows: vx.rows };
+      val = { x: this.normalized(vx.data), y: this.targets(o.validationData[1], vx.rows, 'validationData[1]'), rows: vx.rows };
     } else if (o.validationSplit > 0) {
       // Keras semantics: the last fraction of the samples, before any shuffling.
       const held = Math.floor(n * o.validationSplit);
@@ -274,14 +310,16 @@ export class Network {
 
   toJSON(): ModelJson {
     const w = this.getWeights();
+    const { version, fields } = extrasHeader(this.extras());
     return {
       format: 'wasm-mlp',
-      version: 1,
+      version,
       inputSize: this.spec.inputSize,
       layers: layerOptions(this.spec.layers) as ModelJson['layers'],
       loss: this.spec.loss,
       optimizer: optimizerOptions(this.optimizer),
       seed: this.seed,
+      ...fields,
       weights: w.weights.map((a) => Array.from(a)),
       biases: w.biases.map((a) => Array.from(a)),
     };
@@ -289,14 +327,18 @@ export class Network {
 
   static async fromJSON(json: unknown, options: LoadOptions = {}): Promise<Network> {
     const m = decodeJson(json);
-    return Network.restore(m.spec, m.optimizer, m.seed, m.params, options);
+    return Network.restore(m, options);
+  }
+
+  private extras(): ModelExtras {
+    return { normalization: this.norm, metadata: this.meta };
   }
 
   /** Binary model file: magic, version, header, float32 parameters, CRC-32. */
   save(): Uint8Array {
     const params = new Float32Array(this.layout.count);
     this.live().readParams(params);
-    return encodeBinary(this.spec, this.optimizer, this.seed, params);
+    return encodeBinary(this.spec, this.optimizer, this.seed, params, this.extras());
   }
 
   /**
@@ -306,7 +348,7 @@ export class Network {
   toONNX(): Uint8Array {
     const params = new Float32Array(this.layout.count);
     this.live().readParams(params);
-    return toOnnx(this.spec, params);
+    return toOnnx(this.spec, params, this.norm && { mean: this.norm.mean, divisor: divisors(this.norm) });
   }
 
   /**
@@ -318,7 +360,9 @@ export class Network {
    */
   static async fromONNX(bytes: Uint8Array | ArrayBuffer, options: ImportOptions = {}): Promise<Network> {
     const m = importOnnx(bytes);
-    return Network.imported(m.inputSize, m.layers, { weights: m.weights, biases: m.biases }, options, 'Network.fromONNX');
+    const net = await Network.imported(m.inputSize, m.layers, { weights: m.weights, biases: m.biases }, options, 'Network.fromONNX');
+    net.norm = m.normalization ?? null;
+    return net;
   }
 
   /**
@@ -356,18 +400,16 @@ export class Network {
 
   static async load(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Network> {
     const m = decodeBinary(bytes);
-    return Network.restore(m.spec, m.optimizer, m.seed, m.params, options);
+    return Network.restore(m, options);
   }
 
-  private static async restore(
-    spec: ModelSpec, optimizer: OptimizerSpec, seed: number, params: Float32Array, options: LoadOptions,
-  ): Promise<Network> {
+  private static async restore(m: DecodedModel, options: LoadOptions): Promise<Network> {
     const backend = options.backend === undefined ? 'wasm' : options.backend;
     if (backend !== 'wasm' && backend !== 'js') {
       throw new WasmMlpError('INVALID_OPTION', `options.backend: expected one of 'wasm', 'js', got ${describe(backend)}`);
     }
-    const net = await Network.build(spec, optimizer, seed, backend, resolveThreads(options.threads, backend, 'options.threads'));
-    net.engine!.writeParams(params);
+    const net = await Network.build(m.spec, m.optimizer, m.seed, backend, resolveThreads(options.threads, backend, 'options.threads'), m);
+    net.engine!.writeParams(m.params);
     return net;
   }
 

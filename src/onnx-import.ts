@@ -16,6 +16,8 @@ export interface ImportedModel {
   layers: { units: number; activation: Activation; alpha?: number }[];
   weights: Float32Array[];
   biases: Float32Array[];
+  /** Sub(x, mean) and Div(., std) before the first layer (as wasm-mlp exports its normalization). */
+  normalization?: { mean: Float32Array; std: Float32Array };
   /** Where the model came from, for messages and summaries. */
   producer: string;
 }
@@ -311,7 +313,7 @@ const ACTIVATION_OPS: Record<string, Activation> = {
 };
 
 const nodeLabel = (n: Node) => `node '${n.name || n.outputs[0] || '?'}' (${n.opType})`;
-const supportedList = 'Gemm, MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Softmax (last axis), and Identity, Dropout, Cast to float, Flatten, Reshape where they leave a flat float input unchanged';
+const supportedList = 'Sub and Div by constants before the first layer (input normalization), Gemm, MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Softmax (last axis), and Identity, Dropout, Cast to float, Flatten, Reshape where they leave a flat float input unchanged';
 
 /**
  * A layer's alpha as read from a file (an ONNX attribute, a Keras config), or undefined where
@@ -471,6 +473,7 @@ function layersOf(g: Graph, opset: number, producer: string): ImportedModel {
   const checkFinite = (n: Node, v: Float64Array | Float32Array, what: string) => {
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw invalid(`${nodeLabel(n)}: ${what}[${i}] is ${v[i]}`);
   };
+  const pre: { sub: Float32Array | null; div: Float32Array | null } = { sub: null, div: null };
   const addLayer = (n: Node, w: Float32Array, b: Float32Array, units: number, fanIn: number) => {
     if (width !== -1 && width !== fanIn) throw invalid(`${nodeLabel(n)} takes ${fanIn} features but gets ${width}`);
     if (inputSize === -1) inputSize = fanIn;
@@ -524,6 +527,22 @@ function layersOf(g: Graph, opset: number, producer: string): ImportedModel {
       for (let j = 0; j < b.length; j++) b[j] = C.values[j];
       checkFinite(n, b, 'bias');
       biasOpen = false;
+    } else if ((n.opType === 'Sub' || n.opType === 'Div') && layers.length === 0) {
+      // Input normalization: (x - mean) / std, one value per column or one for all.
+      const sub = n.opType === 'Sub';
+      if (n.inputs[0] !== (i === 0 ? input : chain[i - 1].outputs[0])) throw unsupported(`${nodeLabel(n)}: the data must be its first input`);
+      if (pre.div || (sub && pre.sub)) throw unsupported(`${nodeLabel(n)}: supported before the first layer: one Sub, then one Div`);
+      const c = need(n, n.inputs[1], sub ? 'subtrahend' : 'divisor');
+      const v = Float32Array.from(c.values);
+      checkFinite(n, v, sub ? 'subtrahend' : 'divisor');
+      if (c.dims.length > 2 || (c.dims.length === 2 && c.dims[0] !== 1)) throw unsupported(`${nodeLabel(n)}: a constant of shape [${c.dims.join(', ')}]; supported: one value per column, or one`);
+      if (!sub && v.some((d) => !(d > 0))) throw unsupported(`${nodeLabel(n)}: a divisor <= 0; supported: positive divisors (standard deviations)`);
+      if (v.length > 1) {
+        if (width !== -1 && width !== v.length) throw invalid(`${nodeLabel(n)} has ${v.length} values for ${width} features`);
+        width = v.length;
+      }
+      if (sub) pre.sub = v;
+      else pre.div = v;
     } else if (n.opType in ACTIVATION_OPS) {
       if (!open) throw unsupported(`${nodeLabel(n)} ${layers.length ? 'follows another activation' : 'comes before any Gemm or MatMul'}; supported: one activation after each layer`);
       const act = ACTIVATION_OPS[n.opType];
@@ -571,5 +590,8 @@ function layersOf(g: Graph, opset: number, producer: string): ImportedModel {
     biases[last] = Float32Array.of(0, biases[last][0]);
     layers[last] = { units: 2, activation: 'softmax' };
   }
-  return { inputSize, layers, weights, biases, producer };
+  const column = (v: Float32Array | null, none: number): Float32Array =>
+    v && v.length === inputSize ? v : new Float32Array(inputSize).fill(v ? v[0] : none);
+  const normalization = pre.sub || pre.div ? { mean: column(pre.sub, 0), std: column(pre.div, 1) } : undefined;
+  return { inputSize, layers, weights, biases, producer, ...(normalization ? { normalization } : {}) };
 }

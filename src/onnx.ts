@@ -1,5 +1,6 @@
-// Export to ONNX (opset 13): Gemm (transB = 1, W stored "out x in" as ONNX expects) and an
-// activation node per layer, float32 initializers, a symbolic batch dimension. Lets a trained
+// Export to ONNX (opset 13): Sub and Div nodes for the input normalization when the network
+// has one, then Gemm (transB = 1, W stored "out x in" as ONNX expects) and an activation node
+// per layer, float32 initializers, a symbolic batch dimension. Lets a trained
 // network run in ONNX Runtime (web, node, native) and other ONNX tools. Written by hand
 // because the format is a small protobuf and a protobuf library would outweigh this file.
 //
@@ -98,13 +99,22 @@ const OPS: Record<Exclude<Activation, 'linear'>, [string, (alpha: number) => Fie
   softmax: ['Softmax', () => [intAttr('axis', 1)]], // inputs are [batch, units]: 1 is the last axis
 };
 
-/** The ONNX ModelProto bytes of a network: input "x" [batch, inputSize], output "y". */
-export function toOnnx(spec: ModelSpec, params: Float32Array): Uint8Array {
+/**
+ * The ONNX ModelProto bytes of a network: input "x" [batch, inputSize], output "y". With
+ * `normalization`, the graph starts with Sub(x, mean) and Div(., divisor): float32 steps, as
+ * src/normalize.ts computes them.
+ */
+export function toOnnx(spec: ModelSpec, params: Float32Array, normalization: { mean: Float32Array; divisor: Float32Array } | null): Uint8Array {
   const layout = paramLayout(spec);
   const nodes: Field[] = [];
   const inits: Field[] = [];
   let prev = spec.inputSize;
   let current = 'x';
+  if (normalization) {
+    inits.push(initializer('mean', [prev], normalization.mean), initializer('std', [prev], normalization.divisor));
+    nodes.push(node('Sub', ['x', 'mean'], ['centered'], 'normalize_sub'), node('Div', ['centered', 'std'], ['normalized'], 'normalize_div'));
+    current = 'normalized';
+  }
   spec.layers.forEach((layer, l) => {
     const wo = layout.weightOffset[l];
     const bo = layout.biasOffset[l];

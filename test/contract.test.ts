@@ -421,7 +421,7 @@ for (const backend of BACKENDS) {
         await expect(Network.load(file, { backend })).rejects.toBeInstanceOf(WasmMlpError);
       }
       const json = net.toJSON();
-      await expect(Network.fromJSON({ ...json, version: 2 }, { backend })).rejects.toThrow(/version/);
+      await expect(Network.fromJSON({ ...json, version: 3 }, { backend })).rejects.toThrow(/version/);
       await expect(Network.fromJSON({ ...json, layers: [{ units: 16, activation: 'mish' }, json.layers[1]] }, { backend })).rejects.toThrow(/activation/);
       await expect(Network.fromJSON({ ...json, weights: [json.weights[0].slice(1), json.weights[1]] }, { backend })).rejects.toThrow(/weights\[0\]/);
       await expect(Network.fromJSON('{not json', { backend })).rejects.toThrow(/not valid JSON/);

@@ -5,7 +5,7 @@
 // another reason, or not at all; each case pins the reason, so that difference fails.
 import { describe, it, expect } from 'vitest';
 import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
-import { crc32, decodeBinary, decodeJson, FORMAT_VERSION } from '../src/format.js';
+import { crc32, decodeBinary, decodeJson } from '../src/format.js';
 
 const OPTIONS: NetworkOptions = {
   inputSize: 3,
@@ -75,7 +75,7 @@ describe('binary model layout', () => {
     const bytes = net.save();
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     expect(Array.from(bytes.subarray(0, 4))).toEqual(Array.from(ascii('WMLP')));
-    expect(view.getUint32(4, true)).toBe(FORMAT_VERSION);
+    expect(view.getUint32(4, true)).toBe(1); // a bare network: version 1, as earlier releases wrote it
     const hlen = view.getUint32(8, true);
     expect(view.getUint32(12, true)).toBe(COUNT);
     const hpad = (hlen + 3) & ~3;
@@ -122,7 +122,10 @@ describe('binary decoder refusals name the reason', () => {
     // 20 bytes is the smallest file that is not "too short": it fails on the magic instead.
     ['20 zero bytes', () => decodeBinary(new Uint8Array(20)), /bad magic number/],
     ['bad magic', () => { const b = assemble(headerBytes(HEADER), PARAMS); b[3] = 0x51; return decodeBinary(b); }, /bad magic number/],
-    ['version 2', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 2 })), /unsupported version 2; this library reads version 1/],
+    ['version 3', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 3 })), /unsupported version 3; this library reads versions 1 and 2/],
+    ['version 0', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 0 })), /unsupported version 0; this library reads versions 1 and 2/],
+    ['version 1 with normalization', () => decodeBinary(assemble(headerBytes({ ...HEADER, normalization: { mean: [0, 0], std: [1, 1] } }), PARAMS, { version: 1 })),
+      /^Network\.load: a version 1 model cannot carry normalization or metadata \(version 2 adds them\)$/],
     ['header over 1 MiB', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { hlen: (1 << 20) + 1 })), /header length 1048577 exceeds 1048576 bytes/],
     ['header of exactly 1 MiB declared', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { hlen: 1 << 20 })), /but its header declares/],
     ['count too large', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { count: 1e9 })), /but its header declares/],
@@ -164,7 +167,8 @@ describe('JSON decoder refusals name the reason', () => {
     ['null', () => decodeJson(null), /^Network\.fromJSON: expected a model object/],
     ['a number', () => decodeJson(5), /^Network\.fromJSON: expected a model object/],
     ['another format', () => decodeJson({ ...good(), format: 'keras' }), /^Network\.fromJSON: expected format 'wasm-mlp', got the string "keras"$/],
-    ['version 2', () => decodeJson({ ...good(), version: 2 }), /^Network\.fromJSON: unsupported version 2; this library reads version 1$/],
+    ['version 3', () => decodeJson({ ...good(), version: 3 }), /^Network\.fromJSON: unsupported version 3; this library reads versions 1 and 2$/],
+    ['version 1 with metadata', () => decodeJson({ ...good(), metadata: { a: 1 } }), /^Network\.fromJSON: a version 1 model cannot carry normalization or metadata/],
     ['seed 2^32', () => decodeJson({ ...good(), seed: 2 ** 32 }), /^Network\.fromJSON: seed/],
     ['seed -1', () => decodeJson({ ...good(), seed: -1 }), /^Network\.fromJSON: seed/],
     ['bad loss', () => decodeJson({ ...good(), loss: 'hinge' }), /^Network\.fromJSON: .*loss/],

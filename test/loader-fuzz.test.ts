@@ -20,13 +20,19 @@ const archArb = fc.record({
 /** Saved networks of a few architectures to mutate (built once). */
 async function corpus(): Promise<{ bytes: Uint8Array; json: Record<string, unknown> }[]> {
   const out = [];
-  for (const a of fc.sample(archArb, { numRuns: 6, seed: 5 })) {
+  for (const [i, a] of fc.sample(archArb, { numRuns: 6, seed: 5 }).entries()) {
+    // every other model is a version 2 file: normalization and metadata in its header
+    const extras = i % 2 ? {
+      normalization: { mean: Array.from({ length: a.inputSize }, (_, c) => c - 0.5), std: Array.from({ length: a.inputSize }, (_, c) => c * 0.25) },
+      metadata: { features: Array.from({ length: a.inputSize }, (_, c) => `f${c}`), note: 'fuzz' },
+    } : {};
     const net = await Network.create({
       inputSize: a.inputSize,
       layers: [...a.hidden, { units: a.out, activation: 'sigmoid' }],
       loss: 'mse',
       optimizer: a.optimizer,
       seed: a.seed,
+      ...extras,
     });
     out.push({ bytes: net.save(), json: JSON.parse(JSON.stringify(net.toJSON())) as Record<string, unknown> });
     net.dispose();

@@ -68,7 +68,7 @@ for (const backend of ['wasm', 'js'] as const) {
 
 describe('ONNX import refusals name the node and what is supported', () => {
   const cases: [string, RegExp][] = [
-    ['unsupported_conv', /\(Conv\); supported: Gemm, MatMul \+ Add/],
+    ['unsupported_conv', /\(Conv\); supported: Sub and Div by constants before the first layer \(input normalization\), Gemm, MatMul \+ Add/],
     ['unsupported_two_inputs', /2 data inputs \('a', 'b'\); supported: exactly one/],
     ['unsupported_branch', /\(Concat\) joins 2 branches/],
     ['unsupported_external_data', /external file/],
