@@ -3,7 +3,8 @@
 // Checks outputs, exit codes, every bad-input message, the help of each command, and that the
 // default recipe reaches scikit-learn's accuracy on a real data set (test/fixtures/cli/).
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ ort.env.wasm.numThreads = 1;
 const fixtures = fileURLToPath(new URL('./fixtures/cli/', import.meta.url));
 let dir: string;
 let bin: string;
+/** The bench's output: it runs beside the other tests (its ~10 s on the second core), checked at the end. */
+let benchRun: Promise<{ stdout: string } | { error: Error }>;
 
 interface Run {
   code: number | null;
@@ -53,16 +56,16 @@ function parseCsv(text: string): string[][] {
   return text.trimEnd().split('\n').map((line) => line.split(','));
 }
 
-/** Points of three well-separated clusters named red, green, blue; columns a, b, color, id. */
+/** Points of three well-separated clusters named red, green, blue; columns a, b, color. */
 function clusters(n: number, phase: number): string {
   const names = ['red', 'green', 'blue'];
   const centers = [[-2, 0], [2, 1], [0, -3]];
-  let text = 'a,b,color,id\n';
+  let text = 'a,b,color\n';
   for (let i = 0; i < n; i++) {
     const k = i % 3;
     const a = centers[k][0] + 0.6 * Math.sin(7.3 * i + phase);
     const b = 10 * (centers[k][1] + 0.6 * Math.cos(3.1 * i + phase)); // another scale: standardization has work to do
-    text += `${a.toFixed(4)},${b.toFixed(4)},${names[k]},${i}\n`;
+    text += `${a.toFixed(4)},${b.toFixed(4)},${names[k]}\n`;
   }
   return text;
 }
@@ -70,13 +73,20 @@ function clusters(n: number, phase: number): string {
 beforeAll(() => {
   bin = join(inject('packedApp'), 'node_modules', '.bin', 'wasm-mlp');
   dir = mkdtempSync(join(tmpdir(), 'wasm-mlp-cli-'));
+  benchRun = promisify(execFile)(process.execPath, [bin, 'bench'], { cwd: dir, timeout: 90_000 }).then(
+    ({ stdout }) => ({ stdout }),
+    (error: Error) => ({ error }),
+  );
   write('train.csv', clusters(150, 0));
-  // predict/evaluate input: other column order, an extra column, the target still there.
-  const rows = parseCsv(clusters(30, 1)).map(([a, b, color, id]) => [id, b, 'x', color, a].join(','));
+  // predict/evaluate input: other column order, extra columns, the target still there.
+  const rows = parseCsv(clusters(30, 1)).map(([a, b, color], i) => [i === 0 ? 'id' : i, b, 'x', color, a].join(','));
   write('new.csv', rows.join('\n') + '\n');
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await benchRun;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('wasm-mlp help', () => {
   it('lists the commands, and every command has --help', () => {
@@ -106,16 +116,16 @@ describe('wasm-mlp help', () => {
 describe('classification', () => {
   let trainOut: string;
   beforeAll(() => {
-    trainOut = ok('train', 'train.csv', '--target', 'color', '--epochs', '30', '--layers', '16', '--out', 'colors.wmlp');
+    trainOut = ok('train', 'train.csv', '--target', 'color', '--out', 'colors.wmlp');
   });
 
   it('prints one plain progress line per epoch when stdout is not a terminal, then the scores', () => {
     const lines = trainOut.trimEnd().split('\n');
     const epochs = lines.filter((l) => l.startsWith('epoch '));
-    expect(epochs).toHaveLength(30);
-    expect(epochs[0]).toMatch(/^epoch 1\/30 loss [\d.e-]+ accuracy [\d.]+ val_loss [\d.e-]+ val_accuracy [\d.]+ [\d,]+ samples\/s$/);
+    expect(epochs).toHaveLength(100);
+    expect(epochs[0]).toMatch(/^epoch 1\/100 loss [\d.e-]+ accuracy [\d.]+ val_loss [\d.e-]+ val_accuracy [\d.]+ [\d,]+ samples\/s$/);
     expect(trainOut).not.toContain('\r');
-    expect(lines.at(-2)).toBe("saved colors.wmlp (3 features, classification of 'color' into 3 classes)");
+    expect(lines.at(-2)).toBe("saved colors.wmlp (2 features, classification of 'color' into 3 classes)");
     // 150 rows, 0.1 held out: 15 validation rows, all of them right on these clusters.
     expect(lines.at(-1)).toMatch(/^validation accuracy 1\.0000, loss [\d.e-]+ \(15 rows\)$/);
     expect(existsSync(join(dir, 'colors.wmlp'))).toBe(true);
@@ -146,19 +156,44 @@ describe('classification', () => {
     expect(summary).toMatch(/dense_2 \(output\)\s+3\s+softmax/);
     expect(summary).toContain('Task: classification; target column: color');
     expect(summary).toContain('Classes (3): blue, green, red');
-    expect(summary).toContain('Features (3): a, b, id');
+    expect(summary).toContain('Features (2): a, b');
     expect(summary).toContain('Normalization: standardized');
   });
 
   it('export writes an ONNX model that ONNX Runtime runs to the same probabilities', async () => {
-    expect(ok('export', 'colors.wmlp', '--onnx', 'colors.onnx')).toMatch(/^wrote colors\.onnx \([\d,]+ bytes; input x: 3 features, output y: 3 values\)\n$/);
+    expect(ok('export', 'colors.wmlp', '--onnx', 'colors.onnx')).toMatch(/^wrote colors\.onnx \([\d,]+ bytes; input x: 2 features, output y: 3 values\)\n$/);
     const proba = parseCsv(readFileSync(join(dir, 'pred.csv'), 'utf8')).slice(1).map((r) => r.slice(1).map(Number));
     const input = parseCsv(readFileSync(join(dir, 'new.csv'), 'utf8')).slice(1);
-    // the model's feature order (a, b, id), from the shuffled columns id,b,x,color,a
-    const x = Float32Array.from(input.flatMap(([id, b, , , a]) => [Number(a), Number(b), Number(id)]));
+    // the model's feature order (a, b), from the shuffled columns id,b,x,color,a
+    const x = Float32Array.from(input.flatMap(([, b, , , a]) => [Number(a), Number(b)]));
     const session = await ort.InferenceSession.create(readFileSync(join(dir, 'colors.onnx')));
-    const y = (await session.run({ x: new ort.Tensor('float32', x, [input.length, 3]) })).y.data as Float32Array;
+    const y = (await session.run({ x: new ort.Tensor('float32', x, [input.length, 2]) })).y.data as Float32Array;
     proba.flat().forEach((p, i) => expect(Math.abs(y[i] - p), `output ${i}`).toBeLessThan(1e-5));
+  });
+
+  it('on a terminal, redraws one progress line with a bar and the time left', () => {
+    // script(1) gives the command a pseudo-terminal; its output is what the terminal received.
+    const hasScript = spawnSync('script', ['--version']).status === 0;
+    if (!hasScript) return;
+    const command = `stty cols 150; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} train train.csv --target color --epochs 4 --out tty.wmlp`;
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const redraws = r.stdout.split('\r\x1b[2K').slice(1);
+    expect(redraws).toHaveLength(4);
+    expect(redraws[0]).toMatch(/^epoch 1\/4 \[=====               \] [\d.]+s left  loss [\d.e-]+ acc [\d.]+ val_loss [\d.e-]+ val_acc [\d.]+ [\d,]+ samples\/s$/);
+    expect(redraws[3]).toMatch(/^epoch 4\/4 \[====================\] 0\.0s left  loss /);
+    expect(r.stdout).not.toContain('\nepoch ');
+  });
+
+  it('--early-stopping keeps the best epoch; --test scores a second file at the end', () => {
+    // the breast cancer set of the accuracy test: its validation loss turns up after a few dozen epochs
+    const out = ok('train', join(fixtures, 'train.csv'), '--target', 'diagnosis', '--early-stopping', '3', '--test', join(fixtures, 'test.csv'), '--out', 'es.wmlp');
+    const stop = /^early stopping after epoch (\d+); kept epoch (\d+)$/m.exec(out);
+    expect(stop, out).not.toBeNull();
+    expect(Number(stop![1])).toBeLessThan(100);
+    expect(Number(stop![2])).toBe(Number(stop![1]) - 3);
+    expect(out.split('\n').filter((l) => l.startsWith('epoch '))).toHaveLength(Number(stop![1]));
+    expect(out).toMatch(/\ntest accuracy 0\.9\d{3}, loss [\d.e-]+ \(143 rows\)\n$/);
   });
 
   it('integer labels are classes named by their value', () => {
@@ -200,10 +235,13 @@ describe('bad input: one line on stderr, exit code 2', () => {
   beforeAll(() => {
     write('nohead.csv', '1,2,3\n4,5,6\n');
     write('empty.csv', '');
-    write('text.csv', 'a,b,y\n1,2,u\n3,oops,v\n5,6,u\n7,8,v\n');
-    write('hole.csv', 'a,b,y\n1,2,u\n3,4,v\n5,,u\n7,8,v\n');
+    // ten rows and more, so that the row count is not what fails
+    const rows = (cells: string[]): string => cells.map((c, i) => `${c},${i % 2 ? 'u' : 'v'}\n`).join('');
+    write('text.csv', 'a,b,y\n' + rows(['1,2', '3,oops', ...Array(10).fill('5,6')]));
+    write('hole.csv', 'a,b,y\n' + rows([...Array(10).fill('5,6'), '3,', '1,2']));
     write('few.csv', 'a,b,y\n1,2,u\n');
     write('one-class.csv', 'a,b,y\n1,2,u\n3,4,u\n5,6,u\n');
+    write('empty-label.csv', 'a,b,y\n1,2,u\n3,4,\n' + rows(Array(10).fill('5,6')));
     write('ragged.csv', 'a,b,y\n1,2,u\n3,4\n');
     write('notmodel.wmlp', 'this is not a model');
     write('other.csv', 'a,c,color\n1,2,red\n');
@@ -215,8 +253,9 @@ describe('bad input: one line on stderr, exit code 2', () => {
     expect(bad('train', 'empty.csv', '--target', 'y')).toMatch(/^empty\.csv: the file is empty/);
     expect(bad('train', 'text.csv', '--target', 'nope')).toBe("text.csv: no target column 'nope'; the columns are: a, b, y");
     expect(bad('train', 'text.csv', '--target', 'y')).toBe("text.csv line 3, column 'b' (2): 'oops' is not a number");
-    expect(bad('train', 'hole.csv', '--target', 'y')).toBe("hole.csv line 4, column 'b' (2): empty cell");
+    expect(bad('train', 'hole.csv', '--target', 'y')).toBe("hole.csv line 12, column 'b' (2): empty cell");
     expect(bad('train', 'few.csv', '--target', 'y')).toMatch(/^few\.csv: too few rows to train on: 1 data row/);
+    expect(bad('train', 'empty-label.csv', '--target', 'y')).toBe("empty-label.csv line 3, column 'y' (3): empty cell");
     expect(bad('train', 'one-class.csv', '--target', 'y', '--validation-split', '0')).toMatch(/one class only \('u'\)/);
     expect(bad('train', 'ragged.csv', '--target', 'y')).toMatch(/^ragged\.csv: Invalid Record Length: expect 3, got 2 on line 3/);
   });
@@ -224,7 +263,9 @@ describe('bad input: one line on stderr, exit code 2', () => {
   it('refuses a file that is not a model, and a CSV without the model features', () => {
     expect(bad('predict', 'notmodel.wmlp', 'new.csv')).toMatch(/^notmodel\.wmlp: Network\.load: /);
     expect(bad('summary', 'nothere.wmlp')).toBe('nothere.wmlp: no such file');
-    expect(bad('predict', 'colors.wmlp', 'other.csv')).toBe('other.csv: missing 2 feature columns the model was trained on: b, id');
+    expect(bad('predict', 'colors.wmlp', 'other.csv')).toBe('other.csv: missing the feature column the model was trained on: b');
+    write('neither.csv', 'x,y\n1,2\n');
+    expect(bad('predict', 'colors.wmlp', 'neither.csv')).toBe('neither.csv: missing 2 feature columns the model was trained on: a, b');
     expect(bad('evaluate', 'colors.wmlp', 'new.csv', '--target', 'shade')).toBe("new.csv: no target column 'shade'; the columns are: id, b, x, color, a");
   });
 
@@ -237,6 +278,25 @@ describe('bad input: one line on stderr, exit code 2', () => {
     expect(bad('train', 'train.csv', '--target', 'color', '--layers', '16,0')).toBe("--layers: expected an integer from 1 to 65536, got '0'");
     expect(bad('export', 'colors.wmlp')).toBe('export: --onnx is required (see wasm-mlp export --help)');
   });
+});
+
+describe('bench', () => {
+  it('measures wasm against the pure-JS backend on three networks, in one table', async () => {
+    const run = await benchRun;
+    if ('error' in run) throw run.error;
+    const stdout = run.stdout;
+    const rows = stdout.split('\n').filter((l) => /^(2-16-1|13-32-3|784-128-10)/.test(l));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      const cells = row.split(/\s{2,}/);
+      const [trainWasm, trainJs, trainRatio, predictWasm, predictJs, predictRatio] = cells.slice(2);
+      const rate = (s: string): number => Number(s.replace(/,/g, ''));
+      // the printed ratio is the ratio of the printed rates, and wasm is the faster side
+      expect(Number(trainRatio.slice(0, -1))).toBeCloseTo(rate(trainWasm) / rate(trainJs), 1);
+      expect(Number(predictRatio.slice(0, -1))).toBeCloseTo(rate(predictWasm) / rate(predictJs), 1);
+      expect(rate(trainWasm)).toBeGreaterThan(rate(trainJs));
+    }
+  }, 90_000);
 });
 
 describe('accuracy: the default recipe against scikit-learn (breast cancer, test/fixtures/cli)', () => {

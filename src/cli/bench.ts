@@ -13,7 +13,7 @@ export const benchHelp = `Usage: wasm-mlp bench
 Measures this machine: training samples/s and prediction rows/s of the WebAssembly core
 against the library's pure-JavaScript backend (the same maths), on three networks:
 2-16-1 (XOR), 13-32-3 (a small tabular classifier) and 784-128-10 (MNIST-sized). The
-two backends run alternately, 5 rounds each, best round kept; about 20 seconds.
+two backends run alternately, 5 rounds each, best round kept; 10-20 seconds.
 
 Options:
   -h, --help   this help
@@ -43,8 +43,8 @@ const SHAPES: Shape[] = [
 
 const ROUNDS = 5;
 /** Seconds one training round of the slower side should take (sets the epochs per round). */
-const TRAIN_ROUND = 0.25;
-const PREDICT_ROUND = 0.08;
+const TRAIN_ROUND = 0.4;
+const PREDICT_ROUND = 0.15;
 
 export async function bench(lib: Library, args: string[]): Promise<void> {
   const { values, positionals: p } = parse('bench', args, {});
@@ -83,11 +83,11 @@ async function measure(lib: Library, shape: Shape): Promise<Rates> {
     js: await lib.Network.create({ ...shape.options, backend: 'js' }),
   };
   try {
-    // One epoch on each side warms them up (wasm compilation, JIT) and sizes the rounds by the slower side.
-    const slowest = Math.max(await fitSeconds(nets.wasm, x, y, shape, 1), await fitSeconds(nets.js, x, y, shape, 1));
-    const epochs = Math.max(1, Math.round(TRAIN_ROUND / slowest));
-    const predictSlowest = Math.max(predictSeconds(nets.wasm, x, 1), predictSeconds(nets.js, x, 1));
-    const repeats = Math.max(1, Math.round(PREDICT_ROUND / predictSlowest));
+    // Size the rounds by the slower side; sizing runs warm both up (wasm compilation, JIT) first.
+    const epochsFor = (net: Network): Promise<number> => calls((e) => fitSeconds(net, x, y, shape, e), TRAIN_ROUND);
+    const repeatsFor = (net: Network): Promise<number> => calls(async (k) => predictSeconds(net, x, k), PREDICT_ROUND);
+    const epochs = Math.min(await epochsFor(nets.wasm), await epochsFor(nets.js));
+    const repeats = Math.min(await repeatsFor(nets.wasm), await repeatsFor(nets.js));
     const best = { train: { wasm: 0, js: 0 }, predict: { wasm: 0, js: 0 } };
     for (let round = 0; round < ROUNDS; round++) {
       const sides = round % 2 === 0 ? (['wasm', 'js'] as const) : (['js', 'wasm'] as const);
@@ -103,6 +103,20 @@ async function measure(lib: Library, shape: Shape): Promise<Rates> {
     nets.wasm.dispose();
     nets.js.dispose();
   }
+}
+
+/**
+ * How many units of work (epochs, predict calls) take about `seconds`: grown by 4x until one
+ * timed run is long enough to be measured apart from the per-call overhead, then scaled.
+ */
+async function calls(run: (units: number) => Promise<number>, seconds: number): Promise<number> {
+  let units = 1;
+  let t = await run(units);
+  while (t < seconds / 8) {
+    units *= 4;
+    t = await run(units);
+  }
+  return Math.max(1, Math.round((units * seconds) / t));
 }
 
 async function fitSeconds(net: Network, x: Float32Array, y: Float32Array | Int32Array, shape: Shape, epochs: number): Promise<number> {

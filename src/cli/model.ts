@@ -9,14 +9,15 @@ import { cell, columnIndex, numericColumns, readInput, type Table } from './tabl
 
 export type Task = 'classification' | 'regression';
 
-export interface CliMetadata {
+// A type alias, not an interface: it must be assignable to the library's JSON object type.
+export type CliMetadata = {
   tool: 'wasm-mlp-cli';
   task: Task;
   target: string;
   features: string[];
   /** Classification: the class names, in output-unit order. */
   classes?: string[];
-}
+};
 
 export interface CliModel {
   net: Network;

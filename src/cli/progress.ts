@@ -16,7 +16,7 @@ export interface ProgressOptions {
   write: (text: string) => void;
 }
 
-const BAR = 24;
+const BAR = 20;
 
 export class Progress {
   private readonly started = performance.now();
@@ -25,7 +25,7 @@ export class Progress {
 
   epoch(stats: EpochStats): void {
     const done = stats.epoch + 1;
-    const figures = this.figures(stats);
+    const figures = this.figures(stats, this.o.tty);
     if (!this.o.tty) {
       this.o.write(`epoch ${done}/${this.o.epochs} ${figures}\n`);
       return;
@@ -34,8 +34,9 @@ export class Progress {
     const left = (elapsed / done) * (this.o.epochs - done);
     const filled = Math.round((BAR * done) / this.o.epochs);
     const bar = `[${'='.repeat(filled)}${' '.repeat(BAR - filled)}]`;
-    const line = `epoch ${String(done).padStart(String(this.o.epochs).length)}/${this.o.epochs} ${bar} ${figures} ${formatSeconds(left)} left`;
-    // \r and erase-line: redraw in place; cut to the terminal so the line never wraps.
+    // Most telling first: a narrow terminal cuts the line's end (it must never wrap, or \r redraws the wrong row).
+    const line = `epoch ${String(done).padStart(String(this.o.epochs).length)}/${this.o.epochs} ${bar} ${formatSeconds(left)} left  ${figures}`;
+    // \r and erase-line: redraw in place.
     this.o.write(`\r\x1b[2K${line.slice(0, Math.max(20, this.o.columns - 1))}`);
   }
 
@@ -44,11 +45,13 @@ export class Progress {
     if (this.o.tty) this.o.write('\n');
   }
 
-  private figures(s: EpochStats): string {
+  /** The epoch's figures; `short` names for the terminal line, which has one row to fill. */
+  private figures(s: EpochStats, short: boolean): string {
+    const acc = short ? 'acc' : 'accuracy';
     const parts = [`${this.o.lossName} ${fmt(s.loss * this.o.lossScale)}`];
-    if (s.accuracy !== undefined) parts.push(`accuracy ${s.accuracy.toFixed(4)}`);
+    if (s.accuracy !== undefined) parts.push(`${acc} ${s.accuracy.toFixed(4)}`);
     if (s.valLoss !== undefined) parts.push(`val_${this.o.lossName} ${fmt(s.valLoss * this.o.lossScale)}`);
-    if (s.valAccuracy !== undefined) parts.push(`val_accuracy ${s.valAccuracy.toFixed(4)}`);
+    if (s.valAccuracy !== undefined) parts.push(`val_${acc} ${s.valAccuracy.toFixed(4)}`);
     parts.push(`${Math.round(s.samplesPerSecond).toLocaleString('en-US')} samples/s`);
     return parts.join(' ');
   }

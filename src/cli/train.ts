@@ -184,7 +184,7 @@ export async function train(lib: Library, args: string[]): Promise<void> {
     // size whatever the target's units); the output layer takes its scale back after fit.
     const scale = !classification && o.normalize ? meanStd(yTrain) : { mean: 0, std: 1 };
     const progress = new Progress({
-      epochs: o.epochs, tty: !!process.stdout.isTTY, columns: process.stdout.columns ?? 80,
+      epochs: o.epochs, tty: !!process.stdout.isTTY, columns: process.stdout.columns || 80,
       lossName: classification ? 'loss' : 'mse', lossScale: scale.std ** 2, write: (t) => process.stdout.write(t),
     });
     const fitOptions: FitOptions = {
