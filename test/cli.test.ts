@@ -216,7 +216,11 @@ describe('regression', () => {
     const out = ok('train', 'reg.csv', '--target', 'y', '--epochs', '60', '--out', 'reg.wmlp');
     expect(out.split('\n').filter((l) => l.startsWith('epoch '))[0]).toMatch(/^epoch 1\/60 mse [\d.e-]+ val_mse [\d.e-]+ [\d,]+ samples\/s$/);
     expect(out).toContain("(2 features, regression of 'y')");
-    const scores = ok('evaluate', 'reg.wmlp', 'reg.csv', '--target', 'y').match(/^mse ([\d.e-]+), mae ([\d.e-]+), r2 ([\d.]+) \(300 rows\)$/m);
+    // the progress figures are the mean squared error in y's units: the last epoch's val_mse is the validation line's mse
+    const lastValMse = Number(/val_mse ([\d.e-]+) [\d,]+ samples\/s\nsaved/.exec(out)![1]);
+    const validationMse = Number(/^validation mse ([\d.e-]+),/m.exec(out)![1]);
+    expect(Math.abs(lastValMse - validationMse)).toBeLessThan(2e-3 * validationMse);
+    const scores = ok('evaluate', 'reg.wmlp', 'reg.csv', '--target', 'y').match(/^mse ([\d.e-]+), mae ([\d.e-]+), r2 (-?[\d.]+) \(300 rows\)$/m);
     expect(scores).not.toBeNull();
     // y has variance about 14.5; a fit to 1e-2 of it is a learned function, not a mean
     expect(Number(scores![1])).toBeLessThan(0.05);

@@ -11,7 +11,7 @@ export interface ProgressOptions {
   columns: number;
   /** Name of the loss figure ('loss', or 'mse' for regression). */
   lossName: string;
-  /** Multiplies the reported losses (regression trains on a standardized target; this gives its units back). */
+  /** Multiplies the reported losses (regression: the library's half-mse of a standardized target, back to the mse in the target's units). */
   lossScale: number;
   write: (text: string) => void;
 }

@@ -3,7 +3,7 @@
 // cross-entropy), any other numbers a regression (one linear output, mse).
 
 import { writeFileSync } from 'node:fs';
-import type { EpochStats, FitOptions, LayerOptions, Network } from '../node.js';
+import type { EpochStats, FitOptions, LayerOptions, Network, Targets } from '../node.js';
 import type { Library } from './library.js';
 import { UsageError, choice, numberOption, parse, positionals, required, type OptionSpec } from './args.js';
 import { cell, columnIndex, numericColumns, parseNumber, readTable, type Table } from './table.js';
@@ -142,6 +142,48 @@ export async function train(lib: Library, args: string[]): Promise<void> {
     process.stdout.write(trainHelp);
     return;
   }
+  const data = trainingData(o);
+  const { meta } = data;
+  const classification = meta.task === 'classification';
+  const outputs: LayerOptions = classification ? { units: meta.classes!.length, activation: 'softmax' } : { units: 1, activation: 'linear' };
+  const net = await lib.Network.create({
+    inputSize: meta.features.length,
+    layers: [...o.layers.map((units) => ({ units, activation: o.activation, dropout: o.dropout })), outputs],
+    loss: classification ? 'categorical-cross-entropy' : 'mse',
+    optimizer: { kind: o.optimizer, learningRate: o.learningRate },
+    seed: o.seed,
+    threads: o.threads,
+    metadata: meta,
+  });
+  try {
+    if (o.normalize) net.adapt(data.xTrain);
+    await fitNetwork(net, o, data);
+    writeFileSync(o.out, net.save());
+    process.stdout.write(`saved ${o.out} (${meta.features.length} features, ${describeTask(meta)})\n`);
+    const validation = data.yVal.length > 0;
+    const scored = validation ? scoreRows(net, meta, data.xVal, data.yVal) : scoreRows(net, meta, data.xTrain, data.yTrain);
+    process.stdout.write(`${validation ? 'validation' : 'training'} ${scored} (${validation ? data.yVal.length : data.yTrain.length} rows)\n`);
+    if (o.test) {
+      const testTable = readTable(o.test);
+      process.stdout.write(`test ${scoreLine(scoreTable(net, meta, testTable))} (${testTable.rows.length} rows)\n`);
+    }
+  } finally {
+    net.dispose();
+  }
+}
+
+interface TrainingData {
+  meta: CliMetadata;
+  /** Row-major (rows x features) and one target per row: class indices or numbers. */
+  xTrain: Float64Array;
+  yTrain: Float64Array;
+  /** The held-out rows; empty with --validation-split 0. */
+  xVal: Float64Array;
+  yVal: Float64Array;
+}
+
+/** The CSV read, checked and split into training and validation rows. */
+function trainingData(o: TrainSettings): TrainingData {
   const table = readTable(o.file);
   const targetColumn = columnIndex(table, o.target, 'target');
   const featureColumns = table.columns.map((_, c) => c).filter((c) => c !== targetColumn);
@@ -156,64 +198,46 @@ export async function train(lib: Library, args: string[]): Promise<void> {
     tool: 'wasm-mlp-cli', task: target.task, target: o.target, features: featureColumns.map((c) => table.columns[c]),
     ...(target.task === 'classification' ? { classes: target.classes } : {}),
   };
-
   // Validation takes the last rows; a shuffle first keeps a CSV sorted by class from holding out one class.
   const order = shuffled(n, o.seed);
   const width = featureColumns.length;
   const trainRows = order.subarray(0, n - held);
   const valRows = order.subarray(n - held);
-  const xTrain = gatherRows(x, width, trainRows);
-  const xVal = gatherRows(x, width, valRows);
-  const yTrain = gatherRows(target.values, 1, trainRows);
-  const yVal = gatherRows(target.values, 1, valRows);
+  return {
+    meta,
+    xTrain: gatherRows(x, width, trainRows),
+    yTrain: gatherRows(target.values, 1, trainRows),
+    xVal: gatherRows(x, width, valRows),
+    yVal: gatherRows(target.values, 1, valRows),
+  };
+}
 
-  const classification = target.task === 'classification';
-  const outputs: LayerOptions = classification ? { units: target.classes.length, activation: 'softmax' } : { units: 1, activation: 'linear' };
-  const net = await lib.Network.create({
-    inputSize: width,
-    layers: [...o.layers.map((units) => ({ units, activation: o.activation, dropout: o.dropout })), outputs],
-    loss: classification ? 'categorical-cross-entropy' : 'mse',
-    optimizer: { kind: o.optimizer, learningRate: o.learningRate },
-    seed: o.seed,
-    threads: o.threads,
-    metadata: meta,
+/** Trains with progress; a regression leaves the network predicting in the target's units. */
+async function fitNetwork(net: Network, o: TrainSettings, data: TrainingData): Promise<void> {
+  const classification = data.meta.task === 'classification';
+  // A regression target trains standardized too (unit-scale errors suit the default step
+  // size whatever the target's units); the output layer takes its scale back after fit.
+  const scale = !classification && o.normalize ? meanStd(data.yTrain) : { mean: 0, std: 1 };
+  const targets = (y: Float64Array): Targets => (classification ? Int32Array.from(y) : standardize(y, scale));
+  const progress = new Progress({
+    epochs: o.epochs, tty: !!process.stdout.isTTY, columns: process.stdout.columns || 80,
+    // The library's 'mse' loss is half the mean squared error (its gradient is then a - y);
+    // progress shows the mean squared error itself, in the target's units.
+    lossName: classification ? 'loss' : 'mse', lossScale: classification ? 1 : 2 * scale.std ** 2, write: (t) => process.stdout.write(t),
   });
-  try {
-    if (o.normalize) net.adapt(xTrain);
-    // A regression target trains standardized too (unit-scale errors suit the default step
-    // size whatever the target's units); the output layer takes its scale back after fit.
-    const scale = !classification && o.normalize ? meanStd(yTrain) : { mean: 0, std: 1 };
-    const progress = new Progress({
-      epochs: o.epochs, tty: !!process.stdout.isTTY, columns: process.stdout.columns || 80,
-      lossName: classification ? 'loss' : 'mse', lossScale: scale.std ** 2, write: (t) => process.stdout.write(t),
-    });
-    const fitOptions: FitOptions = {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      onEpochEnd: (stats: EpochStats) => progress.epoch(stats),
-    };
-    const yFit = classification ? yTrain : standardize(yTrain, scale);
-    if (held > 0) fitOptions.validationData = [xVal, classification ? yVal : standardize(yVal, scale)];
-    if (o.patience !== undefined) {
-      fitOptions.earlyStopping = { monitor: held > 0 ? 'valLoss' : 'loss', patience: o.patience, restoreBestWeights: true };
-    }
-    const history = await net.fit(xTrain, yFit, fitOptions);
-    progress.finish();
-    if (!classification) unscaleOutput(net, scale);
-    if (history.stopReason === 'early-stopping') {
-      process.stdout.write(`early stopping after epoch ${history.loss.length}; kept epoch ${history.bestEpoch! + 1}\n`);
-    }
-
-    writeFileSync(o.out, net.save());
-    const scored = held > 0 ? scoreRows(net, meta, xVal, yVal) : scoreRows(net, meta, xTrain, yTrain);
-    process.stdout.write(`saved ${o.out} (${meta.features.length} features, ${describeTask(meta)})\n`);
-    process.stdout.write(`${held > 0 ? 'validation' : 'training'} ${scored} (${held > 0 ? held : n - held} rows)\n`);
-    if (o.test) {
-      const testTable = readTable(o.test);
-      process.stdout.write(`test ${scoreLine(scoreTable(net, meta, testTable))} (${testTable.rows.length} rows)\n`);
-    }
-  } finally {
-    net.dispose();
+  const validation = data.yVal.length > 0;
+  const fitOptions: FitOptions = {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    onEpochEnd: (stats: EpochStats) => progress.epoch(stats),
+    ...(validation ? { validationData: [data.xVal, targets(data.yVal)] } : {}),
+    ...(o.patience === undefined ? {} : { earlyStopping: { monitor: validation ? 'valLoss' : 'loss', patience: o.patience, restoreBestWeights: true } }),
+  };
+  const history = await net.fit(data.xTrain, targets(data.yTrain), fitOptions);
+  progress.finish();
+  if (!classification) unscaleOutput(net, scale);
+  if (history.stopReason === 'early-stopping') {
+    process.stdout.write(`early stopping after epoch ${history.loss.length}; kept epoch ${history.bestEpoch! + 1}\n`);
   }
 }
 
