@@ -156,8 +156,8 @@ describe('classification', () => {
     expect(summary).toMatch(/dense_2 \(output\)\s+3\s+softmax/);
     expect(summary).toContain('Task: classification; target column: color');
     expect(summary).toContain('Classes (3): blue, green, red');
-    expect(summary).toContain('Features (2): a, b');
-    expect(summary).toContain('Normalization: standardized');
+    expect(summary).toContain('Features (2, in input order): a, b');
+    expect(summary).toContain('Inputs normalized: (x - mean) / std per column, 2 columns');
   });
 
   it('export writes an ONNX model that ONNX Runtime runs to the same probabilities', async () => {
@@ -229,9 +229,9 @@ describe('regression', () => {
     expect(pred[0]).toEqual(['y']);
     const truth = parseCsv(text).slice(1).map((r) => Number(r[2]));
     pred.slice(1).forEach(([p], i) => expect(Math.abs(Number(p) - truth[i])).toBeLessThan(0.5));
-    expect(ok('summary', 'reg.wmlp')).toMatch(/linear[\s\S]*Task: regression; target column: y[\s\S]*Normalization: standardized/);
+    expect(ok('summary', 'reg.wmlp')).toMatch(/linear[\s\S]*Inputs normalized[\s\S]*Task: regression; target column: y/);
     ok('train', 'reg.csv', '--target', 'y', '--epochs', '2', '--no-normalize', '--out', 'raw.wmlp');
-    expect(ok('summary', 'raw.wmlp')).toContain('Normalization: none');
+    expect(ok('summary', 'raw.wmlp')).not.toContain('normalized');
   });
 });
 
@@ -267,6 +267,13 @@ describe('bad input: one line on stderr, exit code 2', () => {
   it('refuses a file that is not a model, and a CSV without the model features', () => {
     expect(bad('predict', 'notmodel.wmlp', 'new.csv')).toMatch(/^notmodel\.wmlp: Network\.load: /);
     expect(bad('summary', 'nothere.wmlp')).toBe('nothere.wmlp: no such file');
+    write('broken.json', '{"format": ');
+    expect(bad('summary', 'broken.json')).toBe("broken.json: not a model file (it starts with '{' but is not valid JSON)");
+    // a network saved by the library itself has no CSV columns to read
+    const save = "const { Network } = await import('wasm-mlp'); const net = await Network.create({ inputSize: 2, layers: [{ units: 1, activation: 'linear' }] }); process.stdout.write(Buffer.from(net.save()).toString('base64'));";
+    const bytes = spawnSync(process.execPath, ['--input-type=module', '-e', save], { cwd: inject('packedApp'), encoding: 'utf8' }).stdout;
+    writeFileSync(join(dir, 'bare.wmlp'), Buffer.from(bytes, 'base64'));
+    expect(bad('predict', 'bare.wmlp', 'new.csv')).toBe("bare.wmlp: a wasm-mlp network, but not one written by 'wasm-mlp train' (its metadata names no feature columns)");
     expect(bad('predict', 'colors.wmlp', 'other.csv')).toBe('other.csv: missing the feature column the model was trained on: b');
     write('neither.csv', 'x,y\n1,2\n');
     expect(bad('predict', 'colors.wmlp', 'neither.csv')).toBe('neither.csv: missing 2 feature columns the model was trained on: a, b');

@@ -6,8 +6,8 @@ import { loadModel } from './model.js';
 
 export const summaryHelp = `Usage: wasm-mlp summary MODEL.wmlp
 
-Prints the network (layers, parameters, loss, optimizer), its task, the target column,
-the classes, the feature columns in input order and whether they are standardized.
+Prints the network (layers, parameters, input normalization, loss, optimizer), its
+task, the target column, the classes and the feature columns in input order.
 
 Options:
   -h, --help   this help
@@ -26,8 +26,7 @@ export async function summary(lib: Library, args: string[]): Promise<void> {
       net.summary(),
       `Task: ${meta.task}; target column: ${meta.target}`,
       ...(meta.classes ? [`Classes (${meta.classes.length}): ${meta.classes.join(', ')}`] : []),
-      `Features (${meta.features.length}): ${meta.features.join(', ')}`,
-      `Normalization: ${net.normalization ? 'standardized (mean and std of the training rows, stored in the model)' : 'none'}`,
+      `Features (${meta.features.length}, in input order): ${meta.features.join(', ')}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
