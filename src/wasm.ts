@@ -10,13 +10,31 @@ import { ThreadPool, threadsUnavailable, warnOnce } from './threads.js';
 
 export type { WasmSource } from './load.js';
 
-/** Where each file of the package is served from, when not from the package's own folder. */
+/**
+ * Where each file of the package is served from, when not from the package's own folder (for
+ * bundlers that do not ship them by themselves, e.g. esbuild). Give it to {@link init} once,
+ * before the first network; a later call adds to what an earlier one said.
+ */
 export interface InitOptions {
-  /** The single-thread core, build/wasm-mlp.wasm (`wasm-mlp/wasm-mlp.wasm`). */
+  /**
+   * The single-thread core, build/wasm-mlp.wasm (`wasm-mlp/wasm-mlp.wasm`).
+   *
+   * @defaultValue the package's own file, next to this module (`new URL('../build/wasm-mlp.wasm', import.meta.url)`)
+   */
   wasm?: WasmSource;
-  /** The threaded core, build/wasm-mlp.threads.wasm (`wasm-mlp/wasm-mlp.threads.wasm`). */
+  /**
+   * The threaded core, build/wasm-mlp.threads.wasm (`wasm-mlp/wasm-mlp.threads.wasm`), loaded
+   * only when a network asks for threads (and, in Node, Deno and Bun, as the default runtime).
+   *
+   * @defaultValue the package's own file, next to this module
+   */
   threadsWasm?: WasmSource;
-  /** The pool's worker script, dist/worker.js (`wasm-mlp/worker.js`). */
+  /**
+   * The pool's worker script, dist/worker.js (`wasm-mlp/worker.js`), started only when a
+   * network asks for threads.
+   *
+   * @defaultValue the package's own file, next to this module
+   */
   worker?: URL | string;
 }
 
@@ -146,12 +164,30 @@ function isOptions(x: unknown): x is InitOptions {
 }
 
 /**
- * Load the wasm core once, from `source` or by default from build/ next to this package (fs
- * in Node/Deno/Bun, fetch in browsers). Edge runtimes that forbid runtime compilation pass
- * their precompiled WebAssembly.Module. `source` may also be an object saying where each of
- * the package's files is served from ({ wasm, threadsWasm, worker }). Calling it again
- * returns the same instance.
+ * Loads the wasm core once, from `source` or by default from build/ next to this package (fs
+ * in Node/Deno/Bun, fetch in browsers). Optional: {@link Network.create} and the loaders call
+ * it themselves. Call it first where the default cannot work: edge runtimes that forbid
+ * runtime compilation pass their precompiled WebAssembly.Module, bundlers that do not ship the
+ * wasm pass its URL. `source` may also be an object saying where each of the package's files
+ * is served from ({@link InitOptions}). Calling it again returns the same instance; a failed
+ * load can be retried, e.g. with another source.
  *
+ * @param source - The core's wasm ({@link WasmSource}), or where each file is served from.
+ *   Default: the package's own build/wasm-mlp.wasm (in Node, Deno and Bun: the threaded build).
+ * @returns A promise that resolves once the core is instantiated. Its value is the library's
+ *   internal runtime handle: await the promise, do not use the value.
+ * @throws {@link WasmMlpError} (the promise rejects) `WASM_UNAVAILABLE` when the source is not
+ *   the expected wasm module (another program's, not wasm at all, an HTTP error status), cannot
+ *   be fetched or compiled, or when this runtime gives the package no module URL to find its
+ *   own file (workerd, an IIFE bundle) and no source was given.
+ *
+ * @example
+ * ```ts
+ * import wasm from 'wasm-mlp/wasm-mlp.wasm'; // a WebAssembly.Module in workerd (wrangler)
+ * await init(wasm);
+ * ```
+ *
+ * @remarks
  * Without a source, in Node, Deno and Bun the default runtime is the threaded build over a
  * shared memory, the one `threads` networks use too: a shared memory never detaches its
  * buffer when it grows, and a detached ArrayBuffer makes typed-array JS in the whole process
@@ -210,7 +246,7 @@ export async function initThreads(threads: number): Promise<Runtime | null> {
   return rt;
 }
 
-/** What the worker pool has done: live threads (the caller's included) and job chunks computed by workers. */
+/** What {@link threadStats} returns: live threads (the caller's included) and job chunks computed by workers. */
 export interface ThreadStats {
   /** Threads available to threaded networks: started workers plus the calling thread (1 when there is no pool). */
   threads: number;
@@ -220,7 +256,10 @@ export interface ThreadStats {
 
 /**
  * What the worker pool has done so far, to check that `threads` took effect: after a threaded
- * `fit`, `workerChunks` has grown when workers computed part of it. Starts nothing.
+ * `fit`, `workerChunks` has grown when workers computed part of it. Starts nothing, loads
+ * nothing, never rejects.
+ *
+ * @returns `{ threads: 1, workerChunks: 0 }` when no pool has been started.
  */
 export async function threadStats(): Promise<ThreadStats> {
   const rt = await threaded?.catch(() => null);
@@ -231,7 +270,8 @@ export async function threadStats(): Promise<ThreadStats> {
 /**
  * Stops the worker threads of the pool. Networks keep working, on one thread, until a network
  * asks for threads again. Node's idle workers never keep the process alive; Deno's and Bun's
- * module Workers may, so call this when done with threaded networks there.
+ * module Workers may, so call this when done with threaded networks there. Does nothing when
+ * no pool was started.
  */
 export async function terminateWorkers(): Promise<void> {
   const rt = await threaded?.catch(() => null);
