@@ -7,7 +7,7 @@ import type { FromWorker, ToWorker, TrainDone, TrainRequest } from './protocol.j
  * one (a page that is not cross-origin isolated) it hears the cancel message only between
  * epochs, and a long epoch (the pure-JS backend on a big network) would keep it busy.
  */
-const CANCEL_GRACE_MS = 1500;
+export const CANCEL_GRACE_MS = 1500;
 
 export type Listener = (message: FromWorker) => void;
 
@@ -47,7 +47,7 @@ export class TrainingWorker {
       if (this.run !== run) return;
       this.worker.terminate();
       this.spawn(); // loses the data cache and the viewer network: the page asks for a new run
-      this.finish({ type: 'done', stopReason: 'aborted', epochs: 0, samples: 0, seconds: 0, samplesPerSecond: 0, parameters: 0 });
+      this.finish({ type: 'done', stopReason: 'aborted', epochs: 0, samples: 0, seconds: 0, samplesPerSecond: 0, parameters: 0, terminated: true });
     }, CANCEL_GRACE_MS);
   }
 

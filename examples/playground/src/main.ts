@@ -3,7 +3,7 @@
 import { DATASETS, loadDataset, type Dataset, type DatasetName } from './data.js';
 import { DrawingPad, paintMnist } from './draw.js';
 import { LivePlot } from './plot.js';
-import { TrainingWorker } from './client.js';
+import { CANCEL_GRACE_MS, TrainingWorker } from './client.js';
 import type { FromWorker, ModelChoice, TrainDone } from './protocol.js';
 import { Race } from './race.js';
 import type { Activation, OptimizerKind } from 'wasm-mlp';
@@ -14,10 +14,13 @@ const select = (id: string): HTMLSelectElement => $<HTMLSelectElement>(id);
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Sensible starting points: what trains in seconds and shows something worth seeing. */
-const DEFAULTS: Record<Dataset['kind'], Record<string, string>> = {
-  images: { hidden: '128', activation: 'relu', optimizer: 'adam', 'learning-rate': '0.001', epochs: '5', batch: '64' },
-  points: { hidden: '8, 8', activation: 'tanh', optimizer: 'adam', 'learning-rate': '0.03', epochs: '100', batch: '16' },
+const DEFAULTS: Record<Dataset['kind'], Record<string, string | boolean>> = {
+  images: { hidden: '128', activation: 'relu', optimizer: 'adam', 'learning-rate': '0.001', epochs: '5', batch: '64', slow: false },
+  points: { hidden: '8, 8', activation: 'tanh', optimizer: 'adam', 'learning-rate': '0.03', epochs: '100', batch: '16', slow: true },
 };
+/** Slow motion: a toy trains 100 epochs in a tenth of a second, too fast to watch its boundary move. */
+const SLOW_MS = 25;
+const CANCEL_GRACE_S = CANCEL_GRACE_MS / 1000;
 const GRID = 60;
 const GRID_RANGE = 1.6;
 
@@ -64,7 +67,7 @@ function setup(): void {
   });
   $('isolation').textContent = crossOriginIsolated
     ? 'This page is cross-origin isolated: Cancel stops a run within one batch.'
-    : 'This page is not cross-origin isolated: Cancel waits for the end of an epoch (at most 1.5 s, then the worker is replaced).';
+    : `This page is not cross-origin isolated: Cancel waits for the end of an epoch (at most ${CANCEL_GRACE_S} s, then the worker is replaced).`;
   race.onBusy = (busy) => {
     $<HTMLButtonElement>('train').disabled = busy || worker.busy;
   };
@@ -75,7 +78,12 @@ function setup(): void {
 /** Shows the panels of the chosen data set's kind; `fillDefaults` puts that kind's settings in the form. */
 function chooseDataset(fillDefaults: boolean): void {
   const info = DATASETS[datasetName()];
-  if (fillDefaults) for (const [id, value] of Object.entries(DEFAULTS[info.kind])) ($(id) as HTMLInputElement | HTMLSelectElement).value = value;
+  if (fillDefaults) {
+    for (const [id, value] of Object.entries(DEFAULTS[info.kind])) {
+      if (typeof value === 'boolean') input(id).checked = value;
+      else ($(id) as HTMLInputElement | HTMLSelectElement).value = value;
+    }
+  }
   $('draw-panel').hidden = info.kind !== 'images';
   $('boundary-panel').hidden = info.kind !== 'points';
   $('draw-title').textContent = datasetName() === 'digits' ? 'Draw a digit' : 'Draw a piece of clothing';
@@ -125,7 +133,7 @@ async function train(): Promise<void> {
     }
   };
   try {
-    const done = await worker.train({ dataset: name, base: location.href, model: choice, epochs, batchSize: batch, evaluate: true }, listen);
+    const done = await worker.train({ dataset: name, base: location.href, model: choice, epochs, batchSize: batch, evaluate: true, pauseMs: input('slow').checked ? SLOW_MS : 0 }, listen);
     showResults(done, name, samplesPerEpoch);
     if (DATASETS[name].kind === 'points') drawBoundary(await worker.grid(GRID, GRID_RANGE));
     else void predictDrawing();
@@ -151,10 +159,18 @@ function clearResults(): void {
 }
 
 function showResults(done: TrainDone, name: DatasetName, samplesPerEpoch: number): void {
+  if (done.terminated) {
+    setStatus(`Cancelled: the worker was still busy after ${CANCEL_GRACE_S} s and was replaced. Train again to draw.`);
+    trained = null;
+    return;
+  }
   const epochsDone = samplesPerEpoch ? done.samples / samplesPerEpoch : 0;
   const how = done.stopReason === 'aborted' ? `Cancelled after ${fmt(epochsDone, 2)} epochs` : `Trained ${fmt(epochsDone, 0)} epochs`;
   setStatus(`${how} in ${fmt(done.seconds, 2)} s · ${fmt(done.samplesPerSecond)} samples/s · ${fmt(done.parameters)} parameters`);
-  if (done.testAccuracy === undefined || !done.confusion) return;
+  if (done.testAccuracy === undefined || !done.confusion) {
+    if (done.stopReason === 'aborted') $('test-note').textContent = 'Cancelled: the test set was not evaluated (the plot shows the epochs that finished).';
+    return;
+  }
   const out = $('test-accuracy');
   out.textContent = done.testAccuracy.toFixed(4);
   out.dataset.value = String(done.testAccuracy);
@@ -165,12 +181,13 @@ function showResults(done: TrainDone, name: DatasetName, samplesPerEpoch: number
 /** confusion[actual][predicted] as a table, each cell shaded by its share of its row. */
 function renderConfusion(m: number[][], classes: string[]): void {
   const table = $('confusion');
-  const short = classes.map((c) => c.split('/')[0].slice(0, 7));
+  // Columns by index (Fashion-MNIST's names would not fit), rows by index and name.
+  const short = classes.map((c, i) => (c === String(i) ? c : `${i} ${c.split('/')[0]}`));
   const head = document.createElement('tr');
   head.append(document.createElement('th'));
-  short.forEach((c, i) => {
+  classes.forEach((_, i) => {
     const th = document.createElement('th');
-    th.textContent = c;
+    th.textContent = String(i);
     th.title = `predicted ${classes[i]}`;
     head.append(th);
   });

@@ -64,7 +64,7 @@ export class LivePlot {
 
   private push(at: number, ...values: Column): void {
     this.data[0].push(at);
-    values.forEach((v, i) => this.data[i + 1].push(v));
+    values.forEach((v, i) => (this.data[i + 1] as Column).push(v));
     this.host.dataset.points = String(this.data[0].length);
     if (!this.frame) this.frame = requestAnimationFrame(() => this.redraw());
   }

@@ -23,6 +23,8 @@ export interface TrainRequest {
   batchSize: number;
   /** Per-epoch test-set evaluation, the confusion matrix and a network kept for predictions (off in the race). */
   evaluate: boolean;
+  /** A pause after each epoch, so that a fast run can be watched (0: none). */
+  pauseMs: number;
   /**
    * One Int32 the page sets to 1 to cancel, read after every batch. A busy worker cannot
    * receive a message until fit yields (between epochs), so this is what makes Cancel prompt
@@ -45,7 +47,7 @@ export interface Progress {
   /** Mean loss and accuracy over the batches since the previous progress message. */
   loss: number;
   accuracy: number;
-  /** Samples trained since fit started, and per second of wall time since then. */
+  /** Samples trained since fit started, and per second of wall time since then (slow motion's pauses left out). */
   samples: number;
   samplesPerSecond: number;
 }
@@ -72,6 +74,8 @@ export interface TrainDone {
   /** confusion[actual][predicted], counts over the test set. */
   confusion?: number[][];
   parameters: number;
+  /** Set by the page when the worker did not stop in time after Cancel and was replaced. */
+  terminated?: boolean;
 }
 
 export type FromWorker =

@@ -63,7 +63,7 @@ export class Race {
       let worker = this.workers.get(backend);
       if (!worker) this.workers.set(backend, (worker = new TrainingWorker()));
       try {
-        const done: TrainDone = await worker.train({ ...settings, model: { ...settings.model, backend }, epochs, evaluate: false }, (m) => {
+        const done: TrainDone = await worker.train({ ...settings, model: { ...settings.model, backend }, epochs, evaluate: false, pauseMs: 0 }, (m) => {
           if (m.type === 'loaded') {
             total = m.train * epochs;
             lane.note.textContent = 'training…';
@@ -79,7 +79,9 @@ export class Race {
           lane.rate.textContent = `${fmt(done.samplesPerSecond)} samples/s`;
           lane.rate.dataset.value = String(done.samplesPerSecond);
         }
-        lane.note.textContent = done.stopReason === 'aborted'
+        lane.note.textContent = done.terminated
+          ? 'cancelled (the worker was replaced)'
+          : done.stopReason === 'aborted'
           ? `cancelled after ${fmt(done.samples)} samples`
           : `${fmt(done.samples)} samples in ${done.seconds.toFixed(2)} s`;
       } catch (e) {

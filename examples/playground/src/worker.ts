@@ -6,8 +6,9 @@ import { Network, type NetworkOptions } from 'wasm-mlp';
 import { loadDataset, type Dataset, type DatasetName } from './data.js';
 import type { FromWorker, ModelChoice, ToWorker, TrainDone, TrainRequest } from './protocol.js';
 
-/** About this many points of the training curves per epoch (a digits epoch has 125 batches of 64, a toy's 25). */
+/** About this many points of the training curves per epoch (a digits epoch has 125 batches of 64, a toy's 25), and at most about MAX_POINTS in all. */
 const POINTS_PER_EPOCH = 50;
+const MAX_POINTS = 1500;
 
 const post = (message: FromWorker): void => postMessage(message);
 const datasets = new Map<DatasetName, Promise<Dataset>>();
@@ -87,20 +88,20 @@ async function train(req: TrainRequest): Promise<void> {
     viewer.setWeights(net.getWeights());
   }
   const batches = Math.ceil(n / Math.min(req.batchSize, n));
-  const stride = Math.max(1, Math.floor(batches / POINTS_PER_EPOCH));
+  const stride = Math.max(1, Math.floor(batches / POINTS_PER_EPOCH), Math.floor((batches * req.epochs) / MAX_POINTS));
   let samples = 0;
   // Sums over the batches since the last progress message.
   let lossSum = 0;
   let correctSum = 0;
   let count = 0;
   const t0 = performance.now();
-  const rate = (): number => samples / Math.max((performance.now() - t0) / 1000, 1e-9);
+  let pausedMs = 0; // slow motion's pauses, left out of the rate
+  const rate = (): number => samples / Math.max((performance.now() - t0 - pausedMs) / 1000, 1e-9);
   try {
     const history = await net.fit(data.xTrain, data.yTrain, {
       epochs: req.epochs,
       batchSize: req.batchSize,
       signal: abort.signal,
-      validationData: req.evaluate ? [data.xTest, data.yTest] : undefined,
       onBatchEnd: (s) => {
         if (flag && Atomics.load(flag, 0) !== 0) abort.abort();
         samples += s.size;
@@ -112,21 +113,31 @@ async function train(req: TrainRequest): Promise<void> {
           lossSum = correctSum = count = 0;
         }
       },
-      onEpochEnd: (s) => {
-        viewer?.setWeights(net.getWeights());
+      // The test set is evaluated here, by the viewer, rather than as fit's validationData:
+      // fit evaluates validation data also after an epoch cut short by the signal, which on
+      // the JS backend would hold Cancel up for a full pass over the test set.
+      onEpochEnd: async (s) => {
+        const test = viewer ? (viewer.setWeights(net.getWeights()), viewer.evaluate(data.xTest, data.yTest)) : undefined;
         post({
           type: 'epoch', epoch: s.epoch, loss: s.loss, accuracy: s.accuracy ?? 0,
-          testLoss: s.valLoss, testAccuracy: s.valAccuracy, samplesPerSecond: rate(),
+          testLoss: test?.loss, testAccuracy: test?.accuracy, samplesPerSecond: rate(),
         });
+        // While fit awaits this, the worker answers the page (the boundary grid, a cancel).
+        if (req.pauseMs > 0) {
+          const t = performance.now();
+          await new Promise((resolve) => setTimeout(resolve, req.pauseMs));
+          pausedMs += performance.now() - t;
+        }
       },
     });
     const seconds = (performance.now() - t0) / 1000;
     const done: TrainDone = {
       type: 'done', stopReason: history.stopReason, epochs: history.loss.length, samples, seconds,
-      samplesPerSecond: samples / Math.max(seconds, 1e-9), parameters: net.parameterCount,
+      samplesPerSecond: rate(), parameters: net.parameterCount,
     };
-    if (req.evaluate) {
-      viewer?.setWeights(net.getWeights());
+    viewer?.setWeights(net.getWeights());
+    // A cancelled run ends at once: no pass over the test set (the viewer still answers the pad).
+    if (req.evaluate && history.stopReason !== 'aborted') {
       const evaluation = net.evaluate(data.xTest, data.yTest);
       done.testLoss = evaluation.loss;
       done.testAccuracy = evaluation.accuracy;
