@@ -211,6 +211,16 @@ describe('the playground page', () => {
     // The SIMD core is several times faster than plain JS on this 784-128-10 net (about 10x here).
     expect(race.ratio).toBeGreaterThan(2);
     expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('ends in a state worth a screenshot: three epochs trained, a 7 drawn (reports/playground.png)', async () => {
+    await page.fill('#epochs', '3');
+    await page.click('#train');
+    expect(await waitForRun(60_000)).toMatch(/^Trained 3 epochs/);
+    await page.click('#clear');
+    await drawStroke([[0.2, 0.15], [0.8, 0.15], [0.45, 0.9]]);
+    expect((await prediction()).cls).toBe(7);
+    expect(problems).toEqual([]);
     mkdirSync(join(root, 'reports'), { recursive: true });
     await page.screenshot({ path: join(root, 'reports', 'playground.png'), fullPage: true });
   }, 90_000);
