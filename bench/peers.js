@@ -1,19 +1,25 @@
 // Peer libraries for npm run bench, on the same workloads and data as bench/run.js:
 // TF.js 4.22 with its cpu backend and its wasm (XNNPACK SIMD) backend, and brain.js 1.6.1.
+// They are installed on first use into bench/peers/ (see bench/peers/install.mjs) and loaded
+// from there; ONNX Runtime Web stays in the project's devDependencies (the tests use it).
 // Each factory returns { fn, dispose } like the wasm-mlp ones, or null where the peer has no
 // such mode (brain.js has no mini-batches or softmax: it trains sample by sample with sigmoid
 // layers, which is what its users get).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { installPeers } from './peers/install.mjs';
 
-const require = createRequire(import.meta.url);
+installPeers();
+/** Loads a peer from bench/peers/node_modules (all four are CommonJS packages). */
+const require = createRequire(new URL('./peers/package.json', import.meta.url));
+const load = async (name) => require(name);
 
 let tf = null;
 /** Loads TF.js once and switches it to `backend` ('cpu' or 'wasm'). */
 export async function tfjs(backend) {
   if (!tf) {
-    tf = await import('@tensorflow/tfjs');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    tf = await load('@tensorflow/tfjs');
+    const wasm = await load('@tensorflow/tfjs-backend-wasm');
     const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
     wasm.setWasmPaths(dist);
   }
@@ -136,7 +142,7 @@ let ortNode = null;
  * inter-op thread) on the same network: the native reference for inference.
  */
 export async function ortNativeInfer(onnxBytes, x, rows) {
-  if (!ortNode) ortNode = await import('onnxruntime-node');
+  if (!ortNode) ortNode = await load('onnxruntime-node');
   const session = await ortNode.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const input = new ortNode.Tensor('float32', x.subarray(0, rows * 784), [rows, 784]);
   return { fn: async () => void (await session.run({ x: input })), dispose: () => void session.release() };

@@ -327,6 +327,12 @@ export async function train(
         const e = epoch - 1;
         const stats: EpochStats = { epoch: e, loss: epochLosses[0], samplesPerSecond: rate, seconds, learningRate: lr };
         if (history.accuracy) stats.accuracy = history.accuracy[e];
+        if (run.stop === 'aborted' || o.signal?.aborted) {
+          // Cancelled: return now. No validation pass (it would hold the caller up for a
+          // whole evaluation) and no callbacks for the epoch the signal cut short or ended.
+          history.stopReason = 'aborted';
+          break;
+        }
         if (val) {
           const r = engine.evaluate(val.x, val.y, val.rows);
           stats.valLoss = r.loss;

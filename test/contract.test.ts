@@ -137,6 +137,19 @@ for (const backend of BACKENDS) {
       });
       expect(h3.loss.length).toBe(4);
       expect(h3.stopReason).toBe('aborted');
+      // Cancelled inside an epoch: fit returns at once, without validating the cut-short epoch
+      // or calling onEpochEnd for it.
+      const c2 = new AbortController();
+      const ended: number[] = [];
+      const h5 = await net.fit(x, labels, {
+        epochs: 10, batchSize: 10, validationData: [x, labels], signal: c2.signal,
+        onBatchEnd: (s) => void (s.epoch === 2 && s.batch === 3 && c2.abort()),
+        onEpochEnd: (s) => void ended.push(s.epoch),
+      });
+      expect(h5.stopReason).toBe('aborted');
+      expect(h5.loss.length).toBe(3);
+      expect(h5.valLoss!.length).toBe(2);
+      expect(ended).toEqual([0, 1]);
       // Still usable afterwards.
       const h4 = await net.fit(x, labels, { epochs: 1 });
       expect(h4.stopReason).toBe('completed');

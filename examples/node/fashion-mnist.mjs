@@ -3,7 +3,7 @@
 // controls (dropout, a cosine schedule, early stopping on a validation split).
 //
 //   apt-get install dataset-fashion-mnist        # Debian's package: gzipped IDX files
-//   node examples/fashion-mnist.mjs [plain|tuned] [--seed N] [--backend wasm|js] [--dir DIR]
+//   node examples/node/fashion-mnist.mjs [plain|tuned] [--seed N] [--backend wasm|js] [--dir DIR]
 //
 // Prints each epoch and the accuracy on the official 10,000-image test set.
 import { readFileSync } from 'node:fs';
