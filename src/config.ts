@@ -583,8 +583,9 @@ export interface FitOptions {
    */
   validationSplit?: number;
   /**
-   * Called after each epoch (and its validation). Return false (or a promise of false) to
-   * stop; fit awaits a returned promise. What it throws, fit rethrows.
+   * Called after each epoch (and its validation), except an epoch the signal cut short or
+   * ended. Return false (or a promise of false) to stop; fit awaits a returned promise. What
+   * it throws, fit rethrows.
    *
    * @defaultValue none
    */
@@ -598,7 +599,9 @@ export interface FitOptions {
   onBatchEnd?: (stats: BatchStats) => void | boolean;
   /**
    * An AbortSignal: aborting stops training cleanly after the current batch (with
-   * onBatchEnd) or epoch; fit resolves with stopReason `'aborted'` (it does not reject).
+   * onBatchEnd) or epoch, and fit resolves at once with stopReason `'aborted'` (it does not
+   * reject): the epoch the signal cut short or ended gets no validation pass and no
+   * onEpochEnd call (its training loss is in the history).
    *
    * @defaultValue none
    */

@@ -552,7 +552,9 @@ export class Network {
   /**
    * A network from an ONNX model (`.onnx` bytes) of dense layers: what torch.onnx.export of an
    * nn.Sequential of Linear and activations, skl2onnx (MLPClassifier with zipmap off,
-   * MLPRegressor) and tf2onnx (Keras Dense) produce. Anything else is refused with
+   * MLPRegressor) and tf2onnx (Keras Dense) produce. An input normalization in front of the
+   * first layer (Sub and Div by constants, or skl2onnx's Scaler from a StandardScaler) becomes
+   * the network's {@link Network.normalization}. Anything else is refused with
    * UNSUPPORTED_MODEL naming the node; a malformed file is INVALID_MODEL. The result is a full
    * network: it predicts, evaluates, trains (give `loss` and `optimizer`), saves and exports.
    * `Network.fromONNX(net.toONNX())` is bit-exact.
