@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFit, resolveOptimizer, resolveOptions } from '../src/config.js';
+import { Network } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -182,7 +183,8 @@ describe('TypeDoc', () => {
     expect(value('EarlyStoppingOptions', 'restoreBestWeights')).toBe(stopping.restoreBestWeights);
     expect(value('EarlyStoppingOptions', 'monitor')).toBe('valLoss');
     expect(resolveFit({ earlyStopping: {}, validationSplit: 0.5 }).earlyStopping!.monitor).toBe('valLoss');
-    expect(stopping.monitor).toBe('loss'); // "else 'loss'"
+    expect(doc('EarlyStoppingOptions', 'monitor')).toContain("else `'loss'`");
+    expect(stopping.monitor).toBe('loss');
 
     // The union's object member whose `kind` field has the literal type `kind`.
     const schedule = (kind: string): Reflection =>
@@ -197,6 +199,19 @@ describe('TypeDoc', () => {
       const resolved = scheduled(options);
       for (const name of names) expect(firstValue(defaultOf(field(schedule(kind), name))!), `${kind}.${name}`).toBe(resolved[name]);
     }
+  });
+
+  it('states the defaults of loading and importing as the loaders apply them', async () => {
+    const value = (owner: string, name: string): unknown => firstValue(defaultOf(field(symbol('wasm-mlp', owner), name))!);
+    const net = await Network.create({ inputSize: 2, layers: [{ units: 2, activation: 'softmax' }], seed: 7, optimizer: 'sgd', backend: 'js' });
+    const loaded = await Network.load(net.save());
+    expect(value('LoadOptions', 'backend')).toBe(loaded.backend);
+    expect(value('LoadOptions', 'threads')).toBe(loaded.threads);
+    const imported = await Network.fromONNX(net.toONNX());
+    expect(value('ImportOptions', 'seed')).toBe(imported.seed);
+    expect(value('ImportOptions', 'loss')).toBe(imported.loss);
+    expect(imported.optimizer).toMatchObject({ kind: 'adam', learningRate: 0.001 });
+    for (const n of [net, loaded, imported]) n.dispose();
   });
 });
 
