@@ -45,8 +45,8 @@ export { Network } from './network.js';
 export type { Weights, Gradients, Evaluation, History, LoadOptions, ImportOptions } from './network.js';
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { init, terminateWorkers, threadStats } from './wasm.js';
-export type { WasmSource, InitOptions, ThreadStats } from './wasm.js';
+export { init, memoryStats, terminateWorkers, threadStats } from './wasm.js';
+export type { WasmSource, InitOptions, ThreadStats, MemoryStats } from './wasm.js';
 export { ACTIVATIONS, LOSSES, OPTIMIZERS } from './enums.js';
 export type { Activation, Loss, OptimizerKind } from './enums.js';
 export type {

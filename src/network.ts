@@ -10,7 +10,7 @@ import { paramLayout, type Engine, type LayerSpec, type ModelSpec, type Optimize
 import { WasmMlpError, describe } from './errors.js';
 import { toMatrix, toTargets } from './data.js';
 import { Random } from './random.js';
-import { init, initThreads } from './wasm.js';
+import { loadRuntime, initThreads } from './wasm.js';
 import { hardwareThreads } from './threads.js';
 import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
@@ -191,7 +191,7 @@ export class Network {
     else {
       if (threads === AUTO_THREADS) threads = Math.max(1, Math.min(MAX_THREADS, await hardwareThreads()));
       const threaded = threads > 1 ? await initThreads(threads) : null;
-      engine = new WasmEngine(threaded ?? (await init()), spec, threads);
+      engine = new WasmEngine(threaded ?? (await loadRuntime()), spec, threads);
     }
     engine.setOptimizer(optimizer);
     return new Network(engine, spec, optimizer, seed, backend, extras);

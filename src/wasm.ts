@@ -174,8 +174,7 @@ function isOptions(x: unknown): x is InitOptions {
  *
  * @param source - The core's wasm ({@link WasmSource}), or where each file is served from.
  *   Default: the package's own build/wasm-mlp.wasm (in Node, Deno and Bun: the threaded build).
- * @returns A promise that resolves once the core is instantiated. Its value is the library's
- *   internal runtime handle: await the promise, do not use the value.
+ * @returns A promise that resolves once the core is instantiated.
  * @throws {@link WasmMlpError} (the promise rejects) `WASM_UNAVAILABLE` when the source is not
  *   the expected wasm module (another program's, not wasm at all, an HTTP error status), cannot
  *   be fetched or compiled, or when this runtime gives the package no module URL to find its
@@ -195,7 +194,12 @@ function isOptions(x: unknown): x is InitOptions {
  * 3,200 samples/s on W1 once a network had grown the non-shared memory). Pages and Workers
  * get the plain build, and fetch the threaded one only when a network asks for threads.
  */
-export function init(source?: WasmSource | InitOptions): Promise<Runtime> {
+export async function init(source?: WasmSource | InitOptions): Promise<void> {
+  await loadRuntime(source);
+}
+
+/** init's work, resolving to the runtime itself (for the engines and tests, not exported by the package). */
+export function loadRuntime(source?: WasmSource | InitOptions): Promise<Runtime> {
   if (isOptions(source)) {
     sources = { ...sources, ...source };
     source = source.wasm;
@@ -265,6 +269,30 @@ export async function threadStats(): Promise<ThreadStats> {
   const rt = await threaded?.catch(() => null);
   const pool = rt?.pool;
   return pool ? { threads: pool.size, workerChunks: pool.workerChunks } : { threads: 1, workerChunks: 0 };
+}
+
+/** Wasm memory in use, from {@link memoryStats}. */
+export interface MemoryStats {
+  /** Bytes of wasm linear memory reserved by the loaded runtimes (it grows, never shrinks). */
+  memoryBytes: number;
+  /** Bytes of it that live networks hold now (disposed and collected networks give theirs back). */
+  bytesInUse: number;
+}
+
+/**
+ * The wasm memory of the whole library: what the runtimes reserved and what live networks
+ * hold. For monitoring a long-running server or checking that disposed networks give their
+ * memory back. Loads nothing, never rejects.
+ *
+ * @returns `{ memoryBytes: 0, bytesInUse: 0 }` before any network or `init` loaded the wasm.
+ */
+export async function memoryStats(): Promise<MemoryStats> {
+  const loaded = await Promise.all([runtime?.catch(() => null), threaded?.catch(() => null)]);
+  const runtimes = [...new Set(loaded.filter((r): r is Runtime => !!r))];
+  return {
+    memoryBytes: runtimes.reduce((sum, r) => sum + r.memory.buffer.byteLength, 0),
+    bytesInUse: runtimes.reduce((sum, r) => sum + r.arena.bytesInUse, 0),
+  };
 }
 
 /**

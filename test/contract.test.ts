@@ -481,7 +481,7 @@ describe('both backends agree', () => {
 
 describe('memory limits', () => {
   it('refuses a network whose activations would not fit, up front, with the size, and leaks nothing', async () => {
-    const { init } = await import('../src/wasm.js');
+    const { loadRuntime: init } = await import('../src/wasm.js');
     const rt = await init();
     const before = rt.arena.bytesInUse;
     let err: unknown;
@@ -504,7 +504,7 @@ describe('memory limits', () => {
     const net = await Network.create({ inputSize: 4096, layers: [{ units: 4096, activation: 'relu' }, { units: 1 }], loss: 'mse' });
     const before = net.getWeights();
     const x = new Float32Array(4096 * 2);
-    const { init } = await import('../src/wasm.js');
+    const { loadRuntime: init } = await import('../src/wasm.js');
     const rt = await init();
     const grown = rt.memory.buffer.byteLength;
     let err: unknown;
