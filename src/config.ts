@@ -7,85 +7,226 @@ import type { LayerSpec, ModelSpec, OptimizerSpec } from './engine.js';
 import { WasmMlpError, describe } from './errors.js';
 import { resolveMetadata, resolveNormalization, type JsonValue, type Normalization, type NormalizationOptions } from './normalize.js';
 
+/**
+ * The engine that computes a network: `'wasm'`, the WebAssembly SIMD core (fast; threads
+ * available), or `'js'`, the pure-JavaScript backend (float64 arithmetic on float32 storage;
+ * no wasm needed; one thread). Both give results within about 1e-6 relative of each other.
+ */
 export type Backend = 'wasm' | 'js';
 export const BACKENDS = ['wasm', 'js'] as const;
 
 export const INITIALIZERS = ['auto', 'he', 'he-normal', 'xavier', 'xavier-normal'] as const;
 /**
- * Weight initialisation. 'he' = He/Kaiming uniform, bound sqrt(6 / fanIn); 'xavier' =
- * Glorot uniform, bound sqrt(6 / (fanIn + fanOut)); '-normal' variants draw N(0, 2/fanIn) and
- * N(0, 2/(fanIn+fanOut)). 'auto' (default): 'he' for relu-family layers, 'xavier' otherwise.
- * Biases start at 0.
+ * How {@link Network.create} draws the initial weights, per layer (fanIn = the layer's
+ * inputs, fanOut = its units), from the network's seeded PRNG; biases start at 0:
+ *
+ * - `'auto'` (the default): `'he'` for `'relu'`, `'leaky-relu'` and `'elu'` layers, `'xavier'` otherwise;
+ * - `'he'`: He/Kaiming uniform, U(-b, b) with b = sqrt(6 / fanIn);
+ * - `'xavier'`: Glorot uniform, b = sqrt(6 / (fanIn + fanOut));
+ * - `'he-normal'`: N(0, 2 / fanIn);
+ * - `'xavier-normal'`: N(0, 2 / (fanIn + fanOut)).
+ *
+ * The uniform kinds give the same bits in every JS engine; the normal ones use
+ * `Math.log`/`Math.cos` and are reproducible within one engine.
+ *
+ * @useDeclaredType
  */
 export type Initializer = (typeof INITIALIZERS)[number];
 
+/** One dense layer of {@link NetworkOptions.layers}: `units` outputs, a = g(W a_prev + b). */
 export interface LayerOptions {
+  /** Outputs of this layer (neurons): an integer in [1, 2^20]. Required. */
   units: number;
+  /**
+   * The activation g. `'softmax'` only on the output layer, and only with 2 or more units.
+   *
+   * @defaultValue `'linear'`
+   */
   activation?: Activation;
   /**
-   * The activation's parameter, on 'leaky-relu' and 'elu' layers only (PyTorch/ONNX
+   * The activation's parameter, on `'leaky-relu'` and `'elu'` layers only (PyTorch/ONNX
    * semantics): leaky-relu's slope for z <= 0, a = alpha z (default 0.01); elu's scale,
    * a = alpha (e^z - 1) for z <= 0 (default 1). A number >= 0 that is finite as a float32
-   * (the wasm core computes with f32(alpha)); leaky-relu with 0 is relu. Saved in the model
-   * formats (only when not the default), shown by summary() and exported to ONNX.
+   * (the wasm core computes with f32(alpha)); leaky-relu with 0 is relu. On any other
+   * activation it is an `INVALID_OPTION`. Saved in the model formats (only when not the
+   * default), shown by {@link Network.summary} and exported to ONNX.
+   *
+   * @defaultValue `0.01` for `'leaky-relu'`, `1` for `'elu'`
    */
   alpha?: number;
-  /** Fraction in [0, 1) of this layer's outputs dropped in each training step (hidden layers only). Default 0. */
+  /**
+   * Fraction in [0, 1) of this layer's outputs dropped in each training step (inverted
+   * dropout: the kept ones are scaled by 1 / (1 - p)). Hidden layers only; never applied in
+   * predict, evaluate or gradients. The masks come from the network's seeded PRNG.
+   *
+   * @defaultValue `0` (no dropout)
+   */
   dropout?: number;
 }
 
+/**
+ * An optimizer and its hyper-parameters, with `torch.optim` semantics and defaults. Each kind
+ * takes `learningRate`, `weightDecay` and `clipNorm`, plus its own: `'sgd'` takes `momentum`
+ * and `nesterov`, `'adam'` takes `beta1`, `beta2` and `epsilon`, `'rmsprop'` takes `rho` and
+ * `epsilon`. An option of another kind is an `INVALID_OPTION`, not silently ignored.
+ *
+ * @example
+ * ```ts
+ * { kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: true }
+ * { kind: 'adam', learningRate: 1e-3, weightDecay: 1e-4, clipNorm: 1 }
+ * ```
+ */
 export interface OptimizerOptions {
+  /** Which optimizer. Required (where a kind name alone is accepted, it means all defaults). */
   kind: OptimizerKind;
+  /**
+   * Step size: a finite number > 0. A {@link FitOptions.schedule} starts from it.
+   *
+   * @defaultValue `0.01` for `'sgd'`, `0.001` for `'adam'`, `0.01` for `'rmsprop'` (torch's defaults)
+   */
   learningRate?: number;
+  /**
+   * `'sgd'` only: momentum factor in [0, 1); 0 is plain SGD. The first momentum step sets the
+   * buffer to the gradient, as torch does.
+   *
+   * @defaultValue `0`
+   */
   momentum?: number;
+  /**
+   * `'sgd'` only: Nesterov momentum. Needs `momentum` > 0.
+   *
+   * @defaultValue `false`
+   */
   nesterov?: boolean;
+  /**
+   * `'adam'` only: decay rate of the first-moment (mean) estimate, in [0, 1).
+   *
+   * @defaultValue `0.9`
+   */
   beta1?: number;
+  /**
+   * `'adam'` only: decay rate of the second-moment (uncentered variance) estimate, in [0, 1).
+   *
+   * @defaultValue `0.999`
+   */
   beta2?: number;
+  /**
+   * `'rmsprop'` only: smoothing constant of the squared-gradient average, in [0, 1) (torch's
+   * `alpha`).
+   *
+   * @defaultValue `0.99`
+   */
   rho?: number;
+  /**
+   * `'adam'` and `'rmsprop'` only: added to the denominator after the square root, for
+   * numerical stability. A finite number > 0.
+   *
+   * @defaultValue `1e-8`
+   */
   epsilon?: number;
+  /**
+   * L2 penalty: adds `weightDecay * W` to the gradient of the weights (never the biases)
+   * before each step, as torch's `weight_decay`. A finite number >= 0.
+   *
+   * @defaultValue `0` (no decay)
+   */
   weightDecay?: number;
   /**
    * Clip the gradients' global L2 norm (all parameters) to this value before each step, as
-   * torch.nn.utils.clip_grad_norm_ does; weight decay is added after clipping. Default: off.
+   * torch.nn.utils.clip_grad_norm_ does (scaled by clipNorm / (norm + 1e-6) when the norm
+   * exceeds it); weight decay is added after clipping. A finite number > 0.
+   *
+   * @defaultValue off (no clipping)
    */
   clipNorm?: number;
 }
 
+/**
+ * What {@link Network.create} builds: the architecture, the loss, the optimizer and where it
+ * runs. Every field is validated before anything is allocated; an unknown field is an
+ * `INVALID_OPTION` that lists the valid ones.
+ *
+ * @example
+ * ```ts
+ * const options: NetworkOptions = {
+ *   inputSize: 784,
+ *   layers: [
+ *     { units: 128, activation: 'relu', dropout: 0.2 },
+ *     { units: 10, activation: 'softmax' },
+ *   ],
+ *   optimizer: { kind: 'adam', learningRate: 1e-3 },
+ *   seed: 1,
+ * };
+ * ```
+ */
 export interface NetworkOptions {
-  /** Features per input sample. */
+  /** Features per input sample: an integer in [1, 2^20]. Required. */
   inputSize: number;
-  /** Hidden and output layers, in order. The last one is the output layer. */
+  /**
+   * Hidden and output layers, in order; the last one is the output layer. 1 to 1024 layers,
+   * at most 2^27 parameters in all (more is `OUT_OF_MEMORY`). Required.
+   */
   layers: LayerOptions[];
-  /** Default: 'categorical-cross-entropy' for a softmax output, else 'mse'. */
+  /**
+   * The loss `fit`, `evaluate` and `gradients` compute. `'categorical-cross-entropy'` needs a
+   * `'softmax'` output layer; `'binary-cross-entropy'` a `'sigmoid'` (or `'softmax'`) one.
+   *
+   * @defaultValue `'categorical-cross-entropy'` for a `'softmax'` output layer, else `'mse'`
+   */
   loss?: Loss;
-  /** Default { kind: 'adam', learningRate: 0.001 }. */
+  /**
+   * The optimizer `fit` steps with: its options, or just its kind (all its defaults).
+   *
+   * @defaultValue `{ kind: 'adam', learningRate: 0.001 }` (and Adam's other defaults)
+   */
   optimizer?: OptimizerOptions | OptimizerKind;
-  /** Seed of the PRNG for initialisation and shuffling. Default 42. */
+  /**
+   * Seed of the network's PRNG (xoshiro128**), which draws the initial weights, shuffles and
+   * drops out: an integer in [0, 2^32 - 1]. The same seed and options give bit-identical
+   * weights after training.
+   *
+   * @defaultValue `42`
+   */
   seed?: number;
-  /** Default 'wasm'. */
+  /**
+   * The engine that computes the network.
+   *
+   * @defaultValue `'wasm'`
+   */
   backend?: Backend;
-  /** Default 'auto'. */
+  /**
+   * How the initial weights are drawn.
+   *
+   * @defaultValue `'auto'` (He uniform for relu-family layers, Xavier uniform otherwise)
+   */
   init?: Initializer;
   /**
-   * Threads for training and inference (wasm backend), the calling one included. Default 1.
-   * Big products and optimizer steps are split over the threads; results are the same bits
-   * as on one thread. Needs SharedArrayBuffer (in browsers: a cross-origin isolated page);
-   * without it the network runs on one thread after a one-line warning. 'auto': one per
-   * core (navigator.hardwareConcurrency, os.availableParallelism()), at most 16. More
-   * threads than cores slow training down (waiting threads spin).
+   * Threads for training and inference (wasm backend only), the calling one included: an
+   * integer in [1, 16], or `'auto'` for one per core (navigator.hardwareConcurrency,
+   * os.availableParallelism(), at most 16; 1 on the js backend). More than 1 with
+   * `backend: 'js'` is an `INVALID_OPTION`. Big products and optimizer steps are split over
+   * the threads; results are the same bits as on one thread. Needs SharedArrayBuffer (in
+   * browsers: a cross-origin isolated page); without it the network runs on one thread after
+   * a one-line warning. More threads than cores slow training down (waiting threads spin).
+   *
+   * @defaultValue `1`
    */
   threads?: number | 'auto';
   /**
    * Feature normalization stored with the model, as Keras's Normalization layer: each input
    * column becomes (x - mean) / std before the first layer, in predict, evaluate, fit and
    * gradients (a std of 0 divides by 1). One mean and one std (>= 0) per input column.
-   * Default: none. `net.adapt(x)` computes both from data.
+   * {@link Network.adapt} computes both from data.
+   *
+   * @defaultValue none (inputs go in as they are)
    */
   normalization?: NormalizationOptions;
   /**
    * Your own JSON data kept with the model by save, toJSON and their loaders (feature names,
-   * class names, units, provenance...). A plain object of JSON values, at most 512 KiB as JSON.
-   * Default: none.
+   * class names, units, provenance...). A plain object of JSON values (finite numbers, no
+   * cycles), at most 512 KiB (524,288 bytes) as UTF-8 JSON.
+   *
+   * @defaultValue none
    */
   metadata?: { [key: string]: JsonValue };
 }
@@ -336,85 +477,293 @@ export function resolveThreads(value: unknown, backend: Backend, name: string): 
   return threads;
 }
 
+/** What {@link FitOptions.onEpochEnd} receives after each epoch. */
 export interface EpochStats {
   /** 0-based epoch index. */
   epoch: number;
+  /** The epoch's training loss: the sample-weighted mean of its batch losses, each measured before that batch's update. */
   loss: number;
+  /** Training accuracy in [0, 1] over the epoch (the rule of {@link Evaluation.accuracy}); for the cross-entropy losses only. */
   accuracy?: number;
+  /** Loss on the validation data after the epoch; only with validationData or validationSplit. */
   valLoss?: number;
+  /** Accuracy on the validation data after the epoch; with validation data and a cross-entropy loss only. */
   valAccuracy?: number;
+  /** Training speed of the epoch: samples trained per second of wall-clock time. */
   samplesPerSecond: number;
+  /** Wall-clock seconds the epoch's training took (validation not included). */
   seconds: number;
   /** The learning rate this epoch trained with. */
   learningRate: number;
 }
 
+/** What {@link FitOptions.onBatchEnd} receives after each batch. */
 export interface BatchStats {
+  /** 0-based epoch index. */
   epoch: number;
   /** 0-based batch index within the epoch. */
   batch: number;
-  /** Samples in this batch. */
+  /** Samples in this batch (the last batch of an epoch may be smaller than batchSize). */
   size: number;
+  /** The batch's loss (mean over its samples, sample-weighted), before its update. */
   loss: number;
+  /** The batch's accuracy in [0, 1] (the rule of {@link Evaluation.accuracy}); for the cross-entropy losses only. */
   accuracy?: number;
+  /** Samples per second of wall-clock time for this batch's step. */
   samplesPerSecond: number;
 }
 
-/** Samples: a flat row-major Float32Array/Float64Array (rows x columns), rows as number[][], or, for one column, a flat number[]. */
+/**
+ * Samples: a flat row-major Float32Array or Float64Array (rows x columns, its length a
+ * positive multiple of the columns), rows as number[][] (or an array of Float32Array/
+ * Float64Array rows), or, for one column, a flat number[]. Every value must be finite (and
+ * finite as a float32), else `INVALID_DATA`; a wrong length is `SHAPE_MISMATCH`. Your arrays are
+ * only read, never changed.
+ */
 export type Matrix = Float32Array | Float64Array | number[][] | number[];
+/**
+ * Targets for fit, evaluate and gradients: a {@link Matrix} of rows x outputs (one row per
+ * input sample). A one-output network also takes one value per sample as a flat number[] or
+ * any flat typed array. With `'categorical-cross-entropy'`, integer class labels in
+ * [0, outputs - 1] are accepted too (an integer typed array, a flat number[], or a float
+ * array of one whole number per sample) and read as one-hot rows.
+ */
 export type Targets = Matrix | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | number[];
 
+/**
+ * How {@link Network.fit} trains. Every field is optional; an unknown field is an
+ * `INVALID_OPTION` that lists the valid ones.
+ *
+ * @example
+ * ```ts
+ * const options: FitOptions = {
+ *   epochs: 20,
+ *   batchSize: 64,
+ *   validationSplit: 0.1,
+ *   schedule: { kind: 'cosine', epochs: 20 },
+ *   earlyStopping: { patience: 3, restoreBestWeights: true },
+ *   onEpochEnd: ({ epoch, loss, valLoss }) => console.log(epoch, loss, valLoss),
+ * };
+ * ```
+ */
 export interface FitOptions {
-  /** Default 1. */
+  /**
+   * Passes over the training set: an integer in [1, 10^9].
+   *
+   * @defaultValue `1`
+   */
   epochs?: number;
-  /** Default 32 (clamped to the number of samples). */
+  /**
+   * Samples per optimizer step: an integer in [1, 2^24], clamped to the number of training
+   * samples. The last batch of an epoch may be smaller.
+   *
+   * @defaultValue `32`
+   */
   batchSize?: number;
-  /** Shuffle the sample order each epoch with the network's seeded PRNG. Default true. */
+  /**
+   * Shuffle the sample order each epoch with the network's seeded PRNG (indices only: your
+   * arrays are never reordered). Without it, every epoch takes the samples in order.
+   *
+   * @defaultValue `true`
+   */
   shuffle?: boolean;
-  /** Held-out data evaluated after each epoch. */
+  /**
+   * Held-out data `[x, y]`, evaluated after each epoch (into valLoss and valAccuracy). Not
+   * together with validationSplit.
+   *
+   * @defaultValue none
+   */
   validationData?: [Matrix, Targets];
-  /** Fraction in (0, 1) of the samples, taken from the end before shuffling, held out. */
+  /**
+   * Fraction in (0, 1) of the samples held out for validation: the last floor(n * fraction)
+   * rows, taken before shuffling (as in Keras). Both parts need at least one sample. Not
+   * together with validationData.
+   *
+   * @defaultValue `0` (no split)
+   */
   validationSplit?: number;
-  /** Return false to stop after this epoch. */
+  /**
+   * Called after each epoch (and its validation), except an epoch the signal cut short or
+   * ended. Return false (or a promise of false) to stop; fit awaits a returned promise. What
+   * it throws, fit rethrows.
+   *
+   * @defaultValue none
+   */
   onEpochEnd?: (stats: EpochStats) => void | boolean | Promise<void | boolean>;
-  /** Return false to stop after this batch. Makes fit run one wasm call per batch. */
+  /**
+   * Called after each batch, synchronously. Return false to stop after this batch. It makes
+   * fit run one engine call per batch, which is slower for small batches.
+   *
+   * @defaultValue none
+   */
   onBatchEnd?: (stats: BatchStats) => void | boolean;
-  /** Aborting stops training cleanly after the current batch (or epoch). */
+  /**
+   * An AbortSignal: aborting stops training cleanly after the current batch (with
+   * onBatchEnd) or epoch, and fit resolves at once with stopReason `'aborted'` (it does not
+   * reject): the epoch the signal cut short or ended gets no validation pass and no
+   * onEpochEnd call (its training loss is in the history).
+   *
+   * @defaultValue none
+   */
   signal?: AbortSignal;
-  /** Stop when the monitored value stops improving (Keras's EarlyStopping). */
+  /**
+   * Stop when the monitored value stops improving (Keras's EarlyStopping).
+   *
+   * @defaultValue none (train all epochs)
+   */
   earlyStopping?: EarlyStoppingOptions;
-  /** Learning rate per epoch (torch.optim.lr_scheduler semantics), stepped once per epoch. */
+  /**
+   * Learning rate per epoch (torch.optim.lr_scheduler semantics), stepped once per epoch,
+   * starting from the optimizer's learningRate; the network's rate is back to that after fit.
+   *
+   * @defaultValue none (the optimizer's learningRate throughout)
+   */
   schedule?: ScheduleOptions;
-  /** Weight of each class's samples in the loss ({ [label]: weight }, Keras semantics). */
+  /**
+   * Weight of each class's samples in the training loss, `{ [label]: weight }` with weights
+   * finite and >= 0 (Keras semantics): a class not listed weighs 1. Needs one class per
+   * sample: categorical cross-entropy (the label is the target's arg-max) or a one-output
+   * network (class `y >= 0.5`); else `INVALID_OPTION`. Multiplies with sampleWeight. The
+   * validation loss and evaluate stay unweighted.
+   *
+   * @defaultValue none (every class weighs 1)
+   */
   classWeight?: Record<number, number>;
-  /** Weight of each training sample in the loss (one per sample, Keras semantics). */
+  /**
+   * Weight of each sample in the training loss (Keras semantics): one finite weight >= 0 per
+   * sample of x, validation-split rows included (and then ignored); a wrong length is
+   * `SHAPE_MISMATCH`. Each sample's loss term and output error are multiplied by it; the batch
+   * mean still divides by the batch size.
+   *
+   * @defaultValue none (every sample weighs 1)
+   */
   sampleWeight?: ArrayLike<number>;
 }
 
+/**
+ * A quantity recorded per epoch, for early stopping and the plateau schedule: losses are
+ * minimised, accuracies maximised. The `val` ones need validation data; the accuracies need a
+ * cross-entropy loss.
+ */
 export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
 export const MONITORS: readonly Monitor[] = ['loss', 'valLoss', 'accuracy', 'valAccuracy'];
 
+/**
+ * Keras's EarlyStopping: an epoch improves when its monitored value beats the best so far by
+ * more than minDelta; training stops once `patience` epochs in a row have not improved (never
+ * after the first epoch). {@link History.bestEpoch} tells the best epoch.
+ */
 export interface EarlyStoppingOptions {
-  /** Default 'valLoss' when validation data exist, else 'loss'. */
+  /**
+   * The value watched.
+   *
+   * @defaultValue `'valLoss'` when validation data exist, else `'loss'`
+   */
   monitor?: Monitor;
-  /** Epochs without improvement before stopping. Default 0. */
+  /**
+   * Epochs in a row without improvement before stopping: an integer >= 0.
+   *
+   * @defaultValue `0`
+   */
   patience?: number;
-  /** Smallest change that counts as an improvement. Default 0. */
+  /**
+   * Smallest change that counts as an improvement, in the monitored value's units: a finite
+   * number >= 0 (with 0, an equal value is no improvement).
+   *
+   * @defaultValue `0`
+   */
   minDelta?: number;
-  /** End with the weights of the best epoch. Default false. */
+  /**
+   * End with the weights of the best epoch (also when training ran to the end, as Keras 3
+   * does).
+   *
+   * @defaultValue `false`
+   */
   restoreBestWeights?: boolean;
 }
 
 /**
- * A learning-rate schedule, as given to fit (defaults as torch's: step gamma 0.1, cosine
- * minLearningRate 0, plateau factor 0.1, patience 10, minLearningRate 0, monitor 'valLoss'
- * with validation data, else 'loss').
+ * A learning-rate schedule for {@link FitOptions.schedule}, stepped once per epoch with
+ * `torch.optim.lr_scheduler` semantics: epoch e (0-based) trains with the rate the scheduler
+ * gives after e calls of `step()`, starting from the optimizer's learningRate (lr0). Defaults
+ * are torch's. Each epoch's rate is in {@link History.learningRate}.
  */
 export type ScheduleOptions =
-  | { kind: 'step'; stepSize: number; gamma?: number }
-  | { kind: 'exponential'; gamma: number }
-  | { kind: 'cosine'; epochs: number; minLearningRate?: number }
-  | { kind: 'plateau'; monitor?: Monitor; factor?: number; patience?: number; minLearningRate?: number }
+  /** StepLR: the rate is multiplied by gamma every stepSize epochs. */
+  | {
+      /** Selects StepLR. */
+      kind: 'step';
+      /** Epochs between decays: an integer >= 1. Required. */
+      stepSize: number;
+      /**
+       * Multiplier at each decay: a finite number > 0.
+       *
+       * @defaultValue `0.1`
+       */
+      gamma?: number;
+    }
+  /** ExponentialLR: the rate is multiplied by gamma every epoch. */
+  | {
+      /** Selects ExponentialLR. */
+      kind: 'exponential';
+      /** Multiplier per epoch: a finite number > 0. Required. */
+      gamma: number;
+    }
+  /**
+   * CosineAnnealingLR with T_max = epochs, torch's recursive form: from lr0 down to
+   * minLearningRate over `epochs` epochs (past them it rises again).
+   */
+  | {
+      /** Selects CosineAnnealingLR. */
+      kind: 'cosine';
+      /** Half-period T_max, in epochs: an integer >= 1. Required. */
+      epochs: number;
+      /**
+       * The lowest rate (torch's eta_min): a finite number >= 0.
+       *
+       * @defaultValue `0`
+       */
+      minLearningRate?: number;
+    }
+  /**
+   * ReduceLROnPlateau: the rate is multiplied by factor when the monitored value has not
+   * improved (relative threshold 1e-4; min mode for losses, max for accuracies) for more than
+   * `patience` epochs; cooldown 0.
+   */
+  | {
+      /** Selects ReduceLROnPlateau. */
+      kind: 'plateau';
+      /**
+       * The value watched.
+       *
+       * @defaultValue `'valLoss'` when validation data exist, else `'loss'`
+       */
+      monitor?: Monitor;
+      /**
+       * Multiplier when the value plateaus: a number in (0, 1).
+       *
+       * @defaultValue `0.1`
+       */
+      factor?: number;
+      /**
+       * Epochs without improvement tolerated before a reduction: an integer >= 0.
+       *
+       * @defaultValue `10`
+       */
+      patience?: number;
+      /**
+       * The rate is never reduced below this: a finite number >= 0.
+       *
+       * @defaultValue `0`
+       */
+      minLearningRate?: number;
+    }
+  /**
+   * Your own schedule: called before each epoch with its 0-based index and the previous
+   * epoch's rate (lr0 for epoch 0); returns the epoch's rate. A rate that is not a finite
+   * number >= 0 stops fit with `INVALID_OPTION` naming the epoch, keeping the weights of the
+   * last completed epoch.
+   */
   | ((epoch: number, learningRate: number) => number);
 
 /** A resolved learning-rate schedule: epoch e trains with the rate given after e steps. */

@@ -11,34 +11,44 @@ import type { Activation, Loss, OptimizerKind } from './enums.js';
 import type { Random } from './random.js';
 
 
+/** A layer as the network holds it: {@link LayerOptions} with every default resolved. */
 export interface LayerSpec {
+  /** Outputs of the layer. */
   units: number;
+  /** The activation (`'linear'` when none was given). */
   activation: Activation;
   /** Fraction of this layer's outputs dropped in training steps (inverted dropout); 0 = none. */
   dropout: number;
   /**
-   * The activation's parameter: leaky-relu's slope for z <= 0, elu's alpha (DEFAULT_ALPHA in
-   * src/enums.ts unless given); 0 for the activations without one.
+   * The activation's parameter: leaky-relu's slope for z <= 0 (0.01 unless given), elu's alpha
+   * (1 unless given; DEFAULT_ALPHA in src/enums.ts); 0 for the activations without one.
    */
   alpha: number;
 }
 
+/** A network's architecture and loss, defaults resolved (see {@link Network.spec}). */
 export interface ModelSpec {
+  /** Features per input sample. */
   inputSize: number;
+  /** Hidden and output layers, in order. */
   layers: LayerSpec[];
+  /** The loss. */
   loss: Loss;
 }
 
 /** Optimizer hyper-parameters with every default resolved (torch.optim semantics). */
 export interface OptimizerSpec {
+  /** Which optimizer. */
   kind: OptimizerKind;
+  /** The base learning rate (a schedule starts from it). */
   learningRate: number;
   /** sgd: momentum factor (0 = plain SGD). */
   momentum: number;
   /** sgd: Nesterov momentum (needs momentum > 0). */
   nesterov: boolean;
-  /** adam: beta1, beta2. */
+  /** adam: decay rate of the first-moment estimate. */
   beta1: number;
+  /** adam: decay rate of the second-moment estimate. */
   beta2: number;
   /** rmsprop: smoothing constant (torch's alpha). */
   rho: number;

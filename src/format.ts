@@ -26,19 +26,47 @@ const MAGIC = [0x57, 0x4d, 0x4c, 0x50]; // "WMLP"
 const FIXED = 16;
 const MAX_HEADER = 1 << 20;
 
+/**
+ * The JSON model format: what {@link Network.toJSON} returns and {@link Network.fromJSON} and
+ * `InferenceNetwork.load` read. Plain JSON values only, so `JSON.stringify` and `JSON.parse`
+ * round-trip it (float32 parameters exactly).
+ */
 export interface ModelJson {
+  /** Always `'wasm-mlp'`. */
   format: 'wasm-mlp';
+  /** Format version: 1 for a bare network, 2 when it carries normalization or metadata. */
   version: number;
+  /** Features per input sample. */
   inputSize: number;
-  layers: { units: number; activation: Activation; alpha?: number; dropout?: number }[];
+  /** The layers, as {@link LayerOptions} (alpha only where not the default, dropout only where set). */
+  layers: {
+    /** Outputs of the layer. */
+    units: number;
+    /** Its activation. */
+    activation: Activation;
+    /** Its activation's parameter, when not the default. */
+    alpha?: number;
+    /** Its dropout fraction, when set. */
+    dropout?: number;
+  }[];
+  /** The loss. */
   loss: Loss;
+  /** The optimizer's options, every hyper-parameter of its kind spelled out. */
   optimizer: OptimizerOptions;
+  /** The seed of the network's PRNG. */
   seed: number;
   /** Present in version 2 when the network normalizes its inputs. */
-  normalization?: { mean: number[]; std: number[] };
+  normalization?: {
+    /** One mean per input column. */
+    mean: number[];
+    /** One standard deviation per input column. */
+    std: number[];
+  };
   /** Present in version 2 when the network has metadata. */
   metadata?: { [key: string]: JsonValue };
+  /** weights[l]: units_l x units_{l-1} values, row-major, as {@link Weights.weights}. */
   weights: number[][];
+  /** biases[l]: units_l values. */
   biases: number[][];
 }
 

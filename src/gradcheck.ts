@@ -6,13 +6,21 @@
 import type { ModelSpec } from './engine.js';
 import { paramLayout } from './engine.js';
 
+/** What {@link Network.checkGradients} returns. */
 export interface GradientCheck {
   /** Largest |analytic - numeric| over all parameters. */
   maxAbsoluteError: number;
   /** Largest |analytic - numeric| / max(|analytic|, |numeric|, 1e-8). */
   maxRelativeError: number;
   /** Where the largest relative error is. */
-  worst: { layer: number; kind: 'weight' | 'bias'; index: number };
+  worst: {
+    /** 0-based layer index. */
+    layer: number;
+    /** In the layer's weights or its biases. */
+    kind: 'weight' | 'bias';
+    /** Flat index in that array (weights: row-major, out x in). */
+    index: number;
+  };
 }
 
 function activate(act: string, alpha: number, z: Float64Array, units: number): void {

@@ -1,3 +1,39 @@
+/**
+ * `wasm-mlp/infer`: serving a trained model and nothing else (about 21 KB gzipped with its
+ * wasm). {@link InferenceNetwork.load} reads a model saved by `net.save()` or `net.toJSON()`
+ * of the full `wasm-mlp` entry; {@link InferenceNetwork.predict} runs it, with the full
+ * package's results, bit for bit. No training, no threads.
+ *
+ * @example
+ * ```ts
+ * import { InferenceNetwork } from 'wasm-mlp/infer';
+ *
+ * // A model as net.toJSON() writes it (usually read from a file or fetched, as JSON or as
+ * // net.save()'s bytes); here a hand-set one-neuron AND gate: sigmoid(20 a + 20 b - 30).
+ * const net = await InferenceNetwork.load({
+ *   format: 'wasm-mlp',
+ *   version: 1,
+ *   inputSize: 2,
+ *   layers: [{ units: 1, activation: 'sigmoid' }],
+ *   loss: 'binary-cross-entropy',
+ *   optimizer: { kind: 'adam' },
+ *   seed: 0,
+ *   weights: [[20, 20]],
+ *   biases: [[-30]],
+ * });
+ * console.log(net.inputSize, net.outputSize);                 // 2 1
+ * console.log(net.predict([[0, 0], [0, 1], [1, 0], [1, 1]])); // Float32Array near [0, 0, 0, 1]
+ * const out = new Float32Array(2);
+ * net.predictBatch(new Float32Array([1, 1, 0, 1]), out);      // two rows into out, no allocation
+ * console.log(out);                                           // near [1, 0]
+ * net.dispose();
+ * ```
+ *
+ * @sortStrategy kind, alphabetical-ignoring-documents
+ * @packageDocumentation
+ * @module wasm-mlp/infer
+ */
+
 // wasm-mlp/infer: what serving a trained model needs and nothing else. It loads a saved model
 // (binary or JSON), predicts, and runs on its own small wasm build (build/infer.wasm: the
 // forward path of the same AssemblyScript sources, no training kernels, no threads). It shares
@@ -34,7 +70,20 @@ const defaultUrl = (): URL => packageFile(() => new URL('../build/infer.wasm', i
 /**
  * Loads the inference core once: from `source` (a precompiled WebAssembly.Module, as workerd
  * and Vercel's edge require, its bytes, a Response or a URL), or by default from build/ next to
- * this package. Calling it again returns the same instance; a failed load can be retried.
+ * this package. Optional: {@link InferenceNetwork.load} calls it. Calling it again returns the
+ * same instance; a failed load can be retried.
+ *
+ * @param source - The inference core, build/infer.wasm (`wasm-mlp/infer.wasm`).
+ *   Default: the package's own file, next to this module.
+ * @throws {@link WasmMlpError} (the promise rejects) `WASM_UNAVAILABLE` when the source is not
+ *   infer.wasm, cannot be fetched or compiled, or when this runtime gives the package no
+ *   module URL (workerd, an IIFE bundle) and no source was given.
+ *
+ * @example
+ * ```ts
+ * import wasm from 'wasm-mlp/infer.wasm'; // a WebAssembly.Module in workerd (wrangler)
+ * await init(wasm);
+ * ```
  */
 export function init(source?: WasmSource): Promise<void> {
   if (!runtime) {
@@ -51,7 +100,10 @@ export function init(source?: WasmSource): Promise<void> {
   return runtime.then(() => {});
 }
 
-/** A loaded model: predictions only. */
+/**
+ * A loaded model: predictions only. Create one with {@link InferenceNetwork.load}; free its
+ * wasm memory with {@link InferenceNetwork.dispose} when done.
+ */
 export class InferenceNetwork {
   /** predictBatch's normalized copy of x, kept between calls so that it allocates once. */
   private scratch = new Float32Array(0);
@@ -64,7 +116,13 @@ export class InferenceNetwork {
 
   /**
    * Loads a model saved by `net.save()` (bytes) or `net.toJSON()` (the object or its JSON
-   * text), calling init() first if it has not been called.
+   * text), calling init() first if it has not been called. The model is untrusted input:
+   * sizes, the CRC-32 and every field are checked.
+   *
+   * @param model - The saved bytes, or the JSON model as an object or text.
+   * @throws {@link WasmMlpError} (the promise rejects) `INVALID_MODEL` for a corrupt,
+   *   truncated, malformed or unknown-version model; `WASM_UNAVAILABLE` when the core cannot
+   *   be loaded; `OUT_OF_MEMORY` when the model does not fit in wasm memory.
    */
   static async load(model: Uint8Array | ArrayBuffer | ModelJson | string): Promise<InferenceNetwork> {
     const bytes = model instanceof Uint8Array || Object.prototype.toString.call(model) === '[object ArrayBuffer]';
@@ -101,7 +159,15 @@ export class InferenceNetwork {
     return this.core.memoryBytes;
   }
 
-  /** Outputs (samples x outputSize, row-major) for x: rows of inputSize numbers. */
+  /**
+   * Outputs for x, after the model's input normalization if it has one.
+   *
+   * @param x - Inputs, samples x inputSize; see {@link Matrix}.
+   * @returns A new Float32Array of samples x outputSize outputs, row-major.
+   * @throws {@link WasmMlpError} `INVALID_DATA` (NaN, Infinity, wrong types) or
+   *   `SHAPE_MISMATCH` for bad x; `DISPOSED` after dispose; `OUT_OF_MEMORY` when a huge batch
+   *   does not fit.
+   */
   predict(x: Matrix): Float32Array {
     this.live();
     const { data, rows } = toMatrix(x, this.inputSize, 'x', false);
@@ -112,7 +178,14 @@ export class InferenceNetwork {
 
   /**
    * Predicts the rows of a flat `x` (rows x inputSize) into the caller's `out` (at least
-   * rows x outputSize), allocating nothing in JS. Returns `out`.
+   * rows x outputSize), allocating nothing in JS (after the first call, with normalization).
+   *
+   * @param x - Inputs, row-major, a multiple of inputSize values.
+   * @param out - Receives rows x outputSize outputs from index 0; the rest is left as it is.
+   * @returns `out`.
+   * @throws {@link WasmMlpError} `INVALID_DATA` when x or out is not a Float32Array or x holds
+   *   NaN or Infinity; `SHAPE_MISMATCH` when x's length is not a multiple of inputSize or out
+   *   is too short; `DISPOSED` after dispose; `OUT_OF_MEMORY`.
    */
   predictBatch(x: Float32Array, out: Float32Array): Float32Array {
     this.live();
@@ -134,7 +207,10 @@ export class InferenceNetwork {
     return out;
   }
 
-  /** Frees the model's wasm memory; the network cannot be used afterwards. */
+  /**
+   * Frees the model's wasm memory; predict and predictBatch throw `DISPOSED` afterwards.
+   * Calling it again does nothing.
+   */
   dispose(): void {
     this.core.dispose();
     this.disposed = true;

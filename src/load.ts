@@ -6,7 +6,13 @@
 import { WasmMlpError, describe } from './errors.js';
 import { platform } from './platform.js';
 
-/** Where a wasm module comes from: a compiled module, its bytes, a fetch Response or a URL. */
+/**
+ * Where a wasm module comes from: a compiled WebAssembly.Module (what workerd and Vercel's
+ * edge require), its bytes (ArrayBuffer or a view), a fetch Response or a promise of one
+ * (`fetch(url)`), a URL, or a URL string (a relative one resolves against the page, or the
+ * working directory in Node, Deno and Bun, never against the package). Objects from another
+ * realm (an edge sandbox, an iframe) are accepted.
+ */
 export type WasmSource =
   | WebAssembly.Module
   | ArrayBuffer

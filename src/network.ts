@@ -10,7 +10,7 @@ import { paramLayout, type Engine, type LayerSpec, type ModelSpec, type Optimize
 import { WasmMlpError, describe } from './errors.js';
 import { toMatrix, toTargets } from './data.js';
 import { Random } from './random.js';
-import { init, initThreads } from './wasm.js';
+import { loadRuntime, initThreads } from './wasm.js';
 import { hardwareThreads } from './threads.js';
 import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
@@ -24,44 +24,117 @@ import { checkGradients, type GradientCheck } from './gradcheck.js';
 
 export type { History } from './trainer.js';
 
+/**
+ * All parameters of a network, one array per layer l (0-based, input layer not counted), as
+ * {@link Network.getWeights} returns them and {@link Network.setWeights} takes them. The
+ * layout is torch.nn.Linear's: layer l computes z = W_l a + b_l.
+ */
 export interface Weights {
-  /** weights[l]: (units_l x units_{l-1}) row-major, "out x in". */
+  /** weights[l]: (units_l x units_{l-1}) row-major, "out x in" (units_{-1} = inputSize). */
   weights: Float32Array[];
   /** biases[l]: units_l entries. */
   biases: Float32Array[];
 }
 
+/**
+ * What {@link Network.gradients} returns: dC/dW and dC/db averaged over the batch (weight
+ * decay not included), in the {@link Weights} layout, and the loss.
+ */
 export interface Gradients extends Weights {
   /** Batch-averaged loss at the current parameters. */
   loss: number;
 }
 
+/** What {@link Network.evaluate} returns. */
 export interface Evaluation {
+  /** The loss, averaged over the samples (unweighted: classWeight and sampleWeight do not apply). */
   loss: number;
-  /** For classification losses (binary/categorical cross-entropy). */
+  /**
+   * Fraction in [0, 1] of samples classified right, for the cross-entropy losses only (absent
+   * for `'mse'`). Categorical cross-entropy: the output's arg-max equals the target's (the first
+   * maximum wins ties). Binary cross-entropy: per sample, the fraction of outputs k with
+   * (a_k >= 0.5) == (y_k >= 0.5).
+   */
   accuracy?: number;
 }
 
-/** Load options for fromJSON/load: the backend to run the restored network on. */
+/**
+ * Options of {@link Network.load} and {@link Network.fromJSON}: where the restored network
+ * runs. Its architecture, loss, optimizer, seed, normalization and metadata come from the model.
+ */
 export interface LoadOptions {
+  /**
+   * The engine to run the restored network on.
+   *
+   * @defaultValue `'wasm'`
+   */
   backend?: Backend;
-  /** As NetworkOptions.threads. Default 1. */
+  /**
+   * Threads, as {@link NetworkOptions.threads}: an integer in [1, 16] or `'auto'`.
+   *
+   * @defaultValue `1`
+   */
   threads?: number | 'auto';
 }
 
-/** Options of Network.fromONNX: where it runs, and how it trains if you fine-tune it with fit. */
+/**
+ * Options of {@link Network.fromONNX} and {@link Network.fromTFJS}: where the imported network
+ * runs, and how it trains if you fine-tune it with fit (an imported file carries no loss,
+ * optimizer or seed). Unknown fields are an `INVALID_OPTION`.
+ */
 export interface ImportOptions extends LoadOptions {
-  /** Loss for fit and evaluate. Default: categorical cross-entropy after softmax, else mse. */
+  /**
+   * Loss for fit and evaluate.
+   *
+   * @defaultValue `'categorical-cross-entropy'` after a softmax output layer, else `'mse'` (as {@link Network.create})
+   */
   loss?: Loss;
-  /** Optimizer for fit. Default: Adam with learning rate 0.001 (as Network.create). */
+  /**
+   * Optimizer for fit.
+   *
+   * @defaultValue `{ kind: 'adam', learningRate: 0.001 }` (as {@link Network.create})
+   */
   optimizer?: OptimizerOptions | OptimizerKind;
-  /** Seed of the PRNG that shuffles and drops out during fit. Default 0. */
+  /**
+   * Seed of the PRNG that shuffles and drops out during fit: an integer in [0, 2^32 - 1].
+   *
+   * @defaultValue `0` (not 42 as in {@link NetworkOptions.seed}: the file's weights replace any drawn from it)
+   */
   seed?: number;
 }
 
 const registry =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Engine>((engine) => engine.dispose()) : null;
 
+/**
+ * A fully connected neural network: create it (or load or import one), train it with
+ * {@link Network.fit}, use it with {@link Network.predict}, save it with {@link Network.save}.
+ *
+ * Every method validates its arguments before computing anything and throws a
+ * {@link WasmMlpError} with a stable code; your arrays are never changed, and the network
+ * stays usable after an error. While {@link Network.fit} runs, calls that read or change the
+ * network's state for computing (predict, evaluate, gradients, setWeights, adapt, fit,
+ * dispose) throw `BUSY`. Call {@link Network.dispose} when done to free its wasm memory at once
+ * (a FinalizationRegistry frees forgotten networks eventually).
+ *
+ * @example
+ * ```ts
+ * import { Network } from 'wasm-mlp';
+ *
+ * const net = await Network.create({
+ *   inputSize: 2,
+ *   layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+ *   loss: 'binary-cross-entropy',
+ *   optimizer: { kind: 'adam', learningRate: 0.05 },
+ * });
+ * const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
+ * const y = [0, 1, 1, 0];
+ * const history = await net.fit(x, y, { epochs: 300, batchSize: 4 });
+ * console.log(history.loss.at(-1), net.predict(x)); // outputs near 0, 1, 1, 0
+ * const bytes = net.save(); // Network.load(bytes) restores it bit-exactly
+ * net.dispose();
+ * ```
+ */
 export class Network {
   private engine: Engine | null;
   private readonly layout: ParamLayout;
@@ -75,9 +148,13 @@ export class Network {
 
   private constructor(
     engine: Engine,
+    /** The architecture and loss, with every default resolved. */
     readonly spec: ModelSpec,
+    /** The optimizer and all its hyper-parameters, defaults resolved (the base learning rate, not a schedule's). */
     readonly optimizer: OptimizerSpec,
+    /** The seed of the network's PRNG (from the options, the model file, or {@link ImportOptions.seed}). */
     readonly seed: number,
+    /** The engine this network runs on. */
     readonly backend: Backend,
     extras: ModelExtras,
   ) {
@@ -89,7 +166,16 @@ export class Network {
     registry?.register(this, engine, this);
   }
 
-  /** Builds a network and initialises its weights from the seeded PRNG. */
+  /**
+   * Builds a network and initialises its weights from the seeded PRNG. On the wasm backend it
+   * loads the core first if {@link init} has not been called.
+   *
+   * @param options - The architecture, loss, optimizer and where it runs; see {@link NetworkOptions}.
+   * @returns The new network.
+   * @throws {@link WasmMlpError} `INVALID_OPTION` for an invalid or unknown option (the message
+   *   names it and the valid choices); `OUT_OF_MEMORY` for more than 2^27 parameters or when
+   *   wasm memory cannot grow; `WASM_UNAVAILABLE` when the wasm core cannot be loaded.
+   */
   static async create(options: NetworkOptions): Promise<Network> {
     const o = resolveOptions(options);
     const net = await Network.build(o.spec, o.optimizer, o.seed, o.backend, o.threads, o);
@@ -105,31 +191,41 @@ export class Network {
     else {
       if (threads === AUTO_THREADS) threads = Math.max(1, Math.min(MAX_THREADS, await hardwareThreads()));
       const threaded = threads > 1 ? await initThreads(threads) : null;
-      engine = new WasmEngine(threaded ?? (await init()), spec, threads);
+      engine = new WasmEngine(threaded ?? (await loadRuntime()), spec, threads);
     }
     engine.setOptimizer(optimizer);
     return new Network(engine, spec, optimizer, seed, backend, extras);
   }
 
+  /** Features per input sample. */
   get inputSize(): number {
     return this.spec.inputSize;
   }
+  /** Outputs per sample: the output layer's units. */
   get outputSize(): number {
     return this.spec.layers[this.spec.layers.length - 1].units;
   }
+  /** The layers, defaults resolved (activation, alpha, dropout of each). */
   get layers(): readonly LayerSpec[] {
     return this.spec.layers;
   }
+  /** The loss fit, evaluate and gradients compute. */
   get loss(): Loss {
     return this.spec.loss;
   }
+  /** Number of weights and biases: sum over layers of (inputs + 1) x units. */
   get parameterCount(): number {
     return this.layout.count;
   }
-  /** Threads this network runs on, the calling one included (1 where threads are unavailable). */
+  /**
+   * Threads this network runs on, the calling one included (1 where threads are unavailable).
+   *
+   * @throws {@link WasmMlpError} `DISPOSED` after {@link Network.dispose}.
+   */
   get threads(): number {
     return this.live().threads;
   }
+  /** Whether {@link Network.dispose} has been called. */
   get disposed(): boolean {
     return this.engine === null;
   }
@@ -146,7 +242,12 @@ export class Network {
    * Computes the input normalization from data, as Keras's Normalization.adapt: each column's
    * mean and population standard deviation over the rows of x (a constant column gets std 0,
    * which divides by 1). It replaces any normalization the network had and is kept by save and
-   * toJSON. Call it before fit, on the training inputs (x is only read). Returns a copy.
+   * toJSON. Call it before fit, on the training inputs (x is only read).
+   *
+   * @param x - Inputs, rows x inputSize.
+   * @returns A copy of the normalization now in use.
+   * @throws {@link WasmMlpError} `INVALID_DATA` or `SHAPE_MISMATCH` for bad x; `BUSY` during
+   *   fit; `DISPOSED` after dispose.
    */
   adapt(x: Matrix): Normalization {
     this.idle('adapt');
@@ -175,7 +276,15 @@ export class Network {
     return this.spec.loss !== 'mse';
   }
 
-  /** Outputs (samples x outputs, row-major) for inputs x (samples x inputSize). */
+  /**
+   * Runs the network forward (no dropout), after the input normalization if there is one.
+   *
+   * @param x - Inputs, samples x inputSize.
+   * @returns A new Float32Array of samples x outputSize outputs, row-major.
+   * @throws {@link WasmMlpError} `INVALID_DATA` (NaN, Infinity, wrong types) or
+   *   `SHAPE_MISMATCH` for bad x; `BUSY` during fit; `DISPOSED` after dispose;
+   *   `OUT_OF_MEMORY` when a huge batch does not fit; `WORKER_FAILED` if a worker thread dies.
+   */
   predict(x: Matrix): Float32Array {
     const engine = this.idle('predict');
     const { data, rows } = toMatrix(x, this.inputSize, 'x', !engine.checksInputs);
@@ -184,7 +293,15 @@ export class Network {
     return out;
   }
 
-  /** Loss (batch mean) and, for classification, accuracy over the given samples. */
+  /**
+   * The loss (mean over the samples, unweighted) and, for the cross-entropy losses, the
+   * accuracy over the given samples. Changes nothing.
+   *
+   * @param x - Inputs, samples x inputSize.
+   * @param y - Targets, one row (or class label) per sample; see {@link Targets}.
+   * @throws {@link WasmMlpError} `INVALID_DATA` or `SHAPE_MISMATCH` for bad x or y; `BUSY`
+   *   during fit; `DISPOSED` after dispose; `OUT_OF_MEMORY`; `WORKER_FAILED`.
+   */
   evaluate(x: Matrix, y: Targets): Evaluation {
     const engine = this.idle('evaluate');
     const { data, rows } = toMatrix(x, this.inputSize, 'x', !engine.checksInputs);
@@ -193,7 +310,15 @@ export class Network {
     return this.classification ? { loss: r.loss, accuracy: r.correct / rows } : { loss: r.loss };
   }
 
-  /** dC/dW and dC/db averaged over the batch, and the loss: the seeds' goal made visible. */
+  /**
+   * dC/dW and dC/db averaged over the batch (no dropout, no weight decay), and the loss, at
+   * the current parameters. Changes nothing.
+   *
+   * @param x - Inputs, samples x inputSize.
+   * @param y - Targets, one row (or class label) per sample; see {@link Targets}.
+   * @throws {@link WasmMlpError} `INVALID_DATA` or `SHAPE_MISMATCH` for bad x or y; `BUSY`
+   *   during fit; `DISPOSED` after dispose; `OUT_OF_MEMORY`; `WORKER_FAILED`.
+   */
   gradients(x: Matrix, y: Targets): Gradients {
     const engine = this.idle('gradients');
     const { data, rows } = toMatrix(x, this.inputSize, 'x');
@@ -205,8 +330,15 @@ export class Network {
 
   /**
    * The engine's gradients() against central differences of the loss in float64 (step
-   * `epsilon`, default 1e-3) for every parameter: a check for users who extend or doubt the
-   * engine. Two float64 forward passes of the batch per parameter: use a small batch.
+   * `epsilon`) for every parameter: a check for users who extend or doubt the engine. Two
+   * float64 forward passes of the batch per parameter: use a small batch.
+   *
+   * @param x - Inputs, samples x inputSize (a few rows).
+   * @param y - Targets, one row (or class label) per sample.
+   * @param options - `epsilon`: the finite-difference step, a number in (0, 1]. Default: 1e-3.
+   * @returns The largest absolute and relative errors and where the worst one is.
+   * @throws {@link WasmMlpError} `INVALID_OPTION` for a bad or unknown option;
+   *   `INVALID_DATA` or `SHAPE_MISMATCH` for bad x or y; `BUSY` during fit; `DISPOSED`.
    */
   checkGradients(x: Matrix, y: Targets, options: { epsilon?: number } = {}): GradientCheck {
     const engine = this.idle('checkGradients');
@@ -223,7 +355,13 @@ export class Network {
     return checkGradients(this.spec, params, analytic, data, targets, rows, epsilon);
   }
 
-  /** A plain-text table of the layers (units, activation, output shape, parameters), totals and memory, as Keras prints one. */
+  /**
+   * A plain-text table of the layers (units, activation, dropout, output shape, parameters),
+   * then the totals, the normalization, loss, optimizer, backend, threads and wasm memory held,
+   * as Keras prints one.
+   *
+   * @throws {@link WasmMlpError} `DISPOSED` after dispose.
+   */
   summary(): string {
     const engine = this.live();
     const rows: string[][] = [['Layer', 'Units', 'Activation', 'Dropout', 'Output shape', 'Parameters']];
@@ -252,19 +390,52 @@ export class Network {
     ].join('\n');
   }
 
+  /**
+   * Copies of all weights and biases (see {@link Weights} for the layout). Allowed while fit
+   * runs, e.g. from a callback.
+   *
+   * @throws {@link WasmMlpError} `DISPOSED` after dispose.
+   */
   getWeights(): Weights {
     const flat = new Float32Array(this.layout.count);
     this.live().readParams(flat);
     return this.split(flat);
   }
 
-  /** Replaces all weights and biases (copied; the arrays passed stay the caller's). */
+  /**
+   * Replaces all weights and biases (copied; the arrays passed stay the caller's). The
+   * optimizer's state (momentum, moments) is kept.
+   *
+   * @param w - One weight and one bias array per layer in the {@link Weights} layout
+   *   (Float32Array, Float64Array or number[]), every value finite as a float32.
+   * @throws {@link WasmMlpError} `INVALID_DATA` for wrong types or non-finite values;
+   *   `SHAPE_MISMATCH` for a wrong number of arrays or a wrong length; `BUSY` during fit;
+   *   `DISPOSED` after dispose.
+   */
   setWeights(w: Weights): void {
     const engine = this.idle('setWeights');
     engine.writeParams(this.join(w, 'weights'));
   }
 
-  /** Trains on (x, y); see FitOptions. The epochs themselves run in src/trainer.ts. */
+  /**
+   * Trains on (x, y) with the network's optimizer: `epochs` passes over the samples in
+   * batches, one optimizer step per batch. The same seed, options and data give bit-identical
+   * weights. Between epochs (or runs of epochs sized to about 20 ms) it yields to the event
+   * loop at least every 20 ms, so timers, an AbortSignal and a page get a turn; one epoch is
+   * never interrupted.
+   *
+   * @param x - Inputs, samples x inputSize.
+   * @param y - Targets, one row (or class label) per sample; see {@link Targets}.
+   * @param options - Epochs, batch size, validation, callbacks, schedule...; see {@link FitOptions}.
+   *   Default: every FitOptions default (1 epoch, batches of 32, shuffled).
+   * @returns Per-epoch results and why training stopped.
+   * @throws {@link WasmMlpError} (the promise rejects) `INVALID_OPTION` for bad options;
+   *   `INVALID_DATA` or `SHAPE_MISMATCH` for bad x, y, validation data or sample weights;
+   *   `DIVERGED` when a batch's loss becomes NaN or infinite (its update is skipped, the
+   *   weights stay finite); `BUSY` when fit is already running; `DISPOSED`; `OUT_OF_MEMORY`;
+   *   `WORKER_FAILED` if a worker thread dies (the weights from before that run of epochs are
+   *   put back). What a callback throws is passed on as it is.
+   */
   async fit(x: Matrix, y: Targets, options?: FitOptions): Promise<History> {
     const engine = this.idle('fit');
     const o = resolveFit(options, this.classification);
@@ -301,6 +472,7 @@ export class Network {
     this.busy = true;
     try {
       engine.loadTrainingSet(trainX, trainY, n, coreChecks ? 'x' : undefined, weights ? weights.subarray(0, n) : null);
+      // The epochs themselves run in src/trainer.ts.
       return await train(engine, this.random, { n, val }, o, this.classification, this.scratch, this.optimizer.learningRate);
     } finally {
       engine.releaseTrainingSet();
@@ -308,6 +480,13 @@ export class Network {
     }
   }
 
+  /**
+   * The network as a plain JSON-able object: architecture, loss, optimizer, seed,
+   * normalization, metadata and every parameter (JSON numbers round-trip float32 exactly).
+   * `JSON.stringify(net)` calls it.
+   *
+   * @throws {@link WasmMlpError} `DISPOSED` after dispose.
+   */
   toJSON(): ModelJson {
     const w = this.getWeights();
     const { version, fields } = extrasHeader(this.extras());
@@ -325,6 +504,16 @@ export class Network {
     };
   }
 
+  /**
+   * Restores a network from {@link Network.toJSON}'s object, or its JSON text, with the same
+   * parameters, bit for bit. The optimizer's state starts fresh.
+   *
+   * @param json - A {@link ModelJson} object or its JSON text (untrusted input: every field is
+   *   checked).
+   * @param options - Where it runs; see {@link LoadOptions}. Default: `{}` (wasm, one thread).
+   * @throws {@link WasmMlpError} `INVALID_MODEL` for a malformed, inconsistent or unknown-version
+   *   model; `INVALID_OPTION` for bad options; `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
+   */
   static async fromJSON(json: unknown, options: LoadOptions = {}): Promise<Network> {
     const m = decodeJson(json);
     return Network.restore(m, options);
@@ -334,7 +523,13 @@ export class Network {
     return { normalization: this.norm, metadata: this.meta };
   }
 
-  /** Binary model file: magic, version, header, float32 parameters, CRC-32. */
+  /**
+   * The network as a binary model file: magic "WMLP", version, a JSON header (architecture,
+   * loss, optimizer, seed, normalization, metadata), the float32 parameters and a CRC-32.
+   * Read it back with {@link Network.load} or the inference entry's `InferenceNetwork.load`.
+   *
+   * @throws {@link WasmMlpError} `DISPOSED` after dispose.
+   */
   save(): Uint8Array {
     const params = new Float32Array(this.layout.count);
     this.live().readParams(params);
@@ -343,7 +538,10 @@ export class Network {
 
   /**
    * The network as an ONNX model (opset 13; input "x" [batch, inputSize], output "y"), to run
-   * it in ONNX Runtime or other ONNX tools.
+   * it in ONNX Runtime or other ONNX tools. The input normalization becomes Sub and Div
+   * nodes; dropout has no node (inference needs none).
+   *
+   * @throws {@link WasmMlpError} `DISPOSED` after dispose.
    */
   toONNX(): Uint8Array {
     const params = new Float32Array(this.layout.count);
@@ -354,9 +552,18 @@ export class Network {
   /**
    * A network from an ONNX model (`.onnx` bytes) of dense layers: what torch.onnx.export of an
    * nn.Sequential of Linear and activations, skl2onnx (MLPClassifier with zipmap off,
-   * MLPRegressor) and tf2onnx (Keras Dense) produce. Anything else is refused with
+   * MLPRegressor) and tf2onnx (Keras Dense) produce. An input normalization in front of the
+   * first layer (Sub and Div by constants, or skl2onnx's Scaler from a StandardScaler) becomes
+   * the network's {@link Network.normalization}. Anything else is refused with
    * UNSUPPORTED_MODEL naming the node; a malformed file is INVALID_MODEL. The result is a full
    * network: it predicts, evaluates, trains (give `loss` and `optimizer`), saves and exports.
+   * `Network.fromONNX(net.toONNX())` is bit-exact.
+   *
+   * @param bytes - The `.onnx` file's bytes (opsets 9 to 21).
+   * @param options - Where it runs and how it trains; see {@link ImportOptions}. Default: `{}`.
+   * @throws {@link WasmMlpError} `UNSUPPORTED_MODEL` for an op, layer or opset this library does
+   *   not run; `INVALID_MODEL` for a malformed file; `INVALID_OPTION` for bad options;
+   *   `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
    */
   static async fromONNX(bytes: Uint8Array | ArrayBuffer, options: ImportOptions = {}): Promise<Network> {
     const m = importOnnx(bytes);
@@ -371,6 +578,13 @@ export class Network {
    * the shards in the manifest's order). Sequential or functional chains of Dense layers with
    * their activations; quantized weights (uint8, uint16, float16) are dequantized. Refusals as
    * fromONNX.
+   *
+   * @param modelJson - The parsed `model.json` object, or its text.
+   * @param weightData - The weight file's bytes, or the shards in the manifest's order.
+   * @param options - Where it runs and how it trains; see {@link ImportOptions}. Default: `{}`.
+   * @throws {@link WasmMlpError} `UNSUPPORTED_MODEL` for a layer or activation this library does
+   *   not run; `INVALID_MODEL` for a malformed model or weights that do not match it;
+   *   `INVALID_OPTION` for bad options; `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
    */
   static async fromTFJS(
     modelJson: unknown, weightData: ArrayBuffer | Uint8Array | (ArrayBuffer | Uint8Array)[], options: ImportOptions = {},
@@ -398,6 +612,15 @@ export class Network {
     return net;
   }
 
+  /**
+   * Restores a network from {@link Network.save}'s bytes, with the same parameters, bit for
+   * bit. The optimizer's state starts fresh.
+   *
+   * @param bytes - A saved model (untrusted input: sizes and the CRC-32 are checked first).
+   * @param options - Where it runs; see {@link LoadOptions}. Default: `{}` (wasm, one thread).
+   * @throws {@link WasmMlpError} `INVALID_MODEL` for a corrupt, truncated or unknown-version
+   *   file; `INVALID_OPTION` for bad options; `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
+   */
   static async load(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Network> {
     const m = decodeBinary(bytes);
     return Network.restore(m, options);
@@ -413,12 +636,22 @@ export class Network {
     return net;
   }
 
-  /** Bytes of wasm memory the network holds (0 on the js backend: its arrays live in the JS heap). */
+  /**
+   * Bytes of wasm memory the network holds now (0 on the js backend: its arrays live in the
+   * JS heap).
+   *
+   * @throws {@link WasmMlpError} `DISPOSED` after dispose.
+   */
   get memoryBytes(): number {
     return this.live().memoryBytes;
   }
 
-  /** Frees the network's memory now. Any later call throws DISPOSED. Idempotent. */
+  /**
+   * Frees the network's memory now. Any later call that needs the network throws `DISPOSED`.
+   * Calling it again does nothing.
+   *
+   * @throws {@link WasmMlpError} `BUSY` while fit is running.
+   */
   dispose(): void {
     if (this.busy) throw new WasmMlpError('BUSY', 'dispose: fit is running on this network; await it first');
     if (!this.engine) return;

@@ -11,13 +11,17 @@ import { WasmMlpError, describe } from './errors.js';
 
 /** Per-input-column mean and standard deviation; see NetworkOptions.normalization. */
 export interface Normalization {
+  /** One mean per input column. */
   mean: Float32Array;
+  /** One standard deviation (>= 0) per input column; a 0 divides by 1. */
   std: Float32Array;
 }
 
 /** What NetworkOptions.normalization accepts: one mean and one std per input column. */
 export interface NormalizationOptions {
+  /** One mean per input column (number[], Float32Array or Float64Array), each finite as a float32. Required. */
   mean: ArrayLike<number>;
+  /** One standard deviation per input column, each finite as a float32 and >= 0 (0 divides by 1). Required. */
   std: ArrayLike<number>;
 }
 

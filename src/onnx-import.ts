@@ -221,6 +221,7 @@ function decodeTensor(buf: Uint8Array, where: string): Tensor {
 interface Attribute {
   name: string;
   f?: number;
+  floats?: number[];
   i?: number;
   ints?: number[];
   t?: Tensor;
@@ -248,6 +249,18 @@ function decodeAttribute(buf: Uint8Array, where: string): Attribute {
   }
   const list = repeatedInts(fs, 8, where);
   if (list.length) a.ints = list;
+  // repeated float floats = 7: packed (one length-delimited run) or one 32-bit field each
+  const floats: number[] = [];
+  for (const f of fs) {
+    if (f.field !== 7) continue;
+    if (f.wire === 5) floats.push(f.num);
+    else if (f.wire === 2) {
+      if (f.bytes!.length % 4 !== 0) throw invalid(`${where}: packed floats of ${f.bytes!.length} bytes, not a multiple of 4`);
+      const v = new DataView(f.bytes!.buffer, f.bytes!.byteOffset, f.bytes!.byteLength);
+      for (let k = 0; k < f.bytes!.length; k += 4) floats.push(v.getFloat32(k, true));
+    }
+  }
+  if (floats.length) a.floats = floats;
   return a;
 }
 
@@ -313,7 +326,7 @@ const ACTIVATION_OPS: Record<string, Activation> = {
 };
 
 const nodeLabel = (n: Node) => `node '${n.name || n.outputs[0] || '?'}' (${n.opType})`;
-const supportedList = 'Sub and Div by constants before the first layer (input normalization), Gemm, MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Softmax (last axis), and Identity, Dropout, Cast to float, Flatten, Reshape where they leave a flat float input unchanged';
+const supportedList = 'Sub and Div by constants or a Scaler (ai.onnx.ml) before the first layer (input normalization), Gemm, MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Softmax (last axis), and Identity, Dropout, Cast to float, Flatten, Reshape where they leave a flat float input unchanged';
 
 /**
  * A layer's alpha as read from a file (an ONNX attribute, a Keras config), or undefined where
@@ -428,7 +441,8 @@ function layersOf(g: Graph, opset: number, producer: string): ImportedModel {
     if (seen.has(n)) throw invalid(`the graph has a cycle through ${nodeLabel(n)}`);
     seen.add(n);
     if (chain.length > 4096) throw unsupported('more than 4096 nodes on the path from input to output');
-    if (n.domain !== '' && n.domain !== 'ai.onnx') throw unsupported(`${nodeLabel(n)} of domain '${n.domain}'; supported: ${supportedList}`);
+    const scaler = n.opType === 'Scaler' && n.domain === 'ai.onnx.ml';
+    if (n.domain !== '' && n.domain !== 'ai.onnx' && !scaler) throw unsupported(`${nodeLabel(n)} of domain '${n.domain}'; supported: ${supportedList}`);
     const data = n.inputs.filter((name) => name !== '' && !constant(name));
     for (const name of data) {
       if (name !== input && !producerOf.has(name)) throw invalid(`${nodeLabel(n)} reads '${name}', which no node, initializer or input provides`);
@@ -527,6 +541,24 @@ function layersOf(g: Graph, opset: number, producer: string): ImportedModel {
       for (let j = 0; j < b.length; j++) b[j] = C.values[j];
       checkFinite(n, b, 'bias');
       biasOpen = false;
+    } else if (n.opType === 'Scaler' && n.domain === 'ai.onnx.ml') {
+      // scikit-learn's StandardScaler (skl2onnx): (x - offset) * scale, read as mean = offset
+      // and std = 1 / scale (one division instead of a product: within a rounding of the file).
+      if (layers.length || pre.sub || pre.div) throw unsupported(`${nodeLabel(n)}: supported only as the first step, before any layer or Sub/Div`);
+      const offset = Float32Array.from(attr('offset')?.floats ?? [0]);
+      const scale = Float32Array.from(attr('scale')?.floats ?? [1]);
+      checkFinite(n, offset, 'offset');
+      checkFinite(n, scale, 'scale');
+      if (scale.some((v) => !(v > 0))) throw unsupported(`${nodeLabel(n)}: a scale <= 0; supported: positive scales (1 / standard deviation)`);
+      for (const v of [offset, scale]) {
+        if (v.length > 1) {
+          if (width !== -1 && width !== v.length) throw invalid(`${nodeLabel(n)} has ${v.length} values for ${width} features`);
+          width = v.length;
+        }
+      }
+      pre.sub = offset;
+      pre.div = scale.map((v) => 1 / v);
+      checkFinite(n, pre.div, '1 / scale');
     } else if ((n.opType === 'Sub' || n.opType === 'Div') && layers.length === 0) {
       // Input normalization: (x - mean) / std, one value per column or one for all.
       const sub = n.opType === 'Sub';

@@ -11,12 +11,20 @@ import type { Engine } from './engine.js';
 import { WasmMlpError, describe } from './errors.js';
 import type { Random } from './random.js';
 
+/**
+ * What {@link Network.fit} resolves to: one entry per completed epoch in each array, and why
+ * training stopped.
+ */
 export interface History {
   /** Per completed epoch: the sample-weighted mean of its batch losses (each before its step). */
   loss: number[];
+  /** Per epoch, the training accuracy in [0, 1] (rule of {@link Evaluation.accuracy}); for the cross-entropy losses only. */
   accuracy?: number[];
+  /** Per epoch, the validation loss after the epoch; only with validationData or validationSplit. */
   valLoss?: number[];
+  /** Per epoch, the validation accuracy after the epoch; with validation data and a cross-entropy loss only. */
   valAccuracy?: number[];
+  /** Per epoch, training samples per second of wall-clock time (epochs trained in one engine call share one figure). */
   samplesPerSecond: number[];
   /** The learning rate each epoch trained with (the schedule's, or the optimizer's). */
   learningRate: number[];
@@ -319,6 +327,12 @@ export async function train(
         const e = epoch - 1;
         const stats: EpochStats = { epoch: e, loss: epochLosses[0], samplesPerSecond: rate, seconds, learningRate: lr };
         if (history.accuracy) stats.accuracy = history.accuracy[e];
+        if (run.stop === 'aborted' || o.signal?.aborted) {
+          // Cancelled: return now. No validation pass (it would hold the caller up for a
+          // whole evaluation) and no callbacks for the epoch the signal cut short or ended.
+          history.stopReason = 'aborted';
+          break;
+        }
         if (val) {
           const r = engine.evaluate(val.x, val.y, val.rows);
           stats.valLoss = r.loss;

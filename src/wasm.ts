@@ -10,13 +10,31 @@ import { ThreadPool, threadsUnavailable, warnOnce } from './threads.js';
 
 export type { WasmSource } from './load.js';
 
-/** Where each file of the package is served from, when not from the package's own folder. */
+/**
+ * Where each file of the package is served from, when not from the package's own folder (for
+ * bundlers that do not ship them by themselves, e.g. esbuild). Give it to {@link init} once,
+ * before the first network; a later call adds to what an earlier one said.
+ */
 export interface InitOptions {
-  /** The single-thread core, build/wasm-mlp.wasm (`wasm-mlp/wasm-mlp.wasm`). */
+  /**
+   * The single-thread core, build/wasm-mlp.wasm (`wasm-mlp/wasm-mlp.wasm`).
+   *
+   * @defaultValue the package's own file, next to this module (`new URL('../build/wasm-mlp.wasm', import.meta.url)`)
+   */
   wasm?: WasmSource;
-  /** The threaded core, build/wasm-mlp.threads.wasm (`wasm-mlp/wasm-mlp.threads.wasm`). */
+  /**
+   * The threaded core, build/wasm-mlp.threads.wasm (`wasm-mlp/wasm-mlp.threads.wasm`), loaded
+   * only when a network asks for threads (and, in Node, Deno and Bun, as the default runtime).
+   *
+   * @defaultValue the package's own file, next to this module
+   */
   threadsWasm?: WasmSource;
-  /** The pool's worker script, dist/worker.js (`wasm-mlp/worker.js`). */
+  /**
+   * The pool's worker script, dist/worker.js (`wasm-mlp/worker.js`), started only when a
+   * network asks for threads.
+   *
+   * @defaultValue the package's own file, next to this module
+   */
   worker?: URL | string;
 }
 
@@ -146,12 +164,29 @@ function isOptions(x: unknown): x is InitOptions {
 }
 
 /**
- * Load the wasm core once, from `source` or by default from build/ next to this package (fs
- * in Node/Deno/Bun, fetch in browsers). Edge runtimes that forbid runtime compilation pass
- * their precompiled WebAssembly.Module. `source` may also be an object saying where each of
- * the package's files is served from ({ wasm, threadsWasm, worker }). Calling it again
- * returns the same instance.
+ * Loads the wasm core once, from `source` or by default from build/ next to this package (fs
+ * in Node/Deno/Bun, fetch in browsers). Optional: {@link Network.create} and the loaders call
+ * it themselves. Call it first where the default cannot work: edge runtimes that forbid
+ * runtime compilation pass their precompiled WebAssembly.Module, bundlers that do not ship the
+ * wasm pass its URL. `source` may also be an object saying where each of the package's files
+ * is served from ({@link InitOptions}). Calling it again returns the same instance; a failed
+ * load can be retried, e.g. with another source.
  *
+ * @param source - The core's wasm ({@link WasmSource}), or where each file is served from.
+ *   Default: the package's own build/wasm-mlp.wasm (in Node, Deno and Bun: the threaded build).
+ * @returns A promise that resolves once the core is instantiated.
+ * @throws {@link WasmMlpError} (the promise rejects) `WASM_UNAVAILABLE` when the source is not
+ *   the expected wasm module (another program's, not wasm at all, an HTTP error status), cannot
+ *   be fetched or compiled, or when this runtime gives the package no module URL to find its
+ *   own file (workerd, an IIFE bundle) and no source was given.
+ *
+ * @example
+ * ```ts
+ * import wasm from 'wasm-mlp/wasm-mlp.wasm'; // a WebAssembly.Module in workerd (wrangler)
+ * await init(wasm);
+ * ```
+ *
+ * @remarks
  * Without a source, in Node, Deno and Bun the default runtime is the threaded build over a
  * shared memory, the one `threads` networks use too: a shared memory never detaches its
  * buffer when it grows, and a detached ArrayBuffer makes typed-array JS in the whole process
@@ -159,7 +194,12 @@ function isOptions(x: unknown): x is InitOptions {
  * 3,200 samples/s on W1 once a network had grown the non-shared memory). Pages and Workers
  * get the plain build, and fetch the threaded one only when a network asks for threads.
  */
-export function init(source?: WasmSource | InitOptions): Promise<Runtime> {
+export async function init(source?: WasmSource | InitOptions): Promise<void> {
+  await loadRuntime(source);
+}
+
+/** init's work, resolving to the runtime itself (for the engines and tests, not exported by the package). */
+export function loadRuntime(source?: WasmSource | InitOptions): Promise<Runtime> {
   if (isOptions(source)) {
     sources = { ...sources, ...source };
     source = source.wasm;
@@ -210,7 +250,7 @@ export async function initThreads(threads: number): Promise<Runtime | null> {
   return rt;
 }
 
-/** What the worker pool has done: live threads (the caller's included) and job chunks computed by workers. */
+/** What {@link threadStats} returns: live threads (the caller's included) and job chunks computed by workers. */
 export interface ThreadStats {
   /** Threads available to threaded networks: started workers plus the calling thread (1 when there is no pool). */
   threads: number;
@@ -220,7 +260,10 @@ export interface ThreadStats {
 
 /**
  * What the worker pool has done so far, to check that `threads` took effect: after a threaded
- * `fit`, `workerChunks` has grown when workers computed part of it. Starts nothing.
+ * `fit`, `workerChunks` has grown when workers computed part of it. Starts nothing, loads
+ * nothing, never rejects.
+ *
+ * @returns `{ threads: 1, workerChunks: 0 }` when no pool has been started.
  */
 export async function threadStats(): Promise<ThreadStats> {
   const rt = await threaded?.catch(() => null);
@@ -228,10 +271,35 @@ export async function threadStats(): Promise<ThreadStats> {
   return pool ? { threads: pool.size, workerChunks: pool.workerChunks } : { threads: 1, workerChunks: 0 };
 }
 
+/** Wasm memory in use, from {@link memoryStats}. */
+export interface MemoryStats {
+  /** Bytes of wasm linear memory reserved by the loaded runtimes (it grows, never shrinks). */
+  memoryBytes: number;
+  /** Bytes of it that live networks hold now (disposed and collected networks give theirs back). */
+  bytesInUse: number;
+}
+
+/**
+ * The wasm memory of the whole library: what the runtimes reserved and what live networks
+ * hold. For monitoring a long-running server or checking that disposed networks give their
+ * memory back. Loads nothing, never rejects.
+ *
+ * @returns `{ memoryBytes: 0, bytesInUse: 0 }` before any network or `init` loaded the wasm.
+ */
+export async function memoryStats(): Promise<MemoryStats> {
+  const loaded = await Promise.all([runtime?.catch(() => null), threaded?.catch(() => null)]);
+  const runtimes = [...new Set(loaded.filter((r): r is Runtime => !!r))];
+  return {
+    memoryBytes: runtimes.reduce((sum, r) => sum + r.memory.buffer.byteLength, 0),
+    bytesInUse: runtimes.reduce((sum, r) => sum + r.arena.bytesInUse, 0),
+  };
+}
+
 /**
  * Stops the worker threads of the pool. Networks keep working, on one thread, until a network
  * asks for threads again. Node's idle workers never keep the process alive; Deno's and Bun's
- * module Workers may, so call this when done with threaded networks there.
+ * module Workers may, so call this when done with threaded networks there. Does nothing when
+ * no pool was started.
  */
 export async function terminateWorkers(): Promise<void> {
   const rt = await threaded?.catch(() => null);

@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
 import { InferenceNetwork } from '../src/infer.js';
-import { init, type Runtime } from '../src/wasm.js';
+import { loadRuntime as init, type Runtime } from '../src/wasm.js';
 import * as abi from '../src/abi.js';
 import { wasmMemory } from './wasm-memory.js';
 import { expectClose } from './reference/fixtures.js';

@@ -137,6 +137,19 @@ for (const backend of BACKENDS) {
       });
       expect(h3.loss.length).toBe(4);
       expect(h3.stopReason).toBe('aborted');
+      // Cancelled inside an epoch: fit returns at once, without validating the cut-short epoch
+      // or calling onEpochEnd for it.
+      const c2 = new AbortController();
+      const ended: number[] = [];
+      const h5 = await net.fit(x, labels, {
+        epochs: 10, batchSize: 10, validationData: [x, labels], signal: c2.signal,
+        onBatchEnd: (s) => void (s.epoch === 2 && s.batch === 3 && c2.abort()),
+        onEpochEnd: (s) => void ended.push(s.epoch),
+      });
+      expect(h5.stopReason).toBe('aborted');
+      expect(h5.loss.length).toBe(3);
+      expect(h5.valLoss!.length).toBe(2);
+      expect(ended).toEqual([0, 1]);
       // Still usable afterwards.
       const h4 = await net.fit(x, labels, { epochs: 1 });
       expect(h4.stopReason).toBe('completed');
@@ -468,7 +481,7 @@ describe('both backends agree', () => {
 
 describe('memory limits', () => {
   it('refuses a network whose activations would not fit, up front, with the size, and leaks nothing', async () => {
-    const { init } = await import('../src/wasm.js');
+    const { loadRuntime: init } = await import('../src/wasm.js');
     const rt = await init();
     const before = rt.arena.bytesInUse;
     let err: unknown;
@@ -491,7 +504,7 @@ describe('memory limits', () => {
     const net = await Network.create({ inputSize: 4096, layers: [{ units: 4096, activation: 'relu' }, { units: 1 }], loss: 'mse' });
     const before = net.getWeights();
     const x = new Float32Array(4096 * 2);
-    const { init } = await import('../src/wasm.js');
+    const { loadRuntime: init } = await import('../src/wasm.js');
     const rt = await init();
     const grown = rt.memory.buffer.byteLength;
     let err: unknown;

@@ -3,7 +3,7 @@
 // strided (transposed) A and the bias/alpha epilogue. The SIMD kernel keeps the reference's
 // summation order, so the two must agree bit for bit.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { init, type Runtime } from '../src/wasm.js';
+import { loadRuntime as init, type Runtime } from '../src/wasm.js';
 import { Random } from '../src/random.js';
 import { wasmMemory, randomArray } from './wasm-memory.js';
 import * as abi from '../src/abi.js';

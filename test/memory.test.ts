@@ -3,7 +3,8 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Network, init } from '../src/index.js';
+import { Network } from '../src/index.js';
+import { loadRuntime as init } from '../src/wasm.js';
 
 describe('memory', () => {
   it('10,000 create/fit/dispose cycles leave wasm memory and the JS heap flat; forgotten networks are freed', () => {

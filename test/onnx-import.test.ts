@@ -68,7 +68,7 @@ for (const backend of ['wasm', 'js'] as const) {
 
 describe('ONNX import refusals name the node and what is supported', () => {
   const cases: [string, RegExp][] = [
-    ['unsupported_conv', /\(Conv\); supported: Sub and Div by constants before the first layer \(input normalization\), Gemm, MatMul \+ Add/],
+    ['unsupported_conv', /\(Conv\); supported: Sub and Div by constants or a Scaler \(ai\.onnx\.ml\) before the first layer \(input normalization\), Gemm, MatMul \+ Add/],
     ['unsupported_two_inputs', /2 data inputs \('a', 'b'\); supported: exactly one/],
     ['unsupported_branch', /\(Concat\) joins 2 branches/],
     ['unsupported_external_data', /external file/],
@@ -150,6 +150,17 @@ describe('ONNX round trip and use of an imported network', () => {
     const exported = await Network.fromONNX(loaded.toONNX());
     expect(exported.predict(x)).toEqual(net.predict(x));
     for (const n of [net, loaded, exported]) n.dispose();
+  });
+
+  it('a scikit-learn Pipeline(StandardScaler, MLPClassifier) keeps its scaler as the input normalization', async () => {
+    const pipeline = await Network.fromONNX(bytesOf('sklearn_pipeline_scaler_mlp'));
+    // StandardScaler's Scaler node became the input normalization: wine's raw columns range from
+    // hundredths (hue) to about 1,680 (proline), so the means span that range too
+    const n = pipeline.normalization!;
+    expect(n.mean.length).toBe(13);
+    expect(Math.max(...n.mean)).toBeGreaterThan(500);
+    expect(Math.min(...n.std)).toBeGreaterThan(0);
+    expect(pipeline.layers.map((l) => [l.units, l.activation])).toEqual([[16, 'tanh'], [3, 'softmax']]);
   });
 
   it('a given loss is kept; a bad one is INVALID_OPTION, not the model\'s fault', async () => {

@@ -6,7 +6,7 @@
 // fixed point per shuffle on average. (A shuffle that drew j from [0, i), Sattolo's algorithm,
 // yields only cyclic permutations: two of the six orders of three items, never a fixed point.)
 import { describe, it, expect, beforeAll } from 'vitest';
-import { init, type Runtime } from '../src/wasm.js';
+import { loadRuntime as init, type Runtime } from '../src/wasm.js';
 import { Random } from '../src/random.js';
 
 let rt: Runtime;

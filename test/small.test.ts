@@ -5,7 +5,7 @@
 // both ways (with the last, short batch of an epoch switching paths mid-fit).
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import fc from 'fast-check';
-import { init, type Runtime } from '../src/wasm.js';
+import { loadRuntime as init, type Runtime } from '../src/wasm.js';
 import { Network, type NetworkOptions } from '../src/index.js';
 import { Random } from '../src/random.js';
 import { wasmMemory, randomArray } from './wasm-memory.js';

@@ -5,7 +5,7 @@
 // zeros; whole ReLU networks trained both ways; and the cases where the path must not run.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import fc from 'fast-check';
-import { init, initThreads, type Runtime } from '../src/wasm.js';
+import { loadRuntime as init, initThreads, type Runtime } from '../src/wasm.js';
 import { Network, type NetworkOptions } from '../src/index.js';
 import { Random } from '../src/random.js';
 import { wasmMemory } from './wasm-memory.js';

@@ -4,7 +4,7 @@
 // the SIMD body or the scalar tail), leave the caller's array alone and the network usable.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { Network, WasmMlpError } from '../src/index.js';
-import { init, type Runtime } from '../src/wasm.js';
+import { loadRuntime as init, type Runtime } from '../src/wasm.js';
 
 let rt: Runtime;
 beforeAll(async () => {
