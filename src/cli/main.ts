@@ -50,7 +50,7 @@ export async function main(lib: Library, argv: string[], version: string): Promi
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const topic = name === 'help' ? args[0] : undefined;
-      if (topic !== undefined && !(topic in COMMANDS)) throw unknownCommand(topic);
+      if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw unknownCommand(topic);
       process.stdout.write(topic ? COMMANDS[topic].help : HELP);
       return name === undefined ? 2 : 0;
     }
