@@ -8,7 +8,7 @@ import {
   NET_RNG, NET_FAIL_BATCH, NET_PACK_BYTES, NET_HEADER_WORDS, LAYER_WORDS,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_W_FINITE,
   LAYER_DROP_T, LAYER_F_DROP_SCALE, LAYER_MASK, LAYER_DROPPED, LAYER_F_ALPHA, NET_SW, NET_DATA_W, NET_F_CLIP,
-  OPT_ADAM, ACT_RELU,
+  OPT_ADAM, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_LINEAR,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
 import { gemmNarrow, packTransposed, packRows, sparseListBytes, countNonzero } from './gemm';
@@ -16,7 +16,8 @@ import { outputLossAndDelta, correctCount } from './losses';
 import { parallelGemm, parallelGemmSparse, parallelSparseRows, parallelUpdate, parallelPackTransposed, parallelPackRows } from './threads';
 import { shuffle, nextU32 } from './random';
 import { field, ptr, layerField, layerFloat, layerPtr, layerInput } from './layout';
-import { isSmall, beginLanes, lanesRows, outputDeltaLanes, lanesProduct, smallDots } from './small';
+import { isSmall, beginLanes, lanesRows, outputDeltaLanes, lanesProduct, smallDots, noteSmallPass } from './small';
+import { tinyHidden, tinyStep, tinyCorrect } from './tiny';
 import { firstNonFinite } from './checks';
 
 // ---- the step, stated once ------------------------------------------------------------------
@@ -479,37 +480,71 @@ function copyRow(dst: usize, src: usize, bytes: usize): void {
 
 // Trains batches [first, first + count) of an epoch over a training set of n rows (see the
 // Engine contract in src/engine.ts). losses/corrects: f64 per batch. Returns the index of the
-// first batch whose loss is not finite (its update skipped), or first + count.
+// first batch whose loss is not finite (its update skipped), or first + count. A network that
+// tiny.ts's fused step takes runs its small batches there (one copy of the loop per hidden
+// activation, so that it is a constant in the step).
 export function trainBatches(
   net: usize, order: usize, n: i32, batchSize: i32, first: i32, count: i32,
   losses: usize, corrects: usize,
 ): i32 {
+  const hidden = tinyHidden(net);
+  if (hidden == ACT_SIGMOID) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_SIGMOID);
+  if (hidden == ACT_TANH) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_TANH);
+  if (hidden == ACT_RELU) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_RELU);
+  if (hidden == ACT_LINEAR) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_LINEAR);
+  for (let b = first; b < first + count; b++) {
+    const start = b * batchSize;
+    if (!trainBatch(net, order, start, min(batchSize, n - start), losses, corrects, b)) return b;
+  }
+  return first + count;
+}
+
+// trainBatches for a network tiny.ts's step takes: batches of 2 to SMALL_ROWS rows there,
+// the others (a last batch of one row, larger batches) through trainBatch.
+// @ts-ignore: decorator
+@inline function tinyBatches(
+  net: usize, order: usize, n: i32, batchSize: i32, first: i32, count: i32,
+  losses: usize, corrects: usize, hidden: i32,
+): i32 {
+  for (let b = first; b < first + count; b++) {
+    const start = b * batchSize;
+    const m = min(batchSize, n - start);
+    if (isSmall(net, m)) {
+      noteSmallPass();
+      const loss = tinyStep(net, order + (<usize>start << 2), m, hidden) / <f64>m;
+      store<f64>(losses + (<usize>b << 3), loss);
+      store<f64>(corrects + (<usize>b << 3), tinyCorrect);
+      if (!isFinite(loss)) return b;
+      update(net);
+    } else if (!trainBatch(net, order, start, m, losses, corrects, b)) {
+      return b;
+    }
+  }
+  return first + count;
+}
+
+// One step on the m rows order[start .. start + m) of the training set, as batch b (see
+// trainRows). Rows in their stored order are read where they are; others are gathered.
+function trainBatch(net: usize, order: usize, start: i32, m: i32, losses: usize, corrects: usize, b: i32): bool {
+  if (!consecutive(order, start, m)) {
+    gather(net, order, start, m);
+    return trainRows(net, m, losses, corrects, b);
+  }
   const xslot = net + (<usize>NET_X << 2);
   const yslot = net + (<usize>NET_Y << 2);
   const wslot = net + (<usize>NET_SW << 2);
   const x = load<u32>(xslot);
   const y = load<u32>(yslot);
   const w = load<u32>(wslot);
-  for (let b = first; b < first + count; b++) {
-    const start = b * batchSize;
-    const m = min(batchSize, n - start);
-    if (consecutive(order, start, m)) {
-      // Rows in their stored order (no shuffle): the step reads them where they are.
-      const row0 = load<u32>(order + (<usize>start << 2));
-      store<u32>(xslot, <u32>ptr(net, NET_DATA_X) + row0 * <u32>(field(net, NET_INPUT) << 2));
-      store<u32>(yslot, <u32>ptr(net, NET_DATA_Y) + row0 * <u32>(layerField(net, field(net, NET_LAYERS) - 1, LAYER_OUT) << 2));
-      if (w != 0 && ptr(net, NET_DATA_W) != 0) store<u32>(wslot, <u32>ptr(net, NET_DATA_W) + (row0 << 2));
-      const ok = trainRows(net, m, losses, corrects, b);
-      store<u32>(xslot, x);
-      store<u32>(yslot, y);
-      store<u32>(wslot, w);
-      if (!ok) return b;
-    } else {
-      gather(net, order, start, m);
-      if (!trainRows(net, m, losses, corrects, b)) return b;
-    }
-  }
-  return first + count;
+  const row0 = load<u32>(order + (<usize>start << 2));
+  store<u32>(xslot, <u32>ptr(net, NET_DATA_X) + row0 * <u32>(field(net, NET_INPUT) << 2));
+  store<u32>(yslot, <u32>ptr(net, NET_DATA_Y) + row0 * <u32>(layerField(net, field(net, NET_LAYERS) - 1, LAYER_OUT) << 2));
+  if (w != 0 && ptr(net, NET_DATA_W) != 0) store<u32>(wslot, <u32>ptr(net, NET_DATA_W) + (row0 << 2));
+  const ok = trainRows(net, m, losses, corrects, b);
+  store<u32>(xslot, x);
+  store<u32>(yslot, y);
+  store<u32>(wslot, w);
+  return ok;
 }
 
 // Whether order[start .. start + m) counts up by one.

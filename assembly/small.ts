@@ -43,6 +43,11 @@ export function smallPathCalls(): i32 {
   return steps;
 }
 
+/** Counts a pass of tiny.ts's fused step, which is this path's too. */
+export function noteSmallPass(): void {
+  steps++;
+}
+
 /** Whether m rows through this network take this path (one row has gemm.ts's 1-row kernel,
  * where lanes here would be three quarters idle). */
 export function isSmall(net: usize, m: i32): bool {

@@ -1,0 +1,399 @@
+// The whole training step of a tiny network in one pass: one hidden layer (at most
+// SMALL_WIDTH inputs and units), one output unit, a batch of 2 to SMALL_ROWS rows read where
+// they lie in the training set. XOR, a binary classifier on a few features, a value network:
+// there the general step (small.ts's kernels called layer by layer from network.ts) spends
+// more time on dispatch, descriptor reads, copies of the batch rows and round trips through
+// the layer regions than on its few hundred multiply-adds and activations.
+//
+// Here the batch rows are the lanes (as in small.ts): each hidden unit's values for the rows
+// are one f32x4, computed with its activation, stored once and added into the output's sum in
+// the same loop; the output, loss, output delta and accuracy are a few vectors; the backward
+// pass takes four units at a time, and the gradients of both layers come from the same 4x4
+// transposes. Then network.ts's update applies the optimizer, as for every step.
+//
+// Same bits as the general step, operation for operation (test/tiny.test.ts checks recorded
+// results of the general path; test/small.test.ts trains random small networks with this
+// path and with the gemm path): every product sums from +0 over its inner index in ascending
+// order, then is multiplied by alpha (1, or 1/m for the gradients), then the bias is added;
+// sums over the batch rows add them in row order; the activations, their derivatives and the
+// losses are activations.ts's and losses.ts's four-lane formulas with the same operations in
+// the same order (sigmoid and tanh are restated below with their constants loaded once per
+// step, which activations.ts's loop over a region cannot do across calls; a test compares
+// them with activationForward bit for bit on a dense grid). Lanes past row m hold copies of
+// row 0 and never reach a result.
+
+import {
+  NET_LAYERS, NET_INPUT, NET_LOSS, NET_PARAMS, NET_GRADS, NET_SW, NET_DATA_X, NET_DATA_Y, NET_PACK,
+  LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DROP_T,
+  ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, LOSS_MSE, LOSS_BCE,
+} from '../src/abi';
+import { field, ptr, layerField, layerPtr } from './layout';
+import { vsoftplus } from './activations';
+import { transposedRow } from './tiles';
+
+// activations.ts's constants 0-24 (its table K), the same values: e^x's range, ln 2 split and
+// Taylor coefficients, 1.5 * 2^23, and tanh's clamps and rational.
+const C = memory.data<f32>([
+  -87.3, 88, 1.44269504, 0.693359375, -2.12194440e-4,
+  1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1,
+  12582912.0, -1, 9, -9,
+  1.0, 0.12922503054141998, 0.002924134721979499, 9.295426934841089e-06,
+  -1.285419948260369e-08, 1.8418773450878945e-11,
+  1.0, 0.4625580310821533, 0.023777367547154427, 0.00022854750568512827,
+]);
+
+// @ts-ignore: decorator
+@inline function c(i: i32): v128 {
+  return v128.load32_splat(C + (<usize>i << 2));
+}
+
+/** Whether a network's steps can take this path (for batches that isSmall allows): one
+ * hidden layer of an activation below without dropout, one output unit, mse on a sigmoid,
+ * tanh or linear output or binary cross-entropy on a sigmoid, and no sample weights.
+ * Returns the hidden layer's activation code, or -1. */
+export function tinyHidden(net: usize): i32 {
+  if (field(net, NET_LAYERS) != 2 || ptr(net, NET_SW) != 0) return -1;
+  if (layerField(net, 1, LAYER_OUT) != 1 || layerField(net, 0, LAYER_DROP_T) != 0) return -1;
+  const out = layerField(net, 1, LAYER_ACT);
+  const loss = field(net, NET_LOSS);
+  const head = loss == LOSS_MSE ? out == ACT_SIGMOID || out == ACT_TANH || out == ACT_LINEAR : loss == LOSS_BCE && out == ACT_SIGMOID;
+  if (!head) return -1;
+  const hidden = layerField(net, 0, LAYER_ACT);
+  return hidden == ACT_SIGMOID || hidden == ACT_TANH || hidden == ACT_RELU || hidden == ACT_LINEAR ? hidden : -1;
+}
+
+let steps = 0;
+
+/** Tests: training steps that took this path so far. */
+export function tinyPathCalls(): i32 {
+  return steps;
+}
+
+/** Correct count of the last tinyStep (f64, as correctCount in losses.ts gives it). */
+export let tinyCorrect: f64 = 0;
+
+/**
+ * One step's forward pass, loss and gradients for the m rows (2 <= m <= 4) whose indices are
+ * the u32 at `rows`, from the training set (NET_DATA_X, NET_DATA_Y). Leaves the batch-
+ * averaged gradients in the gradient block and the correct count in tinyCorrect; returns the
+ * summed loss. `hidden` (tinyHidden's answer) is a constant in each caller's copy.
+ */
+// @ts-ignore: decorator
+@inline export function tinyStep(net: usize, rows: usize, m: i32, hidden: i32): f64 {
+  steps++;
+  const K = field(net, NET_INPUT);
+  const H = layerField(net, 0, LAYER_OUT);
+  const params = ptr(net, NET_PARAMS);
+  const grads = ptr(net, NET_GRADS);
+  const w1 = <usize>layerField(net, 0, LAYER_W) << 2;
+  const b1 = <usize>layerField(net, 0, LAYER_B) << 2;
+  const w2 = <usize>layerField(net, 1, LAYER_W) << 2;
+  const b2 = <usize>layerField(net, 1, LAYER_B) << 2;
+  // Hidden Z (relu's derivative reads it) and A, (units x 4) in the layer's regions, which
+  // hold 256 rows or more; X^T, (inputs x 4), at the start of the packing scratch, as in
+  // small.ts's beginLanes (TS sizes it for pad8(rows) x inputs).
+  const z1 = layerPtr(net, 0, LAYER_Z);
+  const a1 = layerPtr(net, 0, LAYER_A);
+  const xT = ptr(net, NET_PACK);
+
+  // The rows: lanes past m repeat row 0.
+  const xrow = <usize>K << 2;
+  const dx = ptr(net, NET_DATA_X);
+  const dy = ptr(net, NET_DATA_Y);
+  const r0 = <usize>load<u32>(rows);
+  const r1 = m > 1 ? <usize>load<u32>(rows, 4) : r0;
+  const r2 = m > 2 ? <usize>load<u32>(rows, 8) : r0;
+  const r3 = m > 3 ? <usize>load<u32>(rows, 12) : r0;
+  const x0 = dx + r0 * xrow;
+  const x1 = dx + r1 * xrow;
+  const x2 = dx + r2 * xrow;
+  const x3 = dx + r3 * xrow;
+  let yv = f32x4.splat(load<f32>(dy + (r0 << 2)));
+  yv = f32x4.replace_lane(yv, 1, load<f32>(dy + (r1 << 2)));
+  yv = f32x4.replace_lane(yv, 2, load<f32>(dy + (r2 << 2)));
+  yv = f32x4.replace_lane(yv, 3, load<f32>(dy + (r3 << 2)));
+  for (let k = 0; k < K; k++) {
+    const o = <usize>k << 2;
+    let v = f32x4.splat(load<f32>(x0 + o));
+    v = f32x4.replace_lane(v, 1, load<f32>(x1 + o));
+    v = f32x4.replace_lane(v, 2, load<f32>(x2 + o));
+    v = f32x4.replace_lane(v, 3, load<f32>(x3 + o));
+    v128.store(xT + (<usize>k << 4), v);
+  }
+
+  // Forward, four units at a time (four independent chains to overlap, each x_k loaded once
+  // for them): unit j's z = (sum_k W1[j][k] x_k) * 1 + b1[j], a = g(z); the output's sum adds
+  // W2[j] a in the same loop, in j order as its product would. A short last block computes
+  // its first unit again in the missing places and stores only its own units.
+  const zero = f32x4.splat(0);
+  const one = c(10);
+  const e0 = c(0), e1 = c(1), e2 = c(2), e3 = c(3), e4 = c(4), e5 = c(5), e6 = c(6), e7 = c(7), e8 = c(8), e9 = c(9), e11 = c(11);
+  const hi = c(13), lo = c(14), p0 = c(15), p1 = c(16), p2 = c(17), p3 = c(18), p4 = c(19), p5 = c(20);
+  const q0 = c(21), q1 = c(22), q2 = c(23), q3 = c(24), neg = c(12);
+  let out = zero;
+  for (let j = 0; j < H; j += 4) {
+    const n = min(4, H - j);
+    const pw0 = params + w1 + <usize>j * xrow;
+    const pw1 = n > 1 ? pw0 + xrow : pw0;
+    const pw2 = n > 2 ? pw0 + 2 * xrow : pw0;
+    const pw3 = n > 3 ? pw0 + 3 * xrow : pw0;
+    let acc0 = zero;
+    let acc1 = zero;
+    let acc2 = zero;
+    let acc3 = zero;
+    for (let k = 0; k < K; k++) {
+      const o = <usize>k << 2;
+      const v = v128.load(xT + (<usize>k << 4));
+      acc0 = f32x4.add(acc0, f32x4.mul(v128.load32_splat(pw0 + o), v));
+      acc1 = f32x4.add(acc1, f32x4.mul(v128.load32_splat(pw1 + o), v));
+      acc2 = f32x4.add(acc2, f32x4.mul(v128.load32_splat(pw2 + o), v));
+      acc3 = f32x4.add(acc3, f32x4.mul(v128.load32_splat(pw3 + o), v));
+    }
+    const pb = params + b1 + (<usize>j << 2);
+    const z0 = f32x4.add(f32x4.mul(acc0, one), v128.load32_splat(pb));
+    const zz1 = f32x4.add(f32x4.mul(acc1, one), n > 1 ? v128.load32_splat(pb, 4) : v128.load32_splat(pb));
+    const zz2 = f32x4.add(f32x4.mul(acc2, one), n > 2 ? v128.load32_splat(pb, 8) : v128.load32_splat(pb));
+    const zz3 = f32x4.add(f32x4.mul(acc3, one), n > 3 ? v128.load32_splat(pb, 12) : v128.load32_splat(pb));
+    let a0 = z0;
+    let aa1 = zz1;
+    let aa2 = zz2;
+    let aa3 = zz3;
+    if (hidden == ACT_SIGMOID) {
+      a0 = sigmoid4(z0, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
+      aa1 = sigmoid4(zz1, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
+      aa2 = sigmoid4(zz2, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
+      aa3 = sigmoid4(zz3, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
+    } else if (hidden == ACT_TANH) {
+      a0 = tanh4(z0, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+      aa1 = tanh4(zz1, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+      aa2 = tanh4(zz2, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+      aa3 = tanh4(zz3, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+    } else if (hidden == ACT_RELU) {
+      a0 = f32x4.max(z0, zero);
+      aa1 = f32x4.max(zz1, zero);
+      aa2 = f32x4.max(zz2, zero);
+      aa3 = f32x4.max(zz3, zero);
+      const pz = z1 + (<usize>j << 4);
+      v128.store(pz, z0);
+      if (n > 1) v128.store(pz, zz1, 16);
+      if (n > 2) v128.store(pz, zz2, 32);
+      if (n > 3) v128.store(pz, zz3, 48);
+    }
+    const pa = a1 + (<usize>j << 4);
+    const po = params + w2 + (<usize>j << 2);
+    v128.store(pa, a0);
+    out = f32x4.add(out, f32x4.mul(v128.load32_splat(po), a0));
+    if (n > 1) {
+      v128.store(pa, aa1, 16);
+      out = f32x4.add(out, f32x4.mul(v128.load32_splat(po, 4), aa1));
+    }
+    if (n > 2) {
+      v128.store(pa, aa2, 32);
+      out = f32x4.add(out, f32x4.mul(v128.load32_splat(po, 8), aa2));
+    }
+    if (n > 3) {
+      v128.store(pa, aa3, 48);
+      out = f32x4.add(out, f32x4.mul(v128.load32_splat(po, 12), aa3));
+    }
+  }
+  const zo = f32x4.add(f32x4.mul(out, one), v128.load32_splat(params + b2));
+  const act = layerField(net, 1, LAYER_ACT);
+  let ao = zo;
+  if (act == ACT_SIGMOID) ao = sigmoid4(zo, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
+  else if (act == ACT_TANH) ao = tanh4(zo, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+
+  // Loss (summed over the rows in order, in f64) and the output delta (losses.ts).
+  let total: f64 = 0;
+  let d: v128;
+  if (field(net, NET_LOSS) == LOSS_MSE) {
+    d = f32x4.sub(ao, yv);
+    total += 0.5 * <f64>f32x4.extract_lane(d, 0) * <f64>f32x4.extract_lane(d, 0);
+    total += 0.5 * <f64>f32x4.extract_lane(d, 1) * <f64>f32x4.extract_lane(d, 1);
+    if (m > 2) total += 0.5 * <f64>f32x4.extract_lane(d, 2) * <f64>f32x4.extract_lane(d, 2);
+    if (m > 3) total += 0.5 * <f64>f32x4.extract_lane(d, 3) * <f64>f32x4.extract_lane(d, 3);
+    if (act == ACT_SIGMOID) d = f32x4.mul(d, f32x4.mul(ao, f32x4.sub(one, ao)));
+    else if (act == ACT_TANH) d = f32x4.mul(d, f32x4.sub(one, f32x4.mul(ao, ao)));
+  } else {
+    // Binary cross-entropy on a sigmoid: softplus(z) - y z, delta a - y.
+    const sp = vsoftplus(zo);
+    total += <f64>f32x4.extract_lane(sp, 0) - <f64>f32x4.extract_lane(yv, 0) * <f64>f32x4.extract_lane(zo, 0);
+    total += <f64>f32x4.extract_lane(sp, 1) - <f64>f32x4.extract_lane(yv, 1) * <f64>f32x4.extract_lane(zo, 1);
+    if (m > 2) total += <f64>f32x4.extract_lane(sp, 2) - <f64>f32x4.extract_lane(yv, 2) * <f64>f32x4.extract_lane(zo, 2);
+    if (m > 3) total += <f64>f32x4.extract_lane(sp, 3) - <f64>f32x4.extract_lane(yv, 3) * <f64>f32x4.extract_lane(zo, 3);
+    d = f32x4.sub(ao, yv);
+  }
+  // One output: a row is right when a and y are on the same side of 0.5.
+  const half = c(9);
+  const same = v128.not(v128.xor(f32x4.ge(ao, half), f32x4.ge(yv, half)));
+  tinyCorrect = <f64>popcnt(i32x4.bitmask(same) & ((1 << m) - 1));
+
+  // Backward, four hidden units at a time. dW2[j] = (sum_i a_j(i) d(i)) / m and
+  // db2 = (sum_i d(i)) / m; the hidden deltas D_j = ((W2[j] d) * 1) g'(z_j); then
+  // dW1[j][k] = (sum_i D_j(i) x_k(i)) / m and db1[j] = (sum_i D_j(i)) / m, each summed over
+  // the rows in order from +0 (a 4x4 transpose turns four units' rows into vectors over them).
+  const alpha = <f32>1 / <f32>m;
+  const valpha = f32x4.splat(alpha);
+  let sd: f32 = 0;
+  sd += f32x4.extract_lane(d, 0);
+  sd += f32x4.extract_lane(d, 1);
+  if (m > 2) sd += f32x4.extract_lane(d, 2);
+  if (m > 3) sd += f32x4.extract_lane(d, 3);
+  store<f32>(grads + b2, sd * alpha);
+  for (let j = 0; j < H; j += 4) {
+    const n = min(4, H - j);
+    const pa = a1 + (<usize>j << 4);
+    const pz = z1 + (<usize>j << 4);
+    const pw = params + w2 + (<usize>j << 2);
+    const a0 = v128.load(pa);
+    const aa1 = n > 1 ? v128.load(pa, 16) : a0;
+    const aa2 = n > 2 ? v128.load(pa, 32) : a0;
+    const aa3 = n > 3 ? v128.load(pa, 48) : a0;
+    const w0 = v128.load32_splat(pw);
+    const ww1 = n > 1 ? v128.load32_splat(pw, 4) : w0;
+    const ww2 = n > 2 ? v128.load32_splat(pw, 8) : w0;
+    const ww3 = n > 3 ? v128.load32_splat(pw, 12) : w0;
+    // dW2[j .. j + n)
+    const g2 = rowSums(f32x4.mul(a0, d), f32x4.mul(aa1, d), f32x4.mul(aa2, d), f32x4.mul(aa3, d), m);
+    storeLanes(grads + w2 + (<usize>j << 2), 4, f32x4.mul(g2, valpha), n);
+    // The hidden deltas.
+    let d0 = f32x4.mul(f32x4.add(zero, f32x4.mul(w0, d)), one);
+    let d1 = f32x4.mul(f32x4.add(zero, f32x4.mul(ww1, d)), one);
+    let d2 = f32x4.mul(f32x4.add(zero, f32x4.mul(ww2, d)), one);
+    let d3 = f32x4.mul(f32x4.add(zero, f32x4.mul(ww3, d)), one);
+    if (hidden == ACT_SIGMOID) {
+      d0 = f32x4.mul(d0, f32x4.mul(a0, f32x4.sub(one, a0)));
+      d1 = f32x4.mul(d1, f32x4.mul(aa1, f32x4.sub(one, aa1)));
+      d2 = f32x4.mul(d2, f32x4.mul(aa2, f32x4.sub(one, aa2)));
+      d3 = f32x4.mul(d3, f32x4.mul(aa3, f32x4.sub(one, aa3)));
+    } else if (hidden == ACT_TANH) {
+      d0 = f32x4.mul(d0, f32x4.sub(one, f32x4.mul(a0, a0)));
+      d1 = f32x4.mul(d1, f32x4.sub(one, f32x4.mul(aa1, aa1)));
+      d2 = f32x4.mul(d2, f32x4.sub(one, f32x4.mul(aa2, aa2)));
+      d3 = f32x4.mul(d3, f32x4.sub(one, f32x4.mul(aa3, aa3)));
+    } else if (hidden == ACT_RELU) {
+      const z0 = v128.load(pz);
+      d0 = v128.and(d0, f32x4.gt(z0, zero));
+      d1 = v128.and(d1, f32x4.gt(n > 1 ? v128.load(pz, 16) : z0, zero));
+      d2 = v128.and(d2, f32x4.gt(n > 2 ? v128.load(pz, 32) : z0, zero));
+      d3 = v128.and(d3, f32x4.gt(n > 3 ? v128.load(pz, 48) : z0, zero));
+    }
+    // Rows of the block: t0 = (D_j(0), D_j+1(0), D_j+2(0), D_j+3(0)), ...
+    const t0 = transposedRow(d0, d1, d2, d3, 0);
+    const t1 = transposedRow(d0, d1, d2, d3, 1);
+    const t2 = transposedRow(d0, d1, d2, d3, 2);
+    const t3 = transposedRow(d0, d1, d2, d3, 3);
+    let sb = f32x4.add(zero, t0);
+    sb = f32x4.add(sb, t1);
+    if (m > 2) sb = f32x4.add(sb, t2);
+    if (m > 3) sb = f32x4.add(sb, t3);
+    storeLanes(grads + b1 + (<usize>j << 2), 4, f32x4.mul(sb, valpha), n);
+    const gw = grads + w1 + <usize>j * xrow;
+    if (K == 2 && n == 4) {
+      // Two inputs (XOR): dW1 rows j .. j + 3 are 8 consecutive floats, (j, 0) (j, 1) (j + 1, 0) ...
+      const s0 = f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, 0, m), valpha);
+      const s1 = f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, 4, m), valpha);
+      v128.store(gw, i32x4.shuffle(s0, s1, 0, 4, 1, 5));
+      v128.store(gw, i32x4.shuffle(s0, s1, 2, 6, 3, 7), 16);
+      continue;
+    }
+    for (let k = 0; k < K; k++) {
+      const o = <usize>k << 2;
+      storeLanes(gw + o, xrow, f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, o, m), valpha), n);
+    }
+  }
+  return total;
+}
+
+// Lane t: sum over the rows i < m (2-4) of t_i's lane t times input o/4 of row i (at x_i),
+// from +0 in row order.
+// @ts-ignore: decorator
+@inline function inputSums(t0: v128, t1: v128, t2: v128, t3: v128, x0: usize, x1: usize, x2: usize, x3: usize, o: usize, m: i32): v128 {
+  let s = f32x4.add(f32x4.splat(0), f32x4.mul(t0, v128.load32_splat(x0 + o)));
+  s = f32x4.add(s, f32x4.mul(t1, v128.load32_splat(x1 + o)));
+  if (m > 2) s = f32x4.add(s, f32x4.mul(t2, v128.load32_splat(x2 + o)));
+  if (m > 3) s = f32x4.add(s, f32x4.mul(t3, v128.load32_splat(x3 + o)));
+  return s;
+}
+
+// Lane t: p_t(0) + p_t(1) + ... over the first m (2-4) lanes of p_t, from +0 in lane order.
+// @ts-ignore: decorator
+@inline function rowSums(p0: v128, p1: v128, p2: v128, p3: v128, m: i32): v128 {
+  const r0 = transposedRow(p0, p1, p2, p3, 0);
+  const r1 = transposedRow(p0, p1, p2, p3, 1);
+  const r2 = transposedRow(p0, p1, p2, p3, 2);
+  const r3 = transposedRow(p0, p1, p2, p3, 3);
+  let s = f32x4.add(f32x4.splat(0), r0);
+  s = f32x4.add(s, r1);
+  if (m > 2) s = f32x4.add(s, r2);
+  if (m > 3) s = f32x4.add(s, r3);
+  return s;
+}
+
+// The first n lanes of v to p, p + step, p + 2 step, p + 3 step.
+// @ts-ignore: decorator
+@inline function storeLanes(p: usize, step: usize, v: v128, n: i32): void {
+  if (n == 4 && step == 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p + step, f32x4.extract_lane(v, 1));
+  if (n > 2) store<f32>(p + 2 * step, f32x4.extract_lane(v, 2));
+  if (n > 3) store<f32>(p + 3 * step, f32x4.extract_lane(v, 3));
+}
+
+// activations.ts's vsigmoid (1 / (1 + e^-z), its vexp) with the constants passed in.
+// @ts-ignore: decorator
+@inline function sigmoid4(
+  z: v128, one: v128, e0: v128, e1: v128, e2: v128, e3: v128, e4: v128, e5: v128, e6: v128,
+  e7: v128, e8: v128, e9: v128, e11: v128,
+): v128 {
+  const x = f32x4.neg(z);
+  const xc = f32x4.pmin(f32x4.pmax(x, e0), e1);
+  const n = f32x4.nearest(f32x4.mul(xc, e2));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, e3)), f32x4.mul(n, e4));
+  let p = f32x4.add(e6, f32x4.mul(r, e5));
+  p = f32x4.add(e7, f32x4.mul(r, p));
+  p = f32x4.add(e8, f32x4.mul(r, p));
+  p = f32x4.add(e9, f32x4.mul(r, p));
+  p = f32x4.add(one, f32x4.mul(r, p));
+  p = f32x4.add(one, f32x4.mul(r, p));
+  const ni = i32x4.sub(f32x4.add(n, e11), i32x4.splat(0x4b400000));
+  const scale = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
+  return f32x4.div(one, f32x4.add(one, f32x4.mul(p, scale)));
+}
+
+// activations.ts's vtanh (vtanhWith and the clamp to [-1, 1]) with the constants passed in.
+// @ts-ignore: decorator
+@inline function tanh4(
+  z: v128, one: v128, neg: v128, hi: v128, lo: v128,
+  p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128,
+  q0: v128, q1: v128, q2: v128, q3: v128,
+): v128 {
+  const x = f32x4.pmax(f32x4.pmin(z, hi), lo);
+  const y = f32x4.mul(x, x);
+  const y2 = f32x4.mul(y, y);
+  const y4 = f32x4.mul(y2, y2);
+  const p01 = f32x4.add(p0, f32x4.mul(p1, y));
+  const p23 = f32x4.add(p2, f32x4.mul(p3, y));
+  const p45 = f32x4.add(p4, f32x4.mul(p5, y));
+  const p = f32x4.add(f32x4.add(p01, f32x4.mul(p23, y2)), f32x4.mul(p45, y4));
+  const q = f32x4.add(f32x4.add(q0, f32x4.mul(q1, y)), f32x4.mul(f32x4.add(q2, f32x4.mul(q3, y)), y2));
+  const t = f32x4.div(f32x4.mul(x, p), q);
+  return f32x4.pmax(f32x4.pmin(t, one), neg);
+}
+
+/** Tests: activationForward's sigmoid (act 1) or tanh (act 2) over n floats as this path computes them. */
+export function tinyActivation(act: i32, z: usize, a: usize, n: i32): void {
+  const one = c(10);
+  const e0 = c(0), e1 = c(1), e2 = c(2), e3 = c(3), e4 = c(4), e5 = c(5), e6 = c(6), e7 = c(7), e8 = c(8), e9 = c(9), e11 = c(11);
+  const hi = c(13), lo = c(14), p0 = c(15), p1 = c(16), p2 = c(17), p3 = c(18), p4 = c(19), p5 = c(20);
+  const q0 = c(21), q1 = c(22), q2 = c(23), q3 = c(24), neg = c(12);
+  for (let i = 0; i < n; i += 4) {
+    const v = v128.load(z + (<usize>i << 2));
+    const r = act == ACT_SIGMOID
+      ? sigmoid4(v, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11)
+      : tanh4(v, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+    v128.store(a + (<usize>i << 2), r);
+  }
+}
