@@ -126,6 +126,11 @@ async function threadsPair(label, unit, perCall, make) {
 }
 console.log('');
 
+// Tiny nets (issue 14): XOR 2-16-1 and a 13-32-3 tabular net, wasm against the JS backend and
+// a hand-optimised pure-JS MLP (bench/tiny.mjs), alternating rounds; before any peer's heap.
+await (await import('./tiny.mjs')).benchTiny({ quick });
+console.log('');
+
 // Sparse products: the same training with assembly/network.ts's zero-skipping products on and
 // off (the package's own runtime, whose networks these are), same process, one thread. Also
 // before any peer. The same bits either way (test/sparse.test.ts).
