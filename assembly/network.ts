@@ -17,7 +17,7 @@ import { parallelGemm, parallelGemmSparse, parallelSparseRows, parallelUpdate, p
 import { shuffle, nextU32 } from './random';
 import { field, ptr, layerField, layerFloat, layerPtr, layerInput } from './layout';
 import { isSmall, beginLanes, lanesRows, outputDeltaLanes, lanesProduct, smallDots, noteSmallPass } from './small';
-import { tinyHidden, tinyStep, tinyCorrect } from './tiny';
+import { tinyHidden, tinyStep, tinyCorrect, tinyUpdated } from './tiny';
 import { firstNonFinite } from './checks';
 
 // ---- the step, stated once ------------------------------------------------------------------
@@ -515,7 +515,8 @@ export function trainBatches(
       store<f64>(losses + (<usize>b << 3), loss);
       store<f64>(corrects + (<usize>b << 3), tinyCorrect);
       if (!isFinite(loss)) return b;
-      update(net);
+      if (tinyUpdated) store<i32>(net + (<usize>NET_PACKED << 2), 0);
+      else update(net);
     } else if (!trainBatch(net, order, start, m, losses, corrects, b)) {
       return b;
     }

@@ -23,7 +23,8 @@
 // row 0 and never reach a result.
 
 import {
-  NET_LAYERS, NET_INPUT, NET_LOSS, NET_PARAMS, NET_GRADS, NET_SW, NET_DATA_X, NET_DATA_Y, NET_PACK,
+  NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAMS, NET_GRADS, NET_SW, NET_DATA_X, NET_DATA_Y, NET_PACK,
+  NET_F_LR, NET_F_MOMENTUM, NET_F_WEIGHT_DECAY, NET_F_CLIP, OPT_SGD,
   LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DROP_T,
   ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, LOSS_MSE, LOSS_BCE,
 } from '../src/abi';
@@ -71,12 +72,19 @@ export function tinyPathCalls(): i32 {
 
 /** Correct count of the last tinyStep (f64, as correctCount in losses.ts gives it). */
 export let tinyCorrect: f64 = 0;
+/** Whether the last tinyStep applied the optimizer step itself (plain SGD; see tinyStep). */
+export let tinyUpdated = false;
 
 /**
  * One step's forward pass, loss and gradients for the m rows (2 <= m <= 4) whose indices are
  * the u32 at `rows`, from the training set (NET_DATA_X, NET_DATA_Y). Leaves the batch-
  * averaged gradients in the gradient block and the correct count in tinyCorrect; returns the
  * summed loss. `hidden` (tinyHidden's answer) is a constant in each caller's copy.
+ * With plain SGD (no momentum, no clipping) and a finite loss it applies the update to each
+ * gradient as it is computed, as optimizers.ts's sgdUpdate would (p -= lr (g + wd p), wd 0
+ * for the biases; an elementwise rule, so the same bits), and sets tinyUpdated: the gradient
+ * block is then not written. Every parameter is read before its own update: W2[j] (the only
+ * one the backward pass reads) is updated after its block's deltas are taken.
  */
 // @ts-ignore: decorator
 @inline export function tinyStep(net: usize, rows: usize, m: i32, hidden: i32): f64 {
@@ -227,6 +235,14 @@ export let tinyCorrect: f64 = 0;
   const same = v128.not(v128.xor(f32x4.ge(ao, half), f32x4.ge(yv, half)));
   tinyCorrect = <f64>popcnt(i32x4.bitmask(same) & ((1 << m) - 1));
 
+  // Plain SGD is applied here (above); a non-finite loss skips the step, so its gradients are
+  // not needed.
+  const sgd = field(net, NET_OPT) == OPT_SGD && load<f32>(net + (<usize>NET_F_MOMENTUM << 2)) == 0 && !(load<f32>(net + (<usize>NET_F_CLIP << 2)) > 0);
+  tinyUpdated = sgd;
+  if (sgd && !isFinite(total)) return total;
+  const lr = load<f32>(net + (<usize>NET_F_LR << 2));
+  const wd = load<f32>(net + (<usize>NET_F_WEIGHT_DECAY << 2));
+
   // Backward, four hidden units at a time. dW2[j] = (sum_i a_j(i) d(i)) / m and
   // db2 = (sum_i d(i)) / m; the hidden deltas D_j = ((W2[j] d) * 1) g'(z_j); then
   // dW1[j][k] = (sum_i D_j(i) x_k(i)) / m and db1[j] = (sum_i D_j(i)) / m, each summed over
@@ -238,7 +254,7 @@ export let tinyCorrect: f64 = 0;
   sd += f32x4.extract_lane(d, 1);
   if (m > 2) sd += f32x4.extract_lane(d, 2);
   if (m > 3) sd += f32x4.extract_lane(d, 3);
-  store<f32>(grads + b2, sd * alpha);
+  emitOne(sgd, params, grads, lr, 0, b2, sd * alpha);
   for (let j = 0; j < H; j += 4) {
     const n = min(4, H - j);
     const pa = a1 + (<usize>j << 4);
@@ -254,7 +270,7 @@ export let tinyCorrect: f64 = 0;
     const ww3 = n > 3 ? v128.load32_splat(pw, 12) : w0;
     // dW2[j .. j + n)
     const g2 = rowSums(f32x4.mul(a0, d), f32x4.mul(aa1, d), f32x4.mul(aa2, d), f32x4.mul(aa3, d), m);
-    storeLanes(grads + w2 + (<usize>j << 2), 4, f32x4.mul(g2, valpha), n);
+    emit(sgd, params, grads, lr, wd, w2 + (<usize>j << 2), 4, f32x4.mul(g2, valpha), n);
     // The hidden deltas.
     let d0 = f32x4.mul(f32x4.add(zero, f32x4.mul(w0, d)), one);
     let d1 = f32x4.mul(f32x4.add(zero, f32x4.mul(ww1, d)), one);
@@ -286,19 +302,19 @@ export let tinyCorrect: f64 = 0;
     sb = f32x4.add(sb, t1);
     if (m > 2) sb = f32x4.add(sb, t2);
     if (m > 3) sb = f32x4.add(sb, t3);
-    storeLanes(grads + b1 + (<usize>j << 2), 4, f32x4.mul(sb, valpha), n);
-    const gw = grads + w1 + <usize>j * xrow;
+    emit(sgd, params, grads, lr, 0, b1 + (<usize>j << 2), 4, f32x4.mul(sb, valpha), n);
+    const gw = w1 + <usize>j * xrow;
     if (K == 2 && n == 4) {
       // Two inputs (XOR): dW1 rows j .. j + 3 are 8 consecutive floats, (j, 0) (j, 1) (j + 1, 0) ...
       const s0 = f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, 0, m), valpha);
       const s1 = f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, 4, m), valpha);
-      v128.store(gw, i32x4.shuffle(s0, s1, 0, 4, 1, 5));
-      v128.store(gw, i32x4.shuffle(s0, s1, 2, 6, 3, 7), 16);
+      emit(sgd, params, grads, lr, wd, gw, 4, i32x4.shuffle(s0, s1, 0, 4, 1, 5), 4);
+      emit(sgd, params, grads, lr, wd, gw + 16, 4, i32x4.shuffle(s0, s1, 2, 6, 3, 7), 4);
       continue;
     }
     for (let k = 0; k < K; k++) {
       const o = <usize>k << 2;
-      storeLanes(gw + o, xrow, f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, o, m), valpha), n);
+      emit(sgd, params, grads, lr, wd, gw + o, xrow, f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, o, m), valpha), n);
     }
   }
   return total;
@@ -329,17 +345,38 @@ export let tinyCorrect: f64 = 0;
   return s;
 }
 
-// The first n lanes of v to p, p + step, p + 2 step, p + 3 step.
+// Where a gradient goes: into the gradient block, or with `sgd` straight into its parameter
+// as optimizers.ts's sgdUpdate without momentum (vector and scalar forms alike): g + wd p
+// with wd the weight decay for weights and 0 for biases, then p - lr g. `at`: bytes into the
+// parameter (and gradient) block.
 // @ts-ignore: decorator
-@inline function storeLanes(p: usize, step: usize, v: v128, n: i32): void {
-  if (n == 4 && step == 4) {
-    v128.store(p, v);
+@inline function emitOne(sgd: bool, params: usize, grads: usize, lr: f32, wd: f32, at: usize, g: f32): void {
+  if (!sgd) {
+    store<f32>(grads + at, g);
     return;
   }
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(p + step, f32x4.extract_lane(v, 1));
-  if (n > 2) store<f32>(p + 2 * step, f32x4.extract_lane(v, 2));
-  if (n > 3) store<f32>(p + 3 * step, f32x4.extract_lane(v, 3));
+  const p = params + at;
+  const pv = load<f32>(p);
+  store<f32>(p, pv - lr * (g + wd * pv));
+}
+
+// emitOne for the first n lanes of v, the parameters at at, at + step, at + 2 step, at + 3 step.
+// @ts-ignore: decorator
+@inline function emit(sgd: bool, params: usize, grads: usize, lr: f32, wd: f32, at: usize, step: usize, v: v128, n: i32): void {
+  if (n == 4 && step == 4) {
+    if (!sgd) {
+      v128.store(grads + at, v);
+      return;
+    }
+    const p = params + at;
+    const pv = v128.load(p);
+    v128.store(p, f32x4.sub(pv, f32x4.mul(f32x4.splat(lr), f32x4.add(v, f32x4.mul(f32x4.splat(wd), pv)))));
+    return;
+  }
+  emitOne(sgd, params, grads, lr, wd, at, f32x4.extract_lane(v, 0));
+  if (n > 1) emitOne(sgd, params, grads, lr, wd, at + step, f32x4.extract_lane(v, 1));
+  if (n > 2) emitOne(sgd, params, grads, lr, wd, at + 2 * step, f32x4.extract_lane(v, 2));
+  if (n > 3) emitOne(sgd, params, grads, lr, wd, at + 3 * step, f32x4.extract_lane(v, 3));
 }
 
 // activations.ts's vsigmoid (1 / (1 + e^-z), its vexp) with the constants passed in.
