@@ -8,3 +8,4 @@ export { activationForward, activationBackward } from './activations';
 export { workerLoop } from './threads';
 export { firstNonFinite } from './checks';
 export { setSmallPath, smallPathCalls, lanesProduct, lanesDots, outerDots, unitDots } from './small';
+export { forwardQuantized, evaluateQuantized, packInt8Weights, packedInt8Bytes, quantizeRows, quantizeRowsReference, gemmInt8, gemmInt8Reference } from './quant';

@@ -44,16 +44,18 @@ import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
 import { toMatrix } from './data.js';
 import { WasmMlpError, describe } from './errors.js';
-import { decodeBinary, decodeJson, type ModelJson } from './format.js';
+import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, type ModelJson, type QuantizedModel } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
 import { applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+import { QuantCore, QuantizedNetworkBase, type QuantExports, type QuantRuntime } from './quantized.js';
 
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { WasmSource } from './load.js';
 export type { ModelJson } from './format.js';
 export type { Normalization, JsonValue } from './normalize.js';
-export type { Matrix } from './config.js';
+export type { Matrix, Targets } from './config.js';
+export type { QuantizedEvaluation, QuantizedWeights, QuantizedNetworkBase } from './quantized.js';
 import type { Matrix } from './config.js';
 
 const PAGE = 65536;
@@ -109,7 +111,7 @@ export class InferenceNetwork {
   private scratch = new Float32Array(0);
 
   private constructor(
-    private readonly core: CoreNetwork,
+    private readonly core: CoreNetwork | QuantCore,
     private readonly norm: Normalization | null,
     private readonly meta: { [key: string]: JsonValue } | null,
   ) {}
@@ -117,7 +119,9 @@ export class InferenceNetwork {
   /**
    * Loads a model saved by `net.save()` (bytes) or `net.toJSON()` (the object or its JSON
    * text), calling init() first if it has not been called. The model is untrusted input:
-   * sizes, the CRC-32 and every field are checked.
+   * sizes, the CRC-32 and every field are checked. An int8 model (format version 3, saved by
+   * a `QuantizedNetwork`) loads too and predicts with the int8 kernels, bit for bit as the
+   * QuantizedNetwork did.
    *
    * @param model - The saved bytes, or the JSON model as an object or text.
    * @throws {@link WasmMlpError} (the promise rejects) `INVALID_MODEL` for a corrupt,
@@ -126,6 +130,10 @@ export class InferenceNetwork {
    */
   static async load(model: Uint8Array | ArrayBuffer | ModelJson | string): Promise<InferenceNetwork> {
     const bytes = model instanceof Uint8Array || Object.prototype.toString.call(model) === '[object ArrayBuffer]';
+    if (bytes && isQuantizedFile(model)) {
+      const decoded = decodeQuantized(model, 'InferenceNetwork.load');
+      return new InferenceNetwork(new QuantCore(await quantRuntime(), decoded.spec, decoded.layers), decoded.normalization, decoded.metadata);
+    }
     const decoded = bytes ? decodeBinary(model) : decodeJson(model);
     await init();
     const rt = await runtime!;
@@ -152,6 +160,11 @@ export class InferenceNetwork {
   /** Outputs per sample. */
   get outputSize(): number {
     return this.core.spec.layers[this.core.spec.layers.length - 1].units;
+  }
+
+  /** Whether the model is an int8 one (format version 3). */
+  get quantized(): boolean {
+    return this.core instanceof QuantCore;
   }
 
   /** Bytes of wasm memory this model holds now (parameters, their packed copies, the last batch's activations). */
@@ -219,5 +232,37 @@ export class InferenceNetwork {
   private disposed = false;
   private live(): void {
     if (this.disposed) throw new WasmMlpError('DISPOSED', 'this InferenceNetwork was disposed');
+  }
+}
+
+/** The inference core, checked for the int8 exports (an infer.wasm built before them has none). */
+async function quantRuntime(): Promise<QuantRuntime> {
+  await init();
+  const rt = (await runtime!) as unknown as QuantRuntime;
+  const needed: (keyof QuantExports)[] = ['forwardQuantized', 'evaluateQuantized', 'packInt8Weights', 'packedInt8Bytes'];
+  const missing = needed.filter((name) => typeof (rt.core as unknown as Record<string, unknown>)[name] !== 'function');
+  if (missing.length) {
+    throw new WasmMlpError('WASM_UNAVAILABLE', `the infer.wasm loaded has no int8 kernels (no export ${missing.join(', ')}); it is older than this package's JS`);
+  }
+  return rt;
+}
+
+/**
+ * An int8 network (format version 3, saved by `QuantizedNetwork.save` of the full entry):
+ * predicts and evaluates with the int8 kernels of infer.wasm, the same bits as the full
+ * entry. {@link InferenceNetwork.load} serves the same files with the InferenceNetwork API.
+ */
+export class QuantizedNetwork extends QuantizedNetworkBase {
+  /**
+   * Loads an int8 model file, calling init() first if it has not been called.
+   *
+   * @param bytes - The saved bytes (untrusted input: sizes, the CRC-32 and every value are checked).
+   * @throws {@link WasmMlpError} (the promise rejects) `INVALID_MODEL` for a corrupt, truncated
+   *   or malformed file; `UNSUPPORTED_MODEL` for a float model (load it with
+   *   InferenceNetwork.load); `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
+   */
+  static async load(bytes: Uint8Array | ArrayBuffer): Promise<QuantizedNetwork> {
+    const model: QuantizedModel = decodeQuantized(bytes, 'QuantizedNetwork.load');
+    return new QuantizedNetwork(await quantRuntime(), model);
   }
 }
