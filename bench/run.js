@@ -373,3 +373,10 @@ if (!quick) {
   const runs = quick ? 5 : 9;
   printColdStart(await coldStart({ runs }), runs);
 }
+
+// int8 inference against float32 and ORT Web's dynamic int8 (bench/quant.mjs).
+{
+  const { runQuant } = await import('./quant.mjs');
+  console.log('');
+  await runQuant({ quick });
+}
