@@ -380,7 +380,7 @@ export function decodeQuantized(input: unknown, where: string): QuantizedModel {
   let at = base;
   prev = spec.inputSize;
   const positive = (v: number, name: string): number => {
-    if (!(Number.isFinite(v) && v > 0 && Number.isFinite(1 / v))) throw invalid(`${where}: ${name} is ${v}; a scale must be a finite float32 > 0 with a finite inverse`);
+    if (!(Number.isFinite(v) && v > 0 && Number.isFinite(Math.fround(1 / v)))) throw invalid(`${where}: ${name} is ${v}; a scale must be a finite float32 > 0 with a finite float32 inverse`);
     return v;
   };
   for (const [l, layer] of spec.layers.entries()) {
