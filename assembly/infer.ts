@@ -4,3 +4,4 @@
 
 export { forward } from './network';
 export { firstNonFinite } from './checks';
+export { crc32 } from './crc';
