@@ -373,3 +373,10 @@ if (!quick) {
   const runs = quick ? 5 : 9;
   printColdStart(await coldStart({ runs }), runs);
 }
+
+// PyTorch on one CPU thread, alternating rounds (bench/pytorch.mjs; full run, needs python3-torch).
+if (!quick) {
+  const { pytorchBench } = await import('./pytorch.mjs');
+  console.log('\nPyTorch, one CPU thread:');
+  await pytorchBench({ rounds: 3, seconds: 2 });
+}
