@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Network } from 'wasm-mlp';
+import { data, labels as cycling } from './data.mjs';
+
+const labels = (n) => cycling(n, 10);
 
 const script = fileURLToPath(new URL('./pytorch.py', import.meta.url));
 
@@ -23,18 +26,6 @@ function findPython() {
   }
   return null;
 }
-
-/** bench/run.js's inputs: uniform [0, 1) from a fixed LCG. */
-function data(rows, cols, seed) {
-  const a = new Float32Array(rows * cols);
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32;
-  }
-  return a;
-}
-const labels = (n) => Int32Array.from({ length: n }, (_, i) => (i * 7) % 10);
 
 /** Samples/s as pytorch.py measures it: median of 5 runs of calls filling seconds / 5 each. */
 async function rate(fn, perCall, seconds) {
