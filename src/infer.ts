@@ -44,7 +44,7 @@ import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
 import { toMatrix } from './data.js';
 import { WasmMlpError, describe } from './errors.js';
-import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, type ModelJson, type QuantizedModel } from './format.js';
+import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, jsScans, type ModelJson, type QuantizedModel, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
 import { applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, QuantizedNetworkBase, type QuantExports, type QuantRuntime } from './quantized.js';
@@ -65,7 +65,12 @@ const STATIC_BYTES = PAGE;
 const INITIAL_PAGES = 16;
 const MAXIMUM_PAGES = 65536;
 
-let runtime: Promise<CoreRuntime> | null = null;
+/** infer.wasm's exports; crc32 is absent from builds older than this entry. */
+interface InferCore extends ForwardCore {
+  crc32?(p: number, n: number): number;
+}
+
+let runtime: Promise<CoreRuntime<InferCore>> | null = null;
 
 const defaultUrl = (): URL => packageFile(() => new URL('../build/infer.wasm', import.meta.url), 'infer.wasm');
 
@@ -92,7 +97,7 @@ export function init(source?: WasmSource): Promise<void> {
     runtime = Promise.resolve().then(async () => {
       const module = await compileSource(source ?? defaultUrl());
       const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-      const core = await instantiateCore<ForwardCore>(module, memory, ['forward', 'firstNonFinite'], 'infer.wasm');
+      const core = await instantiateCore<InferCore>(module, memory, ['forward', 'firstNonFinite'], 'infer.wasm');
       return { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
     });
     runtime.catch(() => {
@@ -100,6 +105,31 @@ export function init(source?: WasmSource): Promise<void> {
     });
   }
   return runtime.then(() => {});
+}
+
+/**
+ * The loader's whole-file scans (CRC, finiteness) in the core: a copy into wasm memory and a
+ * SIMD or table loop there cost a fraction of a millisecond in a fresh process, where the
+ * same loops in JS run interpreted for milliseconds (bench/notes/cold.md).
+ */
+function coreScans(rt: CoreRuntime<InferCore>): Scans {
+  const crc = rt.core.crc32?.bind(rt.core);
+  return {
+    crc32: crc ? (bytes, start, end) => inCore(rt, bytes.subarray(start, end), (p, n) => crc(p, n) >>> 0) : jsScans.crc32,
+    firstNonFinite: (values) =>
+      inCore(rt, new Uint8Array(values.buffer, values.byteOffset, values.byteLength), (p) => rt.core.firstNonFinite(p, values.length)),
+  };
+}
+
+/** scan(p, n) over a temporary copy of bytes at p in wasm memory. */
+function inCore(rt: CoreRuntime, bytes: Uint8Array, scan: (p: number, n: number) => number): number {
+  const p = rt.arena.alloc(Math.max(bytes.length, 1));
+  try {
+    new Uint8Array(rt.memory.buffer, p, bytes.length).set(bytes); // after alloc: a grow detaches the old buffer
+    return scan(p, bytes.length);
+  } finally {
+    rt.arena.free(p);
+  }
 }
 
 /**
@@ -130,13 +160,13 @@ export class InferenceNetwork {
    */
   static async load(model: Uint8Array | ArrayBuffer | ModelJson | string): Promise<InferenceNetwork> {
     const bytes = model instanceof Uint8Array || Object.prototype.toString.call(model) === '[object ArrayBuffer]';
-    if (bytes && isQuantizedFile(model)) {
-      const decoded = decodeQuantized(model, 'InferenceNetwork.load');
-      return new InferenceNetwork(new QuantCore(await quantRuntime(), decoded.spec, decoded.layers), decoded.normalization, decoded.metadata);
-    }
-    const decoded = bytes ? decodeBinary(model) : decodeJson(model);
     await init();
     const rt = await runtime!;
+    if (bytes && isQuantizedFile(model)) {
+      const decoded = decodeQuantized(model, 'InferenceNetwork.load', coreScans(rt));
+      return new InferenceNetwork(new QuantCore(await quantRuntime(), decoded.spec, decoded.layers), decoded.normalization, decoded.metadata);
+    }
+    const decoded = bytes ? decodeBinary(model, coreScans(rt)) : decodeJson(model);
     const core = new CoreNetwork(rt, decoded.spec, 1, false);
     core.writeParams(decoded.params);
     return new InferenceNetwork(core, decoded.normalization, decoded.metadata);
@@ -262,7 +292,8 @@ export class QuantizedNetwork extends QuantizedNetworkBase {
    *   InferenceNetwork.load); `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
    */
   static async load(bytes: Uint8Array | ArrayBuffer): Promise<QuantizedNetwork> {
-    const model: QuantizedModel = decodeQuantized(bytes, 'QuantizedNetwork.load');
-    return new QuantizedNetwork(await quantRuntime(), model);
+    const rt = await quantRuntime();
+    const model: QuantizedModel = decodeQuantized(bytes, 'QuantizedNetwork.load', coreScans(rt as unknown as CoreRuntime<InferCore>));
+    return new QuantizedNetwork(rt, model);
   }
 }
