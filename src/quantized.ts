@@ -462,7 +462,7 @@ export class QuantizedNetworkBase {
 
 function inferenceOnly(method: string): WasmMlpError {
   return new WasmMlpError(
-    'UNSUPPORTED_MODEL',
+    'INFERENCE_ONLY',
     `${method}: a QuantizedNetwork is inference only (int8 weights, fixed by quantize); call ${method} on the float Network, then quantize it again`,
   );
 }

@@ -386,7 +386,7 @@ describe('refusals', () => {
     for (const method of ['fit', 'gradients', 'checkGradients', 'setWeights', 'adapt', 'quantize'] as const) {
       await expectError(
         () => (q[method] as (...a: unknown[]) => unknown)([[1, 2, 3]], [1]),
-        'UNSUPPORTED_MODEL',
+        'INFERENCE_ONLY',
         `${method}: a QuantizedNetwork is inference only (int8 weights, fixed by quantize); call ${method} on the float Network, then quantize it again`,
       );
     }
