@@ -4,3 +4,6 @@
 
 export { forward } from './network';
 export { firstNonFinite } from './checks';
+export { crc32 } from './crc';
+// Int8 models (format version 3): their forward pass, evaluation and weight packing.
+export { forwardQuantized, evaluateQuantized, packInt8Weights, packedInt8Bytes } from './quant';

@@ -1,11 +1,16 @@
 // Cold start of the inference entry (wasm-mlp/infer) per runtime: import + init + load of a
 // 784-128-10 model + first prediction, as the median of fresh processes. Node, Deno and Bun
-// time it inside the process (bench/cold-start-child.mjs). workerd cannot: its clock stands
+// time it inside the process (bench/cold-start-child.mjs), with build/infer.wasm compiled to a
+// WebAssembly.Module before the clock starts (issue 14's target: an edge host hands one over);
+// Node also without (init() reads and compiles the file). workerd cannot: its clock stands
 // still while a request computes (a Spectre mitigation), so there each run is a fresh workerd
 // process (Miniflare) whose Worker imports the entry, the .wasm as a compiled module and the
 // model as a data module, and the time is that of its first request as the caller sees it,
 // which holds init + load + predict (the module's import runs when the process starts).
-// Run on its own (`node bench/cold-start.mjs`) or as a section of `npm run bench`.
+// Run on its own (`node bench/cold-start.mjs [--runs 15]`) or as a section of `npm run bench`.
+// `--against DIR` times Node only, alternating process by process between this checkout and
+// the built checkout DIR (e.g. a worktree of main: `git worktree add /tmp/base main`, then
+// `npm run asbuild:infer && npm run build:bundle` there), for a before/after on one machine.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,12 +34,19 @@ async function model() {
   return bytes;
 }
 
-function processRuns(command, args, file, runs) {
-  const child = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
-  const out = [];
-  for (let i = 0; i < runs; i++) out.push(JSON.parse(execFileSync(command, [...args, child, file], { encoding: 'utf8' })));
+const child = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
+const once = (command, args, file, mode, pkg = root) => JSON.parse(execFileSync(command, [...args, child, file, mode, pkg], { encoding: 'utf8' }));
+
+/** The median run (by total) of several; its parts add up to its total. */
+function medianRun(out) {
   const m = out.find((r) => r.total === median(out.map((r) => r.total)));
-  return { total: m.total, parts: m };
+  return { total: m.total, parts: m, best: Math.min(...out.map((r) => r.total)) };
+}
+
+function processRuns(command, args, file, runs, mode = 'module') {
+  const out = [];
+  for (let i = 0; i < runs; i++) out.push(once(command, args, file, mode));
+  return medianRun(out);
 }
 
 async function workerdRuns(dir, file, runs) {
@@ -88,6 +100,7 @@ export async function coldStart({ runs = 7 } = {}) {
     writeFileSync(file, await model());
     return {
       node: processRuns(process.execPath, [], file, runs),
+      'node, init()': processRuns(process.execPath, [], file, runs, 'default'),
       deno: processRuns(bin('deno'), ['run', '--allow-read'], file, runs),
       bun: processRuns(bin('bun'), [], file, runs),
       workerd: await workerdRuns(dir, file, runs),
@@ -97,14 +110,43 @@ export async function coldStart({ runs = 7 } = {}) {
   }
 }
 
-export function printColdStart(r, runs = 7) {
-  const f = (v) => v.toFixed(1);
-  console.log(`\ncold start of wasm-mlp/infer (import + init + load 784-128-10 + first prediction), median of ${runs} fresh processes:`);
-  for (const name of ['node', 'deno', 'bun']) {
-    const p = r[name].parts;
-    console.log(`  ${name.padEnd(8)} ${f(p.total)} ms (import ${f(p.import)}, init ${f(p.init)}, load ${f(p.load)}, predict ${f(p.predict)})`);
+/** Node only, alternating process by process between this checkout and another built one. */
+export async function coldStartAgainst(other, { runs = 15 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-mlp-cold-'));
+  try {
+    const file = join(dir, 'model.bin');
+    writeFileSync(file, await model());
+    const mine = [];
+    const theirs = [];
+    for (let i = 0; i < runs; i++) {
+      theirs.push(once(process.execPath, [], file, 'module', other));
+      mine.push(once(process.execPath, [], file, 'module'));
+    }
+    return { [other]: medianRun(theirs), 'this checkout': medianRun(mine) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`  workerd  ${f(r.workerd.total)} ms first request (init + load + predict, seen by the caller); ${f(r.workerd.process)} ms from starting workerd`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) printColdStart(await coldStart());
+const f = (v) => v.toFixed(1);
+const line = (name, r) =>
+  `  ${name.padEnd(14)} ${f(r.total)} ms (import ${f(r.parts.import)}, init ${f(r.parts.init)}, load ${f(r.parts.load)}, predict ${f(r.parts.predict)}; best ${f(r.best)})`;
+
+export function printColdStart(r, runs = 7) {
+  console.log(`\ncold start of wasm-mlp/infer (import + init + load 784-128-10 + first prediction), median of ${runs} fresh processes, the .wasm precompiled unless init() says otherwise:`);
+  for (const name of ['node', 'node, init()', 'deno', 'bun']) console.log(line(name, r[name]));
+  console.log(`  workerd        ${f(r.workerd.total)} ms first request (init + load + predict, seen by the caller); ${f(r.workerd.process)} ms from starting workerd`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const runs = Number(arg('--runs') ?? 7);
+  const other = arg('--against');
+  if (other) {
+    const r = await coldStartAgainst(other, { runs });
+    console.log(`cold start in Node, precompiled module, median of ${runs} fresh processes each, alternating:`);
+    for (const [name, v] of Object.entries(r)) console.log(line(name, v));
+  } else {
+    printColdStart(await coldStart({ runs }), runs);
+  }
+}

@@ -6,22 +6,11 @@ import os from 'node:os';
 import { Network, init as initPackage } from 'wasm-mlp';
 import * as peers from './peers.js';
 import { loadMnist } from './mnist.js';
+import { data, labels } from './data.mjs';
 
 const quick = process.argv.includes('--quick');
 const TIME = quick ? 300 : 1500; // ms per task after warm-up
 
-function data(rows, cols, seed) {
-  const a = new Float32Array(rows * cols);
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32;
-  }
-  return a;
-}
-function labels(rows, classes) {
-  return Int32Array.from({ length: rows }, (_, i) => (i * 7) % classes);
-}
 
 const mnistLike = (backend, hidden, threads = 1) =>
   Network.create({
@@ -377,4 +366,18 @@ if (!quick) {
   const { coldStart, printColdStart } = await import('./cold-start.mjs');
   const runs = quick ? 5 : 9;
   printColdStart(await coldStart({ runs }), runs);
+}
+
+// int8 inference against float32 and ORT Web's dynamic int8 (bench/quant.mjs).
+{
+  const { runQuant } = await import('./quant.mjs');
+  console.log('');
+  await runQuant({ quick });
+}
+
+// PyTorch on one CPU thread, alternating rounds (bench/pytorch.mjs; full run, needs python3-torch).
+if (!quick) {
+  const { pytorchBench } = await import('./pytorch.mjs');
+  console.log('\nPyTorch, one CPU thread:');
+  await pytorchBench({ rounds: 3, seconds: 2 });
 }

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'INVALID_MODEL'
   /** A well-formed ONNX or TF.js model uses something this library does not run (a convolution, a branch, ...). */
   | 'UNSUPPORTED_MODEL'
+  /** A method that trains or changes weights (fit, gradients, setWeights, ...) was called on an inference-only int8 `QuantizedNetwork`. */
+  | 'INFERENCE_ONLY'
   /** The network or the data would not fit in wasm memory (4 GiB), or the JS backend could not allocate. */
   | 'OUT_OF_MEMORY'
   /** The wasm module could not be found, fetched, compiled or instantiated, or is not the expected file. */

@@ -9,6 +9,15 @@
 //      metadata? }, space-padded to 4
 //   16 + pad4(H): P float32 parameters, block layout of src/engine.ts
 //   end - 4: u32 CRC-32 (IEEE) of every byte before it
+//
+// Version 3, an int8 model (net.quantize(); inference only), has the same frame:
+//   12 u32 payload bytes P (instead of a parameter count)
+//   16 header: UTF-8 JSON { inputSize, layers, loss, quantization: 'int8', normalization?,
+//      metadata? }, space-padded to 4
+//   16 + pad4(H): per layer (K inputs, N units): f32 input scale, N f32 weight scales (one per
+//      unit), N f32 biases, N x K int8 weights (row-major, out x in, each in [-127, 127]),
+//      zero-padded to 4 bytes
+//   end - 4: CRC-32 as above
 
 import { checkInteger, layerOptions, optimizerOptions, resolveModel, resolveOptimizer, type OptimizerOptions } from './config.js';
 import { paramLayout, type ModelSpec, type OptimizerSpec } from './engine.js';
@@ -22,6 +31,13 @@ import { resolveMetadata, resolveNormalization, type JsonValue, type Normalizati
  */
 export const FORMAT_VERSION = 2;
 const VERSIONS = [1, 2];
+/** The int8 format (src/quantized.ts): a separate reader, since it is not a trainable network. */
+export const QUANTIZED_VERSION = 3;
+/**
+ * Most inputs of an int8 layer: 127 x 127 x 131072 < 2^31, so a sum of int8 products never
+ * overflows its int32 accumulator.
+ */
+export const MAX_QUANTIZED_INPUTS = 131072;
 const MAGIC = [0x57, 0x4d, 0x4c, 0x50]; // "WMLP"
 const FIXED = 16;
 const MAX_HEADER = 1 << 20;
@@ -194,52 +210,239 @@ export function encodeBinary(spec: ModelSpec, optimizer: OptimizerSpec, seed: nu
   return bytes;
 }
 
-export function decodeBinary(input: unknown): DecodedModel {
+/**
+ * The two scans decodeBinary makes over a whole file. In JS by default; the inference entry
+ * runs them in its wasm core, because in a fresh process JS interprets such a loop until V8
+ * has optimised it, about 3 ms each for a 400 KB model (bench/notes/cold.md).
+ */
+export interface Scans {
+  /** CRC-32 (IEEE) of bytes[start, end). */
+  crc32(bytes: Uint8Array, start: number, end: number): number;
+  /** The index of the first NaN or +/-Infinity in values, or -1. */
+  firstNonFinite(values: Float32Array): number;
+}
+
+export const jsScans: Scans = { crc32, firstNonFinite };
+
+/** Whether this host stores numbers little-endian, as the format does (every common CPU). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The frame of a binary model, checked: sizes, CRC and the header's JSON. */
+interface Container {
+  version: number;
+  header: Record<string, unknown>;
+  view: DataView;
+  /** Byte offset of the block after the header. */
+  base: number;
+  /** The word at offset 12: the parameter count (versions 1-2) or the payload bytes (3). */
+  count: number;
+}
+
+function readContainer(input: unknown, where: string, versions: number[], unit: number, scans: Scans = jsScans): Container {
   let bytes: Uint8Array;
   if (input instanceof Uint8Array) bytes = input;
   else if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
-  else throw invalid(`Network.load: expected a Uint8Array or ArrayBuffer (from net.save()), got ${describe(input)}`);
-  if (bytes.length < FIXED + 4) throw invalid(`Network.load: file too short (${bytes.length} bytes); truncated?`);
+  else throw invalid(`${where}: expected a Uint8Array or ArrayBuffer (from net.save()), got ${describe(input)}`);
+  if (bytes.length < FIXED + 4) throw invalid(`${where}: file too short (${bytes.length} bytes); truncated?`);
   for (let i = 0; i < 4; i++) {
-    if (bytes[i] !== MAGIC[i]) throw invalid('Network.load: not a wasm-mlp model file (bad magic number)');
+    if (bytes[i] !== MAGIC[i]) throw invalid(`${where}: not a wasm-mlp model file (bad magic number)`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (!VERSIONS.includes(version)) {
-    throw invalid(`Network.load: unsupported version ${version}; this library reads versions ${VERSIONS.join(' and ')}`);
+  if (version === QUANTIZED_VERSION && !versions.includes(version)) {
+    throw new WasmMlpError(
+      'UNSUPPORTED_MODEL',
+      `${where}: this is an int8 model (format version 3, from net.quantize()), which predicts but cannot train; load it with QuantizedNetwork.load or InferenceNetwork.load`,
+    );
+  }
+  if (VERSIONS.includes(version) && !versions.includes(version)) {
+    throw new WasmMlpError(
+      'UNSUPPORTED_MODEL',
+      `${where}: this is a float model (format version ${version}), not an int8 one; load it with Network.load and call quantize`,
+    );
+  }
+  if (!versions.includes(version)) {
+    throw invalid(`${where}: unsupported version ${version}; this library reads versions ${versions.join(' and ')}`);
   }
   const hlen = view.getUint32(8, true);
   const count = view.getUint32(12, true);
-  if (hlen > MAX_HEADER) throw invalid(`Network.load: header length ${hlen} exceeds ${MAX_HEADER} bytes`);
-  const expected = FIXED + pad4(hlen) + count * 4 + 4;
+  if (hlen > MAX_HEADER) throw invalid(`${where}: header length ${hlen} exceeds ${MAX_HEADER} bytes`);
+  const expected = FIXED + pad4(hlen) + count * unit + 4;
   if (bytes.length !== expected) {
-    throw invalid(
-      `Network.load: file is ${bytes.length} bytes but its header declares ${expected} (header ${hlen} bytes, ${count} parameters); truncated or corrupt`,
-    );
+    const what = unit === 1 ? `${count} payload bytes` : `${count} parameters`;
+    throw invalid(`${where}: file is ${bytes.length} bytes but its header declares ${expected} (header ${hlen} bytes, ${what}); truncated or corrupt`);
   }
   const stored = view.getUint32(bytes.length - 4, true);
-  const actual = crc32(bytes, 0, bytes.length - 4);
-  if (stored !== actual) throw invalid('Network.load: checksum mismatch; the file is corrupt');
+  const actual = scans.crc32(bytes, 0, bytes.length - 4);
+  if (stored !== actual) throw invalid(`${where}: checksum mismatch; the file is corrupt`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(FIXED, FIXED + hlen)));
   } catch (e) {
-    throw invalid(`Network.load: header is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw invalid(`${where}: header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw invalid('Network.load: header is not an object');
-  const { spec, optimizer, seed, normalization, metadata } = decodeHeader(header as Record<string, unknown>, version, 'Network.load');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw invalid(`${where}: header is not an object`);
+  return { version, header: header as Record<string, unknown>, view, base: FIXED + pad4(hlen), count };
+}
+
+export function decodeBinary(input: unknown, scans: Scans = jsScans): DecodedModel {
+  const { version, header, view, base, count } = readContainer(input, 'Network.load', VERSIONS, 4, scans);
+  const { spec, optimizer, seed, normalization, metadata } = decodeHeader(header, version, 'Network.load');
   const layout = paramLayout(spec);
   if (layout.count !== count) {
     throw invalid(`Network.load: the architecture has ${layout.count} parameters but the file holds ${count}`);
   }
-  const params = new Float32Array(count);
-  const base = FIXED + pad4(hlen);
-  for (let i = 0; i < count; i++) {
-    const v = view.getFloat32(base + 4 * i, true);
-    if (!Number.isFinite(v)) throw invalid(`Network.load: parameter ${i} is ${v}`);
-    params[i] = v;
-  }
+  const params = decodeParams(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), base, count);
+  const bad = scans.firstNonFinite(params);
+  if (bad >= 0) throw invalid(`Network.load: parameter ${bad} is ${params[bad]}`);
   return { spec, optimizer, seed, params, normalization, metadata };
+}
+
+/**
+ * The count little-endian float32 values at bytes[base...]: on a little-endian host one copy
+ * of the block (the slice is a fresh, aligned buffer), else value by value. The float-by-float
+ * DataView loop cost about 3 ms cold for a 400 KB model; the copy, a few microseconds.
+ */
+function decodeParams(bytes: Uint8Array, base: number, count: number): Float32Array {
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.slice(base, base + 4 * count).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + base, 4 * count);
+  const params = new Float32Array(count);
+  for (let i = 0; i < count; i++) params[i] = view.getFloat32(4 * i, true);
+  return params;
+}
+
+/** The index of the first NaN or +/-Infinity in values (exponent bits all ones), or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
+  }
+  return -1;
+}
+
+
+/** One int8 layer: y = g(dequantized (q(x) . W^T) + b); see src/quantized.ts. */
+export interface QuantizedLayer {
+  /** The scale of the layer's input: x is quantized to round(x / inputScale), clamped to +-127. */
+  inputScale: number;
+  /** One scale per output unit: W[n][k] ~ weights[n * K + k] * weightScales[n]. */
+  weightScales: Float32Array;
+  /** N x K int8 weights, row-major (out x in), in [-127, 127]. */
+  weights: Int8Array;
+  /** N float32 biases. */
+  biases: Float32Array;
+}
+
+/** A decoded int8 model: architecture, layers and the version-2 extras. */
+export interface QuantizedModel extends ModelExtras {
+  spec: ModelSpec;
+  layers: QuantizedLayer[];
+}
+
+/** Whether bytes are a version-3 (int8) model file: its magic and version word, nothing else checked. */
+export function isQuantizedFile(input: unknown): boolean {
+  const bytes = input instanceof Uint8Array ? input : input instanceof ArrayBuffer ? new Uint8Array(input) : null;
+  if (!bytes || bytes.length < 8 || MAGIC.some((m, i) => bytes[i] !== m)) return false;
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) === QUANTIZED_VERSION;
+}
+
+/** Payload bytes of one int8 layer (N units, K inputs). */
+function quantizedLayerBytes(N: number, K: number): number {
+  return 4 + 8 * N + pad4(N * K);
+}
+
+export function encodeQuantized(model: QuantizedModel): Uint8Array {
+  const { spec } = model;
+  const { fields } = extrasHeader(model);
+  const header = new TextEncoder().encode(
+    JSON.stringify({ inputSize: spec.inputSize, layers: layerOptions(spec.layers), loss: spec.loss, quantization: 'int8', ...fields }),
+  );
+  const hpad = pad4(header.length);
+  let payload = 0;
+  let prev = spec.inputSize;
+  for (const layer of spec.layers) {
+    payload += quantizedLayerBytes(layer.units, prev);
+    prev = layer.units;
+  }
+  const total = FIXED + hpad + payload + 4;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint32(4, QUANTIZED_VERSION, true);
+  view.setUint32(8, header.length, true);
+  view.setUint32(12, payload, true);
+  bytes.fill(0x20, FIXED, FIXED + hpad);
+  bytes.set(header, FIXED);
+  let at = FIXED + hpad;
+  prev = spec.inputSize;
+  model.layers.forEach((q, l) => {
+    const N = spec.layers[l].units;
+    view.setFloat32(at, q.inputScale, true);
+    at += 4;
+    for (let n = 0; n < N; n++, at += 4) view.setFloat32(at, q.weightScales[n], true);
+    for (let n = 0; n < N; n++, at += 4) view.setFloat32(at, q.biases[n], true);
+    bytes.set(new Uint8Array(q.weights.buffer, q.weights.byteOffset, N * prev), at);
+    at += pad4(N * prev);
+    prev = N;
+  });
+  view.setUint32(total - 4, crc32(bytes, 0, total - 4), true);
+  return bytes;
+}
+
+/** Reads a version-3 file; `where` names the caller in messages (QuantizedNetwork.load, ...). */
+export function decodeQuantized(input: unknown, where: string, scans: Scans = jsScans): QuantizedModel {
+  const { header: h, view, base, count } = readContainer(input, where, [QUANTIZED_VERSION], 1, scans);
+  let spec: ModelSpec;
+  let extras: ModelExtras;
+  try {
+    spec = resolveModel(h.inputSize, h.layers, h.loss);
+    extras = {
+      normalization: h.normalization === undefined ? null : resolveNormalization(h.normalization, spec.inputSize, 'normalization'),
+      metadata: h.metadata === undefined ? null : resolveMetadata(h.metadata, 'metadata'),
+    };
+  } catch (e) {
+    if (e instanceof WasmMlpError) throw invalid(`${where}: ${e.message}`);
+    throw e;
+  }
+  if (h.quantization !== 'int8') throw invalid(`${where}: header.quantization: expected 'int8', got ${describe(h.quantization)}`);
+  let payload = 0;
+  let prev = spec.inputSize;
+  for (const [l, layer] of spec.layers.entries()) {
+    if (prev > MAX_QUANTIZED_INPUTS) throw invalid(`${where}: layers[${l}] has ${prev} inputs; an int8 layer takes at most ${MAX_QUANTIZED_INPUTS}`);
+    payload += quantizedLayerBytes(layer.units, prev);
+    prev = layer.units;
+  }
+  if (payload !== count) throw invalid(`${where}: the architecture needs ${payload} payload bytes but the file holds ${count}`);
+  const layers: QuantizedLayer[] = [];
+  let at = base;
+  prev = spec.inputSize;
+  const positive = (v: number, name: string): number => {
+    if (!(Number.isFinite(v) && v > 0 && Number.isFinite(Math.fround(1 / v)))) throw invalid(`${where}: ${name} is ${v}; a scale must be a finite float32 > 0 with a finite float32 inverse`);
+    return v;
+  };
+  for (const [l, layer] of spec.layers.entries()) {
+    const N = layer.units;
+    const inputScale = positive(view.getFloat32(at, true), `layers[${l}].inputScale`);
+    at += 4;
+    const weightScales = new Float32Array(N);
+    for (let n = 0; n < N; n++, at += 4) weightScales[n] = positive(view.getFloat32(at, true), `layers[${l}].weightScales[${n}]`);
+    const biases = new Float32Array(N);
+    for (let n = 0; n < N; n++, at += 4) {
+      const v = view.getFloat32(at, true);
+      if (!Number.isFinite(v)) throw invalid(`${where}: layers[${l}].biases[${n}] is ${v}`);
+      biases[n] = v;
+    }
+    const weights = new Int8Array(N * prev);
+    for (let i = 0; i < weights.length; i++) {
+      const v = view.getInt8(at + i);
+      if (v === -128) throw invalid(`${where}: layers[${l}].weights[${i}] is -128; int8 weights are symmetric, in [-127, 127]`);
+      weights[i] = v;
+    }
+    at += pad4(N * prev);
+    layers.push({ inputScale, weightScales, weights, biases });
+    prev = N;
+  }
+  return { spec, layers, ...extras };
 }
 
 function pad4(n: number): number {

@@ -42,6 +42,9 @@
 
 // Public exports only.
 export { Network } from './network.js';
+export { QuantizedNetwork } from './quantize.js';
+export type { QuantizeOptions, QuantizedEvaluation, QuantizedWeights } from './quantize.js';
+export type { QuantizedNetworkBase } from './quantized.js';
 export type { Weights, Gradients, Evaluation, History, LoadOptions, ImportOptions } from './network.js';
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';

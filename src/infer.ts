@@ -44,16 +44,18 @@ import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
 import { toMatrix } from './data.js';
 import { WasmMlpError, describe } from './errors.js';
-import { decodeBinary, decodeJson, type ModelJson } from './format.js';
+import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, jsScans, type ModelJson, type QuantizedModel, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
 import { applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+import { QuantCore, QuantizedNetworkBase, type QuantExports, type QuantRuntime } from './quantized.js';
 
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { WasmSource } from './load.js';
 export type { ModelJson } from './format.js';
 export type { Normalization, JsonValue } from './normalize.js';
-export type { Matrix } from './config.js';
+export type { Matrix, Targets } from './config.js';
+export type { QuantizedEvaluation, QuantizedWeights, QuantizedNetworkBase } from './quantized.js';
 import type { Matrix } from './config.js';
 
 const PAGE = 65536;
@@ -63,7 +65,12 @@ const STATIC_BYTES = PAGE;
 const INITIAL_PAGES = 16;
 const MAXIMUM_PAGES = 65536;
 
-let runtime: Promise<CoreRuntime> | null = null;
+/** infer.wasm's exports; crc32 is absent from builds older than this entry. */
+interface InferCore extends ForwardCore {
+  crc32?(p: number, n: number): number;
+}
+
+let runtime: Promise<CoreRuntime<InferCore>> | null = null;
 
 const defaultUrl = (): URL => packageFile(() => new URL('../build/infer.wasm', import.meta.url), 'infer.wasm');
 
@@ -90,7 +97,7 @@ export function init(source?: WasmSource): Promise<void> {
     runtime = Promise.resolve().then(async () => {
       const module = await compileSource(source ?? defaultUrl());
       const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-      const core = await instantiateCore<ForwardCore>(module, memory, ['forward', 'firstNonFinite'], 'infer.wasm');
+      const core = await instantiateCore<InferCore>(module, memory, ['forward', 'firstNonFinite'], 'infer.wasm');
       return { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
     });
     runtime.catch(() => {
@@ -98,6 +105,31 @@ export function init(source?: WasmSource): Promise<void> {
     });
   }
   return runtime.then(() => {});
+}
+
+/**
+ * The loader's whole-file scans (CRC, finiteness) in the core: a copy into wasm memory and a
+ * SIMD or table loop there cost a fraction of a millisecond in a fresh process, where the
+ * same loops in JS run interpreted for milliseconds (bench/notes/cold.md).
+ */
+function coreScans(rt: CoreRuntime<InferCore>): Scans {
+  const crc = rt.core.crc32?.bind(rt.core);
+  return {
+    crc32: crc ? (bytes, start, end) => inCore(rt, bytes.subarray(start, end), (p, n) => crc(p, n) >>> 0) : jsScans.crc32,
+    firstNonFinite: (values) =>
+      inCore(rt, new Uint8Array(values.buffer, values.byteOffset, values.byteLength), (p) => rt.core.firstNonFinite(p, values.length)),
+  };
+}
+
+/** scan(p, n) over a temporary copy of bytes at p in wasm memory. */
+function inCore(rt: CoreRuntime, bytes: Uint8Array, scan: (p: number, n: number) => number): number {
+  const p = rt.arena.alloc(Math.max(bytes.length, 1));
+  try {
+    new Uint8Array(rt.memory.buffer, p, bytes.length).set(bytes); // after alloc: a grow detaches the old buffer
+    return scan(p, bytes.length);
+  } finally {
+    rt.arena.free(p);
+  }
 }
 
 /**
@@ -109,7 +141,7 @@ export class InferenceNetwork {
   private scratch = new Float32Array(0);
 
   private constructor(
-    private readonly core: CoreNetwork,
+    private readonly core: CoreNetwork | QuantCore,
     private readonly norm: Normalization | null,
     private readonly meta: { [key: string]: JsonValue } | null,
   ) {}
@@ -117,7 +149,9 @@ export class InferenceNetwork {
   /**
    * Loads a model saved by `net.save()` (bytes) or `net.toJSON()` (the object or its JSON
    * text), calling init() first if it has not been called. The model is untrusted input:
-   * sizes, the CRC-32 and every field are checked.
+   * sizes, the CRC-32 and every field are checked. An int8 model (format version 3, saved by
+   * a `QuantizedNetwork`) loads too and predicts with the int8 kernels, bit for bit as the
+   * QuantizedNetwork did.
    *
    * @param model - The saved bytes, or the JSON model as an object or text.
    * @throws {@link WasmMlpError} (the promise rejects) `INVALID_MODEL` for a corrupt,
@@ -126,9 +160,13 @@ export class InferenceNetwork {
    */
   static async load(model: Uint8Array | ArrayBuffer | ModelJson | string): Promise<InferenceNetwork> {
     const bytes = model instanceof Uint8Array || Object.prototype.toString.call(model) === '[object ArrayBuffer]';
-    const decoded = bytes ? decodeBinary(model) : decodeJson(model);
     await init();
     const rt = await runtime!;
+    if (bytes && isQuantizedFile(model)) {
+      const decoded = decodeQuantized(model, 'InferenceNetwork.load', coreScans(rt));
+      return new InferenceNetwork(new QuantCore(await quantRuntime(), decoded.spec, decoded.layers), decoded.normalization, decoded.metadata);
+    }
+    const decoded = bytes ? decodeBinary(model, coreScans(rt)) : decodeJson(model);
     const core = new CoreNetwork(rt, decoded.spec, 1, false);
     core.writeParams(decoded.params);
     return new InferenceNetwork(core, decoded.normalization, decoded.metadata);
@@ -152,6 +190,11 @@ export class InferenceNetwork {
   /** Outputs per sample. */
   get outputSize(): number {
     return this.core.spec.layers[this.core.spec.layers.length - 1].units;
+  }
+
+  /** Whether the model is an int8 one (format version 3). */
+  get quantized(): boolean {
+    return this.core instanceof QuantCore;
   }
 
   /** Bytes of wasm memory this model holds now (parameters, their packed copies, the last batch's activations). */
@@ -219,5 +262,38 @@ export class InferenceNetwork {
   private disposed = false;
   private live(): void {
     if (this.disposed) throw new WasmMlpError('DISPOSED', 'this InferenceNetwork was disposed');
+  }
+}
+
+/** The inference core, checked for the int8 exports (an infer.wasm built before them has none). */
+async function quantRuntime(): Promise<QuantRuntime> {
+  await init();
+  const rt = (await runtime!) as unknown as QuantRuntime;
+  const needed: (keyof QuantExports)[] = ['forwardQuantized', 'evaluateQuantized', 'packInt8Weights', 'packedInt8Bytes'];
+  const missing = needed.filter((name) => typeof (rt.core as unknown as Record<string, unknown>)[name] !== 'function');
+  if (missing.length) {
+    throw new WasmMlpError('WASM_UNAVAILABLE', `the infer.wasm loaded has no int8 kernels (no export ${missing.join(', ')}); it is older than this package's JS`);
+  }
+  return rt;
+}
+
+/**
+ * An int8 network (format version 3, saved by `QuantizedNetwork.save` of the full entry):
+ * predicts and evaluates with the int8 kernels of infer.wasm, the same bits as the full
+ * entry. {@link InferenceNetwork.load} serves the same files with the InferenceNetwork API.
+ */
+export class QuantizedNetwork extends QuantizedNetworkBase {
+  /**
+   * Loads an int8 model file, calling init() first if it has not been called.
+   *
+   * @param bytes - The saved bytes (untrusted input: sizes, the CRC-32 and every value are checked).
+   * @throws {@link WasmMlpError} (the promise rejects) `INVALID_MODEL` for a corrupt, truncated
+   *   or malformed file; `UNSUPPORTED_MODEL` for a float model (load it with
+   *   InferenceNetwork.load); `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
+   */
+  static async load(bytes: Uint8Array | ArrayBuffer): Promise<QuantizedNetwork> {
+    const rt = await quantRuntime();
+    const model: QuantizedModel = decodeQuantized(bytes, 'QuantizedNetwork.load', coreScans(rt as unknown as CoreRuntime<InferCore>));
+    return new QuantizedNetwork(rt, model);
   }
 }

@@ -21,6 +21,7 @@ import { importOnnx } from './onnx-import.js';
 import { importTfjs } from './tfjs-import.js';
 import { train, type History, type Scratch, type TrainData } from './trainer.js';
 import { checkGradients, type GradientCheck } from './gradcheck.js';
+import { quantizeNetwork, type QuantizeOptions, type QuantizedNetwork } from './quantize.js';
 
 export type { History } from './trainer.js';
 
@@ -502,6 +503,37 @@ export class Network {
       weights: w.weights.map((a) => Array.from(a)),
       biases: w.biases.map((a) => Array.from(a)),
     };
+  }
+
+  /**
+   * An int8 copy of the network for inference: weights int8 (symmetric, one scale per output
+   * unit), each layer's input quantized with one scale fixed here from the calibration rows
+   * (their largest |value| on the float network, or `percentile`), integer products summed
+   * exactly, activations in float32 as here. It predicts, evaluates and saves (format
+   * version 3, about a quarter of save()'s bytes); it cannot train. Normalization and metadata
+   * are kept. This network is unchanged.
+   *
+   * @param options - `calibration`: rows x inputSize inputs (a few hundred training rows);
+   *   `percentile`: see {@link QuantizeOptions}.
+   * @throws {@link WasmMlpError} `INVALID_OPTION` for missing or bad options; `INVALID_DATA` or
+   *   `SHAPE_MISMATCH` for bad calibration rows; `BUSY` during fit; `DISPOSED`;
+   *   `UNSUPPORTED_MODEL` for a layer of more than 131072 inputs; `WASM_UNAVAILABLE`.
+   */
+  async quantize(options: QuantizeOptions): Promise<QuantizedNetwork> {
+    this.idle('quantize');
+    // The float input of layer l over the calibration rows: the output of a network of this
+    // one's first l layers (same weights) on the wasm core.
+    const prefix = async (l: number, x: Float32Array): Promise<Float32Array> => {
+      const w = this.getWeights();
+      const head = await Network.create({ inputSize: this.inputSize, layers: layerOptions(this.spec.layers.slice(0, l)).map(({ dropout: _, ...o }) => o), loss: 'mse', seed: 0 });
+      try {
+        head.setWeights({ weights: w.weights.slice(0, l), biases: w.biases.slice(0, l) });
+        return head.predict(x);
+      } finally {
+        head.dispose();
+      }
+    };
+    return quantizeNetwork(this, options, this.extras(), prefix);
   }
 
   /**

@@ -111,7 +111,7 @@ describe('TypeDoc', () => {
     const optionsObjects = entry('wasm-mlp').children!.filter((c) => /Options$/.test(c.name) && c.children);
     expect(optionsObjects.map((o) => o.name).sort()).toEqual([
       'EarlyStoppingOptions', 'FitOptions', 'ImportOptions', 'InitOptions', 'LayerOptions', 'LoadOptions',
-      'NetworkOptions', 'NormalizationOptions', 'OptimizerOptions',
+      'NetworkOptions', 'NormalizationOptions', 'OptimizerOptions', 'QuantizeOptions',
     ]);
     // ScheduleOptions is a union: its object members hold the fields.
     const schedules = symbol('wasm-mlp', 'ScheduleOptions').type!.types!.map((t) => t.declaration).filter((d) => d?.children) as Reflection[];

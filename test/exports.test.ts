@@ -3,12 +3,12 @@ import { it, expect } from 'vitest';
 import * as api from '../src/index.js';
 
 it('exports exactly the public names', () => {
-  expect(Object.keys(api).sort()).toEqual(['ACTIVATIONS', 'LOSSES', 'Network', 'OPTIMIZERS', 'WasmMlpError', 'init', 'memoryStats', 'terminateWorkers', 'threadStats']);
+  expect(Object.keys(api).sort()).toEqual(['ACTIVATIONS', 'LOSSES', 'Network', 'OPTIMIZERS', 'QuantizedNetwork', 'WasmMlpError', 'init', 'memoryStats', 'terminateWorkers', 'threadStats']);
 });
 
 it('the inference entry exports exactly its names', async () => {
   const infer = await import('../src/infer.js');
-  expect(Object.keys(infer).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
+  expect(Object.keys(infer).sort()).toEqual(['InferenceNetwork', 'QuantizedNetwork', 'WasmMlpError', 'init']);
 });
 
 it('the built entries (browser and Node) export the same names and keep class names', async () => {
@@ -20,7 +20,7 @@ it('the built entries (browser and Node) export the same names and keep class na
   }
   for (const file of ['../dist/infer.js', '../dist/infer.node.js']) {
     const entry = await import(/* @vite-ignore */ file);
-    expect(Object.keys(entry).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
+    expect(Object.keys(entry).sort()).toEqual(['InferenceNetwork', 'QuantizedNetwork', 'WasmMlpError', 'init']);
   }
 });
 

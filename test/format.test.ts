@@ -122,7 +122,7 @@ describe('binary decoder refusals name the reason', () => {
     // 20 bytes is the smallest file that is not "too short": it fails on the magic instead.
     ['20 zero bytes', () => decodeBinary(new Uint8Array(20)), /bad magic number/],
     ['bad magic', () => { const b = assemble(headerBytes(HEADER), PARAMS); b[3] = 0x51; return decodeBinary(b); }, /bad magic number/],
-    ['version 3', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 3 })), /unsupported version 3; this library reads versions 1 and 2/],
+    ['version 4', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 4 })), /unsupported version 4; this library reads versions 1 and 2/],
     ['version 0', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 0 })), /unsupported version 0; this library reads versions 1 and 2/],
     ['version 1 with normalization', () => decodeBinary(assemble(headerBytes({ ...HEADER, normalization: { mean: [0, 0], std: [1, 1] } }), PARAMS, { version: 1 })),
       /^Network\.load: a version 1 model cannot carry normalization or metadata \(version 2 adds them\)$/],
@@ -156,6 +156,18 @@ describe('binary decoder refusals name the reason', () => {
     const bytes = assemble(headerBytes({ ...HEADER, seed: 2 ** 32 - 1 }), PARAMS);
     expect(decodeBinary(bytes.slice().buffer).seed).toBe(2 ** 32 - 1);
   });
+});
+
+it('a version-3 (int8) file in the float loader is UNSUPPORTED_MODEL, pointing at the int8 loaders', () => {
+  let err: unknown;
+  try {
+    decodeBinary(assemble(headerBytes(HEADER), PARAMS, { version: 3 }));
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(WasmMlpError);
+  expect((err as WasmMlpError).code).toBe('UNSUPPORTED_MODEL');
+  expect((err as Error).message).toMatch(/^Network\.load: this is an int8 model \(format version 3, from net\.quantize\(\)\).*QuantizedNetwork\.load or InferenceNetwork\.load$/);
 });
 
 describe('JSON decoder refusals name the reason', () => {

@@ -3,7 +3,8 @@
 // network or a WasmMlpError with code INVALID_MODEL, quickly, without a huge allocation.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
+import { Network, QuantizedNetwork, WasmMlpError, type NetworkOptions } from '../src/index.js';
+import { InferenceNetwork } from '../src/infer.js';
 import { crc32 } from '../src/format.js';
 import { fastestMs } from './fastest.js';
 
@@ -40,10 +41,18 @@ async function corpus(): Promise<{ bytes: Uint8Array; json: Record<string, unkno
   return out;
 }
 
+/** What check needs of a loaded model: a Network, a QuantizedNetwork or an InferenceNetwork. */
+interface Loaded {
+  inputSize: number;
+  outputSize: number;
+  predict(x: Float32Array): Float32Array;
+  dispose(): void;
+}
+
 /** Runs one load and checks the outcome; returns which way it went. */
-async function check(load: () => Promise<Network>, what: string): Promise<'ok' | 'rejected'> {
+async function check(load: () => Promise<Loaded>, what: string): Promise<'ok' | 'rejected'> {
   const t0 = performance.now();
-  let net: Network | null = null;
+  let net: Loaded | null = null;
   try {
     net = await load();
   } catch (e) {
@@ -194,3 +203,115 @@ for (const backend of ['wasm', 'js'] as const) {
     }, 60_000);
   });
 }
+
+/** Version-3 (int8) files: the float corpus quantized, every other one with normalization and metadata. */
+async function quantizedCorpus(): Promise<Uint8Array[]> {
+  const out = [];
+  for (const { bytes } of await corpus()) {
+    const net = await Network.load(bytes);
+    const calibration = Float32Array.from({ length: 8 * net.inputSize }, (_, i) => Math.sin(i));
+    const q = await net.quantize({ calibration });
+    out.push(q.save());
+    q.dispose();
+    net.dispose();
+  }
+  return out;
+}
+
+describe('int8 model loader fuzz (format version 3)', () => {
+  const loaders = [(b: Uint8Array) => QuantizedNetwork.load(b), (b: Uint8Array) => InferenceNetwork.load(b)];
+
+  it('every single-bit flip of a file is refused (the CRC-32), as INVALID_MODEL', async () => {
+    const [file] = await quantizedCorpus();
+    let rejected = 0;
+    for (let bit = 0; bit < file.length * 8; bit++) {
+      const b = file.slice();
+      b[bit >> 3] ^= 1 << (bit & 7);
+      // Byte 4 is the version: a flip there is an unknown version or a float file, refused too
+      // (as INVALID_MODEL, or UNSUPPORTED_MODEL when it turns into version 1 or 2).
+      try {
+        await QuantizedNetwork.load(b);
+      } catch (e) {
+        if (!(e instanceof WasmMlpError)) throw e;
+        if (e.code !== 'INVALID_MODEL' && !(e.code === 'UNSUPPORTED_MODEL' && bit >> 3 === 4)) throw new Error(`bit ${bit}: ${e.code} ${e.message}`);
+        rejected++;
+      }
+    }
+    expect(rejected).toBe(file.length * 8);
+  }, 60_000);
+
+  it('re-checksummed mutations (flips past the frame, size words, scales, weights, hostile headers) load to something valid or are refused, quickly', async () => {
+    const files = await quantizedCorpus();
+    const counts = { rejected: 0, loaded: 0 };
+    const mutation = fc.record({
+      file: fc.integer({ min: 0, max: files.length - 1 }),
+      loader: fc.integer({ min: 0, max: 1 }),
+      kind: fc.constantFrom('flip', 'truncate', 'append', 'size', 'count', 'flipCrc', 'float', 'weight', 'header'),
+      pos: fc.nat(),
+      value: fc.integer({ min: 0, max: 255 }),
+      word: fc.constantFrom(0, 1, 7, 0x7fffffff, 0xffffffff, 1 << 20, 1 << 30),
+      float: fc.constantFrom(0, -1, NaN, Infinity, -Infinity, 1e-45, 3e38, 1e-3),
+      header: fc.constantFrom(
+        '{"inputSize":1e9,"layers":[{"units":1e9,"activation":"relu"}],"loss":"mse","quantization":"int8"}',
+        '{"inputSize":2,"layers":[{"units":3}],"loss":"mse"}',
+        '{"inputSize":2,"layers":[{"units":3}],"loss":"mse","quantization":"int4"}',
+        '{"inputSize":200000,"layers":[{"units":1}],"loss":"mse","quantization":"int8"}',
+        '{"inputSize":2,"layers":[{"units":1048576,"activation":"relu"},{"units":1048576}],"loss":"mse","quantization":"int8"}',
+        '{"inputSize":2,"layers":[{"units":1}],"loss":"mse","quantization":"int8","normalization":{"mean":[1],"std":[1]}}',
+        '{"inputSize":2,"layers":[{"units":1}],"loss":"mse","quantization":"int8"}',
+        'null',
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        const src = files[m.file];
+        const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+        const hlen = view(src).getUint32(8, true);
+        const payload = 16 + ((hlen + 3) & ~3);
+        let bytes: Uint8Array;
+        switch (m.kind) {
+          case 'flip': bytes = src.slice(); bytes[m.pos % bytes.length] ^= 1 + (m.value % 255); break;
+          case 'truncate': bytes = src.slice(0, m.pos % src.length); break;
+          case 'append': bytes = new Uint8Array([...src, m.value]); break;
+          case 'size': bytes = src.slice(); view(bytes).setUint32(8, m.word, true); bytes = withCrc(bytes); break;
+          case 'count': bytes = src.slice(); view(bytes).setUint32(12, m.word, true); bytes = withCrc(bytes); break;
+          case 'flipCrc': bytes = src.slice(); bytes[16 + (m.pos % (bytes.length - 20))] ^= 1 + (m.value % 255); bytes = withCrc(bytes); break;
+          case 'float': {
+            // A scale or bias word of the payload set to a hostile value (-1: never aligned to a weight byte).
+            bytes = src.slice();
+            const at = payload + 4 * (m.pos % ((bytes.length - 4 - payload) >> 2));
+            view(bytes).setFloat32(at, m.float, true);
+            bytes = withCrc(bytes);
+            break;
+          }
+          case 'weight': bytes = src.slice(); bytes[payload + (m.pos % (bytes.length - 4 - payload))] = m.value; bytes = withCrc(bytes); break;
+          default: {
+            const h = new TextEncoder().encode(m.header);
+            const pad = (h.length + 3) & ~3;
+            const b = new Uint8Array(16 + pad + 16 + 4);
+            b.set(src.subarray(0, 8));
+            view(b).setUint32(8, h.length, true);
+            view(b).setUint32(12, 16, true);
+            b.fill(0x20, 16, 16 + pad);
+            b.set(h, 16);
+            bytes = withCrc(b);
+          }
+        }
+        const what = `${m.kind} of int8 file ${m.file} at ${m.pos}`;
+        const outcome = await check(() => loaders[m.loader](bytes), what);
+        const rechecksummed = !['flip', 'truncate', 'append'].includes(m.kind);
+        if (outcome === 'ok') {
+          const changed = bytes.length !== src.length || bytes.some((b, i) => b !== src[i]);
+          if (changed && !rechecksummed) throw new Error(`${what}: a changed file loaded without a matching checksum`);
+          counts.loaded++;
+        } else counts.rejected++;
+      }),
+      { numRuns: 1200, seed: 21 },
+    );
+    expect(counts.rejected).toBeGreaterThan(600);
+    expect(counts.loaded).toBeGreaterThan(20);
+    for (const f of files) {
+      for (const load of loaders) expect(await check(() => load(f), 'original int8 file')).toBe('ok');
+    }
+  }, 60_000);
+});

@@ -1,0 +1,302 @@
+// Int8 inference: the forward pass of a quantized network (descriptor layout in
+// src/quant-abi.ts) and its kernels, each with a scalar reference twin for the tests.
+//
+// A layer computes, for input rows x (f32) with scale s_x and int8 weights q_w with one scale
+// s_w[n] per output unit:
+//   q_x = clamp(roundEven(x * (1 / s_x)), -127, 127)                       (quantizeRows)
+//   acc[i][n] = sum_k q_x[i][k] q_w[n][k]                  exact, in i32    (gemmInt8)
+//   z[i][n] = f32(acc) * (s_x s_w[n]) + b[n]       two f32 roundings, in that order
+//   a = g(z)                                    the float path's activationForward
+// Integer sums are exact in any order, so the SIMD kernel and its twin agree to the bit.
+//
+// i32x4.dot_i16x8_s multiplies the operands as i16: one instruction for eight products,
+// summed in pairs into four i32 lanes. Quantized inputs are written as i16 directly; the
+// weights stay int8 in memory (half the bytes to stream, what batch 1 is bound by) and are
+// widened in the loop. They are packed pair-interleaved for 8 output units, so a broadcast
+// pair of inputs (x[k], x[k+1]) times one widened vector gives four units' partial sums at
+// once, with no horizontal reduction (bench/notes/int8.md compares the layouts).
+
+import {
+  QNET_LAYERS, QNET_X, QNET_Q, QNET_Y, QNET_LOSS, QNET_RESULT, QNET_HEADER_WORDS, QL_WORDS,
+  QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA,
+} from '../src/quant-abi';
+import { activationForward } from './activations';
+import { outputLossAndDelta, correctCount } from './losses';
+
+// @ts-ignore: decorator
+@inline function qfield(net: usize, i: i32): i32 {
+  return load<i32>(net + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function qlayer(net: usize, l: i32, i: i32): i32 {
+  return load<i32>(net + (<usize>(QNET_HEADER_WORDS + l * QL_WORDS + i) << 2));
+}
+// @ts-ignore: decorator
+@inline function qlayerPtr(net: usize, l: i32, i: i32): usize {
+  return <usize>load<u32>(net + (<usize>(QNET_HEADER_WORDS + l * QL_WORDS + i) << 2));
+}
+// @ts-ignore: decorator
+@inline function qlayerFloat(net: usize, l: i32, i: i32): f32 {
+  return load<f32>(net + (<usize>(QNET_HEADER_WORDS + l * QL_WORDS + i) << 2));
+}
+
+/** Bytes of packInt8Weights' output for N outputs and K inputs: pad8(N) x pad2(K) int8. */
+export function packedInt8Bytes(N: i32, K: i32): i32 {
+  return ((N + 7) & ~7) * ((K + 1) & ~1);
+}
+
+// W (N x K int8, row-major "out x in") -> panels of 8 output units. Panel j holds, for each
+// pair p of inputs, 16 int8: [w[8j][2p], w[8j][2p+1], w[8j+1][2p], w[8j+1][2p+1], ...,
+// w[8j+7][2p+1]] (16 bytes); a panel is pad2(K) x 8 bytes. Units >= N and inputs >= K are 0.
+export function packInt8Weights(bp: usize, w: usize, N: i32, K: i32): void {
+  const Kp = (K + 1) & ~1;
+  const panels = (N + 7) >> 3;
+  for (let j = 0; j < panels; j++) {
+    const panel = bp + <usize>j * <usize>Kp * 8;
+    for (let p = 0; p < Kp >> 1; p++) {
+      for (let c = 0; c < 8; c++) {
+        const n = (j << 3) + c;
+        for (let h = 0; h < 2; h++) {
+          const k = (p << 1) + h;
+          const v: i8 = n < N && k < K ? load<i8>(w + <usize>n * <usize>K + <usize>k) : 0;
+          store<i8>(panel + (<usize>p << 4) + <usize>((c << 1) + h), v);
+        }
+      }
+    }
+  }
+}
+
+// 1.5 * 2^23 and its bits: for |v| <= 2^22, v + MAGIC rounds v to an integer (ties to even,
+// the float add's own rounding) held in the low mantissa bits, so subtracting MAGIC_BITS
+// from the sum's bits gives it as an i32 with no conversion instruction.
+const MAGIC: f32 = 12582912;
+const MAGIC_BITS: i32 = 0x4b400000;
+
+// q (rows x Kp i16, row-major) = roundEven(clamp(x (rows x K f32) * inv, -127, 127)); the
+// columns K..Kp-1 are 0. The clamp is pmax then pmin with the bound first, so a NaN gives
+// -127 (the callers' inputs are finite; hidden activations are finite or +-Infinity).
+export function quantizeRows(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32): void {
+  const vinv = f32x4.splat(inv);
+  const lo = f32x4.splat(-127);
+  const hi = f32x4.splat(127);
+  const magic = f32x4.splat(MAGIC);
+  const bits = i32x4.splat(MAGIC_BITS);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + ((<usize>i * <usize>K) << 2);
+    const qr = q + ((<usize>i * <usize>Kp) << 1);
+    let k = 0;
+    for (; k + 8 <= K; k += 8) {
+      const a = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, f32x4.mul(v128.load(xr + (<usize>k << 2)), vinv))), magic);
+      const b = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, f32x4.mul(v128.load(xr + (<usize>k << 2), 16), vinv))), magic);
+      v128.store(qr + (<usize>k << 1), i16x8.narrow_i32x4_s(i32x4.sub(a, bits), i32x4.sub(b, bits)));
+    }
+    for (; k < K; k++) store<i16>(qr + (<usize>k << 1), <i16>quantizeOne(load<f32>(xr + (<usize>k << 2)), inv));
+    for (; k < Kp; k++) store<i16>(qr + (<usize>k << 1), 0);
+  }
+}
+
+// The scalar rule of quantizeRows: pmax(lo, v) = lo < v ? v : lo, pmin(hi, v) = v < hi ? v : hi.
+// @ts-ignore: decorator
+@inline function quantizeOne(x: f32, inv: f32): i32 {
+  const v = x * inv;
+  const c1: f32 = <f32>-127 < v ? v : <f32>-127;
+  const c2: f32 = c1 < <f32>127 ? c1 : <f32>127;
+  return <i32>nearest<f32>(c2);
+}
+
+// The dequantizing epilogue of four outputs: f32(acc) * scale + bias.
+// @ts-ignore: decorator
+@inline function dequant(acc: v128, scale: v128, bias: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), bias);
+}
+
+// Stores 8 outputs c0 (units 0-3), c1 (4-7) of one row at c, only the first `cols`.
+// @ts-ignore: decorator
+@inline function storeRow8(c: usize, c0: v128, c1: v128, cols: i32): void {
+  if (cols >= 8) {
+    v128.store(c, c0);
+    v128.store(c, c1, 16);
+    return;
+  }
+  let lo = c0;
+  let at = c;
+  let left = cols;
+  if (left >= 4) {
+    v128.store(at, c0);
+    lo = c1;
+    at += 16;
+    left -= 4;
+  }
+  if (left & 2) {
+    v128.store64_lane(at, lo, 0);
+    lo = v128.shuffle<i64>(lo, lo, 1, 1);
+    at += 8;
+  }
+  if (left & 1) v128.store32_lane(at, lo, 0);
+}
+
+// Rows per block of gemmInt8: a block's quantized inputs (64 x 784 i16 = 100 KB for MNIST)
+// stay in L2 while every weight panel passes over them.
+const ROW_BLOCK = 64;
+
+// C (M x N f32, row stride N) = (A (M x Kp i16, row stride Kp) times the packed weights bp)
+// dequantized with scale and bias (pad8(N) f32 each). Blocks of ROW_BLOCK rows; in a block,
+// each 8-unit panel runs tiles of 4 rows (per pair of inputs: 4 broadcasts of an (x[k],
+// x[k+1]) pair, 2 widened weight vectors, 8 dot products), then the rows left one by one.
+export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: usize, bias: usize, c: usize): void {
+  for (let i0 = 0; i0 < M; i0 += ROW_BLOCK) {
+    const rows = min(ROW_BLOCK, M - i0);
+    const ab = a + ((<usize>i0 * <usize>Kp) << 1);
+    const cb = c + ((<usize>i0 * <usize>N) << 2);
+    const tiled = rows & ~3;
+    const panels = (N + 7) >> 3;
+    for (let j = 0; j < panels; j++) {
+      for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2));
+    }
+    for (let i = tiled; i < rows; i++) row1(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, scale, bias, cb + ((<usize>i * <usize>N) << 2));
+  }
+}
+
+// Rows 0-3 of a (stride Kp i16) times panel j: outputs 8j..8j+7 of 4 rows of c (stride N).
+// @ts-ignore: decorator
+@inline function tile4x8(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize): void {
+  const rowA = <usize>Kp << 1;
+  const rowC = <usize>N << 2;
+  let b = bp + <usize>j * <usize>Kp * 8;
+  const end = b + <usize>Kp * 8;
+  let x = a;
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+  let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
+  let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  while (b < end) {
+    const w0 = v128.load8x8_s(b);
+    const w1 = v128.load8x8_s(b, 8);
+    const x0 = v128.load32_splat(x);
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
+    c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, w1));
+    const x1 = v128.load32_splat(x + rowA);
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, w0));
+    c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, w1));
+    const x2 = v128.load32_splat(x + 2 * rowA);
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, w0));
+    c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, w1));
+    const x3 = v128.load32_splat(x + 3 * rowA);
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, w0));
+    c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w1));
+    b += 16;
+    x += 4;
+  }
+  const cols = min(8, N - (j << 3));
+  const s0 = v128.load(scale + (<usize>j << 5));
+  const s1 = v128.load(scale + (<usize>j << 5), 16);
+  const b0 = v128.load(bias + (<usize>j << 5));
+  const b1 = v128.load(bias + (<usize>j << 5), 16);
+  const cj = c + (<usize>j << 5);
+  storeRow8(cj, dequant(c00, s0, b0), dequant(c01, s1, b1), cols);
+  storeRow8(cj + rowC, dequant(c10, s0, b0), dequant(c11, s1, b1), cols);
+  storeRow8(cj + 2 * rowC, dequant(c20, s0, b0), dequant(c21, s1, b1), cols);
+  storeRow8(cj + 3 * rowC, dequant(c30, s0, b0), dequant(c31, s1, b1), cols);
+}
+
+// One row of a times every panel, two panels (16 units) per pass: batch 1's kernel, bound by
+// the stream of weights, so each broadcast pair feeds four weight vectors.
+function row1(a: usize, bp: usize, Kp: i32, N: i32, scale: usize, bias: usize, c: usize): void {
+  const panels = (N + 7) >> 3;
+  const panelBytes = <usize>Kp * 8;
+  let j = 0;
+  for (; j + 2 <= panels; j += 2) {
+    let b = bp + <usize>j * panelBytes;
+    const end = b + panelBytes;
+    let x = a;
+    let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+    while (b < end) {
+      const x0 = v128.load32_splat(x);
+      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b)));
+      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b, 8)));
+      c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b + panelBytes)));
+      c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b + panelBytes, 8)));
+      b += 16;
+      x += 4;
+    }
+    const o = <usize>j << 5;
+    storeRow8(c + o, dequant(c0, v128.load(scale + o), v128.load(bias + o)), dequant(c1, v128.load(scale + o, 16), v128.load(bias + o, 16)), min(8, N - (j << 3)));
+    storeRow8(c + o + 32, dequant(c2, v128.load(scale + o, 32), v128.load(bias + o, 32)), dequant(c3, v128.load(scale + o, 48), v128.load(bias + o, 48)), min(8, N - (j << 3) - 8));
+  }
+  if (j < panels) {
+    let b = bp + <usize>j * panelBytes;
+    const end = b + panelBytes;
+    let x = a;
+    let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
+    while (b < end) {
+      const x0 = v128.load32_splat(x);
+      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b)));
+      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b, 8)));
+      b += 16;
+      x += 4;
+    }
+    const o = <usize>j << 5;
+    storeRow8(c + o, dequant(c0, v128.load(scale + o), v128.load(bias + o)), dequant(c1, v128.load(scale + o, 16), v128.load(bias + o, 16)), N - (j << 3));
+  }
+}
+
+// The reference twin of gemmInt8, from the unpacked int8 weights w (N x K): one scalar i32
+// sum per output in k order, then the same two f32 roundings.
+export function gemmInt8Reference(M: i32, N: i32, K: i32, Kp: i32, a: usize, w: usize, scale: usize, bias: usize, c: usize): void {
+  for (let i = 0; i < M; i++) {
+    for (let n = 0; n < N; n++) {
+      let acc: i32 = 0;
+      for (let k = 0; k < K; k++) {
+        acc += <i32>load<i16>(a + ((<usize>i * <usize>Kp + <usize>k) << 1)) * <i32>load<i8>(w + <usize>n * <usize>K + <usize>k);
+      }
+      const z = <f32>acc * load<f32>(scale + (<usize>n << 2)) + load<f32>(bias + (<usize>n << 2));
+      store<f32>(c + ((<usize>i * <usize>N + <usize>n) << 2), z);
+    }
+  }
+}
+
+// The reference twin of quantizeRows, one value at a time.
+export function quantizeRowsReference(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32): void {
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < Kp; k++) {
+      const v = k < K ? quantizeOne(load<f32>(x + ((<usize>i * <usize>K + <usize>k) << 2)), inv) : 0;
+      store<i16>(q + ((<usize>i * <usize>Kp + <usize>k) << 1), <i16>v);
+    }
+  }
+}
+
+/** Forward pass of the m rows in the input region: each layer's Z and A. */
+export function forwardQuantized(net: usize, m: i32): void {
+  const L = qfield(net, QNET_LAYERS);
+  const q = <usize>load<u32>(net + (<usize>QNET_Q << 2));
+  for (let l = 0; l < L; l++) {
+    const K = qlayer(net, l, QL_IN);
+    const N = qlayer(net, l, QL_OUT);
+    const Kp = qlayer(net, l, QL_KP);
+    const input = l == 0 ? <usize>load<u32>(net + (<usize>QNET_X << 2)) : qlayerPtr(net, l - 1, QL_A);
+    const z = qlayerPtr(net, l, QL_Z);
+    quantizeRows(q, input, m, K, Kp, qlayerFloat(net, l, QL_F_INV_SCALE));
+    gemmInt8(m, N, Kp, q, qlayerPtr(net, l, QL_W), qlayerPtr(net, l, QL_SCALE), qlayerPtr(net, l, QL_BIAS), z);
+    activationForward(qlayer(net, l, QL_ACT), qlayerFloat(net, l, QL_F_ALPHA), z, qlayerPtr(net, l, QL_A), m, N);
+  }
+}
+
+/**
+ * Forward pass, then the loss (summed over the m rows, the float path's definitions, from
+ * losses.ts) and the correct count against the targets in the Y region, as two f64 at
+ * QNET_RESULT.
+ */
+export function evaluateQuantized(net: usize, m: i32): void {
+  forwardQuantized(net, m);
+  const last = qfield(net, QNET_LAYERS) - 1;
+  const N = qlayer(net, last, QL_OUT);
+  const a = qlayerPtr(net, last, QL_A);
+  const y = <usize>load<u32>(net + (<usize>QNET_Y << 2));
+  const loss = outputLossAndDelta(
+    qfield(net, QNET_LOSS), qlayer(net, last, QL_ACT), qlayerFloat(net, last, QL_F_ALPHA),
+    qlayerPtr(net, last, QL_Z), a, y, qlayerPtr(net, last, QL_DELTA), m, N,
+  );
+  const result = net + (<usize>QNET_RESULT << 2);
+  store<f64>(result, loss);
+  store<f64>(result, correctCount(qfield(net, QNET_LOSS), a, y, m, N), 8);
+}

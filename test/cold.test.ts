@@ -1,0 +1,108 @@
+// The inference entry's fast loader (bench/notes/cold.md): it checks a binary model's CRC-32
+// and finiteness in the wasm core (crc32 of assembly/crc.ts, firstNonFinite) and copies the
+// parameter block in one piece. Here, from the installed package: the core's CRC against a
+// bit-by-bit reference, and the loader's verdicts and messages on files it must refuse or
+// read at any alignment. (No timings: those are bench/cold-start.mjs's.)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+
+const pkg = join(inject('packedApp'), 'node_modules', 'wasm-mlp');
+const entry = async (file: string) => import(/* @vite-ignore */ pathToFileURL(join(pkg, 'dist', file)).href);
+
+/** CRC-32 (IEEE, reflected 0xEDB88320), one bit at a time: the definition, no tables. */
+function crcReference(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+describe('the inference core crc32', () => {
+  const memory = new WebAssembly.Memory({ initial: 4 });
+  const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(pkg, 'build', 'infer.wasm'))), {
+    env: { memory, now: () => 0 },
+  }).exports as { crc32(p: number, n: number): number };
+  const crcAt = (bytes: Uint8Array, p: number): number => {
+    new Uint8Array(memory.buffer, p, bytes.length).set(bytes);
+    return core.crc32(p, bytes.length) >>> 0;
+  };
+
+  it('is the standard CRC-32 ("123456789" -> 0xCBF43926, empty -> 0)', () => {
+    expect(crcAt(new TextEncoder().encode('123456789'), 65536)).toBe(0xcbf43926);
+    expect(crcAt(new Uint8Array(0), 65536)).toBe(0);
+  });
+
+  it('equals the bit-by-bit reference for every length 0..40 at every alignment, and a long buffer', () => {
+    let seed = 7;
+    const random = (n: number) => Uint8Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    for (let n = 0; n <= 40; n++) {
+      for (let align = 0; align < 8; align++) {
+        const bytes = random(n);
+        expect(crcAt(bytes, 65536 + align), `length ${n}, offset ${align}`).toBe(crcReference(bytes));
+      }
+    }
+    const long = random(100_003);
+    expect(crcAt(long, 65536 + 3)).toBe(crcReference(long));
+  });
+});
+
+describe('InferenceNetwork.load of binary models', async () => {
+  const { Network } = await entry('node.js');
+  const { InferenceNetwork } = await entry('infer.node.js');
+  const net = await Network.create({ inputSize: 5, layers: [{ units: 4, activation: 'tanh' }, { units: 3, activation: 'softmax' }], seed: 11 });
+  const saved: Uint8Array = net.save();
+  const x = new Float32Array([0.1, -0.2, 0.3, 0.4, -0.5, 1, 2, 3, 4, 5]);
+  const expected: Float32Array = net.predict(x);
+  const hlen = new DataView(saved.buffer, saved.byteOffset).getUint32(8, true);
+  const base = 16 + ((hlen + 3) & ~3);
+
+  /** saved with parameter i set to v and the CRC rewritten, so that only the value is wrong. */
+  const withParam = (i: number, v: number): Uint8Array => {
+    const bytes = saved.slice();
+    const view = new DataView(bytes.buffer);
+    view.setFloat32(base + 4 * i, v, true);
+    view.setUint32(bytes.length - 4, crcReference(bytes.subarray(0, bytes.length - 4)), true);
+    return bytes;
+  };
+
+  it('predicts the full network bits from the file at any byte offset of its buffer', async () => {
+    for (let offset = 0; offset < 4; offset++) {
+      const buffer = new Uint8Array(saved.length + offset);
+      buffer.set(saved, offset);
+      const inf = await InferenceNetwork.load(buffer.subarray(offset));
+      expect(inf.predict(x)).toEqual(expected);
+      inf.dispose();
+    }
+    const inf = await InferenceNetwork.load(saved.slice().buffer);
+    expect(inf.predict(x)).toEqual(expected);
+    inf.dispose();
+  });
+
+  it('refuses a flipped byte anywhere (header, parameters, checksum) with the checksum message', async () => {
+    for (const at of [20, base, base + 13, saved.length - 5, saved.length - 1]) {
+      const bytes = saved.slice();
+      bytes[at] ^= 0x10;
+      await expect(InferenceNetwork.load(bytes), `byte ${at}`).rejects.toThrow(/^Network\.load: checksum mismatch; the file is corrupt$/);
+    }
+  });
+
+  it('refuses a NaN or infinite parameter (CRC valid) naming the first one', async () => {
+    const count = new DataView(saved.buffer, saved.byteOffset).getUint32(12, true);
+    for (const [i, v] of [[0, NaN], [7, Infinity], [count - 1, -Infinity]] as const) {
+      const err = await InferenceNetwork.load(withParam(i, v)).catch((e: Error) => e);
+      expect(err).toMatchObject({ code: 'INVALID_MODEL', message: `Network.load: parameter ${i} is ${v}` });
+    }
+    // Two bad values: the first is named.
+    const two = withParam(9, -Infinity);
+    new DataView(two.buffer).setFloat32(base + 4 * 30, NaN, true);
+    new DataView(two.buffer).setUint32(two.length - 4, crcReference(two.subarray(0, two.length - 4)), true);
+    await expect(InferenceNetwork.load(two)).rejects.toThrow(/^Network\.load: parameter 9 is -Infinity$/);
+    // The largest finite float32 is accepted.
+    const big = await InferenceNetwork.load(withParam(3, 3.4028234663852886e38));
+    big.dispose();
+  });
+});
