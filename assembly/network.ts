@@ -8,7 +8,7 @@ import {
   NET_RNG, NET_FAIL_BATCH, NET_PACK_BYTES, NET_HEADER_WORDS, LAYER_WORDS,
   LAYER_IN, LAYER_OUT, LAYER_ACT, LAYER_W, LAYER_B, LAYER_Z, LAYER_A, LAYER_DELTA, LAYER_WT, LAYER_W_FINITE,
   LAYER_DROP_T, LAYER_F_DROP_SCALE, LAYER_MASK, LAYER_DROPPED, LAYER_F_ALPHA, NET_SW, NET_DATA_W, NET_F_CLIP,
-  OPT_ADAM, ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_LINEAR,
+  OPT_ADAM, ACT_RELU,
 } from '../src/abi';
 import { activationForward, activationBackward } from './activations';
 import { gemmNarrow, packTransposed, packRows, sparseListBytes, countNonzero } from './gemm';
@@ -481,17 +481,13 @@ function copyRow(dst: usize, src: usize, bytes: usize): void {
 // Trains batches [first, first + count) of an epoch over a training set of n rows (see the
 // Engine contract in src/engine.ts). losses/corrects: f64 per batch. Returns the index of the
 // first batch whose loss is not finite (its update skipped), or first + count. A network that
-// tiny.ts's fused step takes runs its small batches there (one copy of the loop per hidden
-// activation, so that it is a constant in the step).
+// tiny.ts's fused step takes runs its small batches there.
 export function trainBatches(
   net: usize, order: usize, n: i32, batchSize: i32, first: i32, count: i32,
   losses: usize, corrects: usize,
 ): i32 {
   const hidden = tinyHidden(net);
-  if (hidden == ACT_SIGMOID) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_SIGMOID);
-  if (hidden == ACT_TANH) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_TANH);
-  if (hidden == ACT_RELU) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_RELU);
-  if (hidden == ACT_LINEAR) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, ACT_LINEAR);
+  if (hidden >= 0) return tinyBatches(net, order, n, batchSize, first, count, losses, corrects, hidden);
   for (let b = first; b < first + count; b++) {
     const start = b * batchSize;
     if (!trainBatch(net, order, start, min(batchSize, n - start), losses, corrects, b)) return b;
@@ -501,8 +497,7 @@ export function trainBatches(
 
 // trainBatches for a network tiny.ts's step takes: batches of 2 to SMALL_ROWS rows there,
 // the others (a last batch of one row, larger batches) through trainBatch.
-// @ts-ignore: decorator
-@inline function tinyBatches(
+function tinyBatches(
   net: usize, order: usize, n: i32, batchSize: i32, first: i32, count: i32,
   losses: usize, corrects: usize, hidden: i32,
 ): i32 {
