@@ -1,6 +1,6 @@
 // The whole training step of a tiny network in one pass: one hidden layer (at most
-// SMALL_WIDTH inputs and units), one output unit, a batch of 2 to SMALL_ROWS rows read where
-// they lie in the training set. XOR, a binary classifier on a few features, a value network:
+// SMALL_WIDTH inputs and units), one output unit, a batch of 1 to SMALL_ROWS rows read where
+// they lie in the training set (one row: online training, as brain.js and RL agents do). XOR, a binary classifier on a few features, a value network:
 // there the general step (small.ts's kernels called layer by layer from network.ts) spends
 // more time on dispatch, descriptor reads, copies of the batch rows and round trips through
 // the layer regions than on its few hundred multiply-adds and activations.
@@ -76,7 +76,7 @@ export let tinyCorrect: f64 = 0;
 export let tinyUpdated = false;
 
 /**
- * One step's forward pass, loss and gradients for the m rows (2 <= m <= 4) whose indices are
+ * One step's forward pass, loss and gradients for the m rows (1 <= m <= 4) whose indices are
  * the u32 at `rows`, from the training set (NET_DATA_X, NET_DATA_Y). Leaves the batch-
  * averaged gradients in the gradient block and the correct count in tinyCorrect; returns the
  * summed loss. `hidden`: tinyHidden's answer, tested per block of four units (one copy of
@@ -218,7 +218,7 @@ export let tinyUpdated = false;
   if (field(net, NET_LOSS) == LOSS_MSE) {
     d = f32x4.sub(ao, yv);
     total += 0.5 * <f64>f32x4.extract_lane(d, 0) * <f64>f32x4.extract_lane(d, 0);
-    total += 0.5 * <f64>f32x4.extract_lane(d, 1) * <f64>f32x4.extract_lane(d, 1);
+    if (m > 1) total += 0.5 * <f64>f32x4.extract_lane(d, 1) * <f64>f32x4.extract_lane(d, 1);
     if (m > 2) total += 0.5 * <f64>f32x4.extract_lane(d, 2) * <f64>f32x4.extract_lane(d, 2);
     if (m > 3) total += 0.5 * <f64>f32x4.extract_lane(d, 3) * <f64>f32x4.extract_lane(d, 3);
     if (act == ACT_SIGMOID) d = f32x4.mul(d, f32x4.mul(ao, f32x4.sub(one, ao)));
@@ -227,7 +227,7 @@ export let tinyUpdated = false;
     // Binary cross-entropy on a sigmoid: softplus(z) - y z, delta a - y.
     const sp = vsoftplus(zo);
     total += <f64>f32x4.extract_lane(sp, 0) - <f64>f32x4.extract_lane(yv, 0) * <f64>f32x4.extract_lane(zo, 0);
-    total += <f64>f32x4.extract_lane(sp, 1) - <f64>f32x4.extract_lane(yv, 1) * <f64>f32x4.extract_lane(zo, 1);
+    if (m > 1) total += <f64>f32x4.extract_lane(sp, 1) - <f64>f32x4.extract_lane(yv, 1) * <f64>f32x4.extract_lane(zo, 1);
     if (m > 2) total += <f64>f32x4.extract_lane(sp, 2) - <f64>f32x4.extract_lane(yv, 2) * <f64>f32x4.extract_lane(zo, 2);
     if (m > 3) total += <f64>f32x4.extract_lane(sp, 3) - <f64>f32x4.extract_lane(yv, 3) * <f64>f32x4.extract_lane(zo, 3);
     d = f32x4.sub(ao, yv);
@@ -253,7 +253,7 @@ export let tinyUpdated = false;
   const valpha = f32x4.splat(alpha);
   let sd: f32 = 0;
   sd += f32x4.extract_lane(d, 0);
-  sd += f32x4.extract_lane(d, 1);
+  if (m > 1) sd += f32x4.extract_lane(d, 1);
   if (m > 2) sd += f32x4.extract_lane(d, 2);
   if (m > 3) sd += f32x4.extract_lane(d, 3);
   emitOne(sgd, params, grads, lr, 0, b2, sd * alpha);
@@ -301,7 +301,7 @@ export let tinyUpdated = false;
     const t2 = transposedRow(d0, d1, d2, d3, 2);
     const t3 = transposedRow(d0, d1, d2, d3, 3);
     let sb = f32x4.add(zero, t0);
-    sb = f32x4.add(sb, t1);
+    if (m > 1) sb = f32x4.add(sb, t1);
     if (m > 2) sb = f32x4.add(sb, t2);
     if (m > 3) sb = f32x4.add(sb, t3);
     emit(sgd, params, grads, lr, 0, b1 + (<usize>j << 2), 4, f32x4.mul(sb, valpha), n);
@@ -322,18 +322,18 @@ export let tinyUpdated = false;
   return total;
 }
 
-// Lane t: sum over the rows i < m (2-4) of t_i's lane t times input o/4 of row i (at x_i),
+// Lane t: sum over the rows i < m (1-4) of t_i's lane t times input o/4 of row i (at x_i),
 // from +0 in row order.
 // @ts-ignore: decorator
 @inline function inputSums(t0: v128, t1: v128, t2: v128, t3: v128, x0: usize, x1: usize, x2: usize, x3: usize, o: usize, m: i32): v128 {
   let s = f32x4.add(f32x4.splat(0), f32x4.mul(t0, v128.load32_splat(x0 + o)));
-  s = f32x4.add(s, f32x4.mul(t1, v128.load32_splat(x1 + o)));
+  if (m > 1) s = f32x4.add(s, f32x4.mul(t1, v128.load32_splat(x1 + o)));
   if (m > 2) s = f32x4.add(s, f32x4.mul(t2, v128.load32_splat(x2 + o)));
   if (m > 3) s = f32x4.add(s, f32x4.mul(t3, v128.load32_splat(x3 + o)));
   return s;
 }
 
-// Lane t: p_t(0) + p_t(1) + ... over the first m (2-4) lanes of p_t, from +0 in lane order.
+// Lane t: p_t(0) + p_t(1) + ... over the first m (1-4) lanes of p_t, from +0 in lane order.
 // @ts-ignore: decorator
 @inline function rowSums(p0: v128, p1: v128, p2: v128, p3: v128, m: i32): v128 {
   const r0 = transposedRow(p0, p1, p2, p3, 0);
@@ -341,7 +341,7 @@ export let tinyUpdated = false;
   const r2 = transposedRow(p0, p1, p2, p3, 2);
   const r3 = transposedRow(p0, p1, p2, p3, 3);
   let s = f32x4.add(f32x4.splat(0), r0);
-  s = f32x4.add(s, r1);
+  if (m > 1) s = f32x4.add(s, r1);
   if (m > 2) s = f32x4.add(s, r2);
   if (m > 3) s = f32x4.add(s, r3);
   return s;
