@@ -1,26 +1,28 @@
 // The whole training step of a tiny network in one pass: one hidden layer (at most
 // SMALL_WIDTH inputs and units), one output unit, a batch of 1 to SMALL_ROWS rows read where
-// they lie in the training set (one row: online training, as brain.js and RL agents do). XOR, a binary classifier on a few features, a value network:
-// there the general step (small.ts's kernels called layer by layer from network.ts) spends
-// more time on dispatch, descriptor reads, copies of the batch rows and round trips through
-// the layer regions than on its few hundred multiply-adds and activations.
+// they lie in the training set (one row: online training, as brain.js users and RL agents
+// do). XOR, a binary classifier on a few features, a value network: there the general step
+// (small.ts's or gemm.ts's kernels called layer by layer from network.ts) spent more time on
+// dispatch, descriptor reads, copies of the batch rows and round trips through the layer
+// regions than on its few hundred multiply-adds and activations (bench/notes/tiny.md).
 //
 // Here the batch rows are the lanes (as in small.ts): each hidden unit's values for the rows
 // are one f32x4, computed with its activation, stored once and added into the output's sum in
 // the same loop; the output, loss, output delta and accuracy are a few vectors; the backward
 // pass takes four units at a time, and the gradients of both layers come from the same 4x4
-// transposes. Then network.ts's update applies the optimizer, as for every step.
+// transposes. Plain SGD is applied to each gradient as it is made; other optimizers run
+// network.ts's update afterwards, as for every step.
 //
-// Same bits as the general step, operation for operation (test/tiny.test.ts checks recorded
-// results of the general path; test/small.test.ts trains random small networks with this
-// path and with the gemm path): every product sums from +0 over its inner index in ascending
-// order, then is multiplied by alpha (1, or 1/m for the gradients), then the bias is added;
-// sums over the batch rows add them in row order; the activations, their derivatives and the
-// losses are activations.ts's and losses.ts's four-lane formulas with the same operations in
-// the same order (sigmoid and tanh are restated below with their constants loaded once per
-// step, which activations.ts's loop over a region cannot do across calls; a test compares
-// them with activationForward bit for bit on a dense grid). Lanes past row m hold copies of
-// row 0 and never reach a result.
+// Same bits as the general step, operation for operation (test/tiny.test.ts checks results
+// recorded from the general path before this one existed, and trains random networks with
+// this path and with the gemm path): every product sums from +0 over its inner index in
+// ascending order, then is multiplied by alpha (1, or 1/m for the gradients), then the bias
+// is added; sums over the batch rows add them in row order; the activations, their
+// derivatives, the losses and the SGD rule are activations.ts's, losses.ts's and
+// optimizers.ts's formulas with the same operations in the same order (sigmoid and tanh are
+// restated below with their constants loaded once per step, which activations.ts's loop over
+// a region cannot do across calls; a test compares them with activationForward bit for bit
+// on a dense grid). Lanes past row m hold copies of row 0 and never reach a result.
 
 import {
   NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAMS, NET_GRADS, NET_SW, NET_DATA_X, NET_DATA_Y, NET_PACK,
@@ -237,8 +239,8 @@ export let tinyUpdated = false;
   const same = v128.not(v128.xor(f32x4.ge(ao, half), f32x4.ge(yv, half)));
   tinyCorrect = <f64>popcnt(i32x4.bitmask(same) & ((1 << m) - 1));
 
-  // Plain SGD is applied here (above); a non-finite loss skips the step, so its gradients are
-  // not needed.
+  // Plain SGD (no momentum, no clipping) is applied below as each gradient is made. A step
+  // whose loss is not finite is skipped (trainBatches stops there), so then nothing is.
   const sgd = field(net, NET_OPT) == OPT_SGD && load<f32>(net + (<usize>NET_F_MOMENTUM << 2)) == 0 && !(load<f32>(net + (<usize>NET_F_CLIP << 2)) > 0);
   tinyUpdated = sgd;
   if (sgd && !isFinite(total)) return total;
@@ -307,7 +309,8 @@ export let tinyUpdated = false;
     emit(sgd, params, grads, lr, 0, b1 + (<usize>j << 2), 4, f32x4.mul(sb, valpha), n);
     const gw = w1 + <usize>j * xrow;
     if (K == 2 && n == 4) {
-      // Two inputs (XOR): dW1 rows j .. j + 3 are 8 consecutive floats, (j, 0) (j, 1) (j + 1, 0) ...
+      // Two inputs (XOR): dW1 rows j .. j + 3 are 8 consecutive floats,
+      // (j, 0) (j, 1) (j + 1, 0) ...
       const s0 = f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, 0, m), valpha);
       const s1 = f32x4.mul(inputSums(t0, t1, t2, t3, x0, x1, x2, x3, 4, m), valpha);
       emit(sgd, params, grads, lr, wd, gw, 4, i32x4.shuffle(s0, s1, 0, 4, 1, 5), 4);
