@@ -3,7 +3,7 @@
 // Uses the built package (dist/, build/), as a user would.
 import { Bench } from 'tinybench';
 import os from 'node:os';
-import { Network, init as initPackage } from 'wasm-mlp';
+import { Network, _loadRuntime as initPackage } from 'wasm-mlp';
 import * as peers from './peers.js';
 import { loadMnist } from './mnist.js';
 import { data, labels } from './data.mjs';

@@ -249,6 +249,12 @@ function readContainer(input: unknown, where: string, versions: number[], unit: 
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
+  const wrongKind = (version === QUANTIZED_VERSION || VERSIONS.includes(version)) && !versions.includes(version);
+  // A file of the other kind is named as such only when it is intact: a corrupted version
+  // word (2 flipped to 3) must read as corruption, not as an int8 model.
+  if (wrongKind && view.getUint32(bytes.length - 4, true) !== scans.crc32(bytes, 0, bytes.length - 4)) {
+    throw invalid(`${where}: checksum mismatch; the file is corrupt`);
+  }
   if (version === QUANTIZED_VERSION && !versions.includes(version)) {
     throw new WasmMlpError(
       'UNSUPPORTED_MODEL',

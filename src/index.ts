@@ -49,6 +49,8 @@ export type { Weights, Gradients, Evaluation, History, LoadOptions, ImportOption
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { init, memoryStats, terminateWorkers, threadStats } from './wasm.js';
+/** @internal The runtime itself, for the repository's benchmarks (bench/run.js); not part of the API. */
+export { loadRuntime as _loadRuntime } from './wasm.js';
 export type { WasmSource, InitOptions, ThreadStats, MemoryStats } from './wasm.js';
 export { ACTIVATIONS, LOSSES, OPTIMIZERS } from './enums.js';
 export type { Activation, Loss, OptimizerKind } from './enums.js';

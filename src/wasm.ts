@@ -198,7 +198,12 @@ export async function init(source?: WasmSource | InitOptions): Promise<void> {
   await loadRuntime(source);
 }
 
-/** init's work, resolving to the runtime itself (for the engines and tests, not exported by the package). */
+/**
+ * init's work, resolving to the runtime itself: the engines, the tests and the repository's
+ * benchmarks use it (the package exports it as `_loadRuntime`, outside the documented API).
+ *
+ * @internal
+ */
 export function loadRuntime(source?: WasmSource | InitOptions): Promise<Runtime> {
   if (isOptions(source)) {
     sources = { ...sources, ...source };
