@@ -6,4 +6,4 @@ export { forward } from './network';
 export { firstNonFinite } from './checks';
 export { crc32 } from './crc';
 // Int8 models (format version 3): their forward pass, evaluation and weight packing.
-export { forwardQuantized, evaluateQuantized, packInt8Weights, packedInt8Bytes } from './quant';
+export { forwardQuantized, packInt8Weights, packedInt8Bytes } from './quant';

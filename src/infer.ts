@@ -44,10 +44,10 @@ import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
 import { toMatrix } from './data.js';
 import { WasmMlpError, describe } from './errors.js';
-import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, jsScans, type ModelJson, type QuantizedModel, type Scans } from './format.js';
+import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, jsScans, type ModelJson, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
 import { applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
-import { QuantCore, QuantizedNetworkBase, type QuantExports, type QuantRuntime } from './quantized.js';
+import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
 
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
@@ -55,7 +55,6 @@ export type { WasmSource } from './load.js';
 export type { ModelJson } from './format.js';
 export type { Normalization, JsonValue } from './normalize.js';
 export type { Matrix, Targets } from './config.js';
-export type { QuantizedEvaluation, QuantizedWeights, QuantizedNetworkBase } from './quantized.js';
 import type { Matrix } from './config.js';
 
 const PAGE = 65536;
@@ -269,7 +268,8 @@ export class InferenceNetwork {
 async function quantRuntime(): Promise<QuantRuntime> {
   await init();
   const rt = (await runtime!) as unknown as QuantRuntime;
-  const needed: (keyof QuantExports)[] = ['forwardQuantized', 'evaluateQuantized', 'packInt8Weights', 'packedInt8Bytes'];
+  // Serving predicts only: evaluateQuantized is the full core's (QuantizedNetwork.evaluate).
+  const needed: (keyof QuantExports)[] = ['forwardQuantized', 'packInt8Weights', 'packedInt8Bytes'];
   const missing = needed.filter((name) => typeof (rt.core as unknown as Record<string, unknown>)[name] !== 'function');
   if (missing.length) {
     throw new WasmMlpError('WASM_UNAVAILABLE', `the infer.wasm loaded has no int8 kernels (no export ${missing.join(', ')}); it is older than this package's JS`);
@@ -277,23 +277,3 @@ async function quantRuntime(): Promise<QuantRuntime> {
   return rt;
 }
 
-/**
- * An int8 network (format version 3, saved by `QuantizedNetwork.save` of the full entry):
- * predicts and evaluates with the int8 kernels of infer.wasm, the same bits as the full
- * entry. {@link InferenceNetwork.load} serves the same files with the InferenceNetwork API.
- */
-export class QuantizedNetwork extends QuantizedNetworkBase {
-  /**
-   * Loads an int8 model file, calling init() first if it has not been called.
-   *
-   * @param bytes - The saved bytes (untrusted input: sizes, the CRC-32 and every value are checked).
-   * @throws {@link WasmMlpError} (the promise rejects) `INVALID_MODEL` for a corrupt, truncated
-   *   or malformed file; `UNSUPPORTED_MODEL` for a float model (load it with
-   *   InferenceNetwork.load); `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
-   */
-  static async load(bytes: Uint8Array | ArrayBuffer): Promise<QuantizedNetwork> {
-    const rt = await quantRuntime();
-    const model: QuantizedModel = decodeQuantized(bytes, 'QuantizedNetwork.load', coreScans(rt as unknown as CoreRuntime<InferCore>));
-    return new QuantizedNetwork(rt, model);
-  }
-}

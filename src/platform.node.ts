@@ -3,11 +3,10 @@
 // Deno and module Workers in Bun. Only src/node.ts and src/infer.node.ts import this file, so
 // no browser or edge bundle ever reaches a `node:` import.
 
-import { readFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import type { Platform } from './platform.js';
+import { nodeFilesPlatform } from './platform.node-files.js';
 import { webWorker, type WebWorker } from './threads.js';
 
 /** Bun (it also reports a Node version). */
@@ -17,8 +16,7 @@ function isBun(): boolean {
 }
 
 export const nodePlatform: Platform = {
-  readFile: async (url) => new Uint8Array(await readFile(url)),
-  baseUrl: () => pathToFileURL(process.cwd() + '/').href,
+  ...nodeFilesPlatform,
   hardwareThreads: () => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length),
   // The threaded build over a shared memory is the default here (see init in src/wasm.ts).
   sharedByDefault: true,

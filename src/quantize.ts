@@ -113,8 +113,8 @@ async function quantRuntime(): Promise<QuantRuntime> {
 /**
  * An int8 network: inference only. Made by {@link Network.quantize} or loaded from its saved
  * file (format version 3) with {@link QuantizedNetwork.load}; predicts, evaluates, saves. The
- * `wasm-mlp/infer` entry exports the same class, and its `InferenceNetwork.load` serves the
- * same files.
+ * `wasm-mlp/infer` entry serves the same files with `InferenceNetwork.load` (predictions only,
+ * which keeps that entry small).
  *
  * @example
  * ```ts

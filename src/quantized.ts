@@ -271,7 +271,8 @@ const registry =
  * fixed by the calibration data (its largest absolute value, or a percentile); the products
  * are summed exactly in int32 and dequantized to float32 before the bias and the activation.
  *
- * The class is shared by both entries; each entry's `QuantizedNetwork` loads its own core.
+ * The full entry's `QuantizedNetwork` extends it; `wasm-mlp/infer` predicts the same files
+ * through `InferenceNetwork` and the int8 core alone.
  */
 export class QuantizedNetworkBase {
   private core: QuantCore | null;

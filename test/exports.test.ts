@@ -8,7 +8,7 @@ it('exports exactly the public names', () => {
 
 it('the inference entry exports exactly its names', async () => {
   const infer = await import('../src/infer.js');
-  expect(Object.keys(infer).sort()).toEqual(['InferenceNetwork', 'QuantizedNetwork', 'WasmMlpError', 'init']);
+  expect(Object.keys(infer).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
 });
 
 it('the built entries (browser and Node) export the same names and keep class names', async () => {
@@ -20,7 +20,7 @@ it('the built entries (browser and Node) export the same names and keep class na
   }
   for (const file of ['../dist/infer.js', '../dist/infer.node.js']) {
     const entry = await import(/* @vite-ignore */ file);
-    expect(Object.keys(entry).sort()).toEqual(['InferenceNetwork', 'QuantizedNetwork', 'WasmMlpError', 'init']);
+    expect(Object.keys(entry).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
   }
 });
 
