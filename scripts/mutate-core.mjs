@@ -119,6 +119,25 @@ const mutants = [
     from: 'store<f32>(d + o + (<usize>j << 2), load<f32>(d + o + (<usize>j << 2)) * wi);', to: 'store<f32>(d + o + (<usize>j << 2), load<f32>(d + o + (<usize>j << 2)));' },
   { name: 'sample-weight-loss', file: 'network.ts', why: 'sample weights scale the delta but not the loss',
     from: 'total += <f64>wi * outputLossAndDelta(', to: 'total += outputLossAndDelta(' },
+  // ---- the fused tiny step (tiny.ts) ----
+  { name: 'tiny-sgd-decay-dropped', file: 'tiny.ts', why: 'the tiny step applies SGD without weight decay (vector body)',
+    from: 'v128.store(p, f32x4.sub(pv, f32x4.mul(f32x4.splat(lr), f32x4.add(v, f32x4.mul(f32x4.splat(wd), pv)))));',
+    to: 'v128.store(p, f32x4.sub(pv, f32x4.mul(f32x4.splat(lr), v)));' },
+  { name: 'tiny-hidden-sigmoid-derivative', file: 'tiny.ts', why: "the tiny step's hidden sigmoid' = a for the first four units",
+    from: 'd0 = f32x4.mul(d0, f32x4.mul(a0, f32x4.sub(one, a0)));', to: 'd0 = f32x4.mul(d0, a0);' },
+  { name: 'tiny-output-sigmoid-derivative', file: 'tiny.ts', why: "the tiny step's mse output delta with sigmoid' = a",
+    from: 'if (act == ACT_SIGMOID) d = f32x4.mul(d, f32x4.mul(ao, f32x4.sub(one, ao)));', to: 'if (act == ACT_SIGMOID) d = f32x4.mul(d, ao);' },
+  { name: 'tiny-loss-no-half', file: 'tiny.ts', why: "the tiny step's mse loss of the first row without its 1/2",
+    from: 'total += 0.5 * <f64>f32x4.extract_lane(d, 0) * <f64>f32x4.extract_lane(d, 0);', to: 'total += <f64>f32x4.extract_lane(d, 0) * <f64>f32x4.extract_lane(d, 0);' },
+  // ---- int8 inference (quant.ts) ----
+  { name: 'int8-tile-weight-swap', file: 'quant.ts', why: 'the 4x8 int8 tile uses units 0-3 for row 3, units 4-7',
+    from: 'c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w1));', to: 'c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w0));' },
+  { name: 'int8-row1-second-panel', file: 'quant.ts', why: 'the one-row int8 kernel reads panel j for panel j + 1 (units 8-11)',
+    from: 'c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b + panelBytes)));', to: 'c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b)));' },
+  { name: 'int8-clamp-128', file: 'quant.ts', why: 'inputs are clamped to -128 instead of -127 (asymmetric)',
+    from: 'const lo = f32x4.splat(-127);', to: 'const lo = f32x4.splat(-128);' },
+  { name: 'int8-dequant-no-bias', file: 'quant.ts', why: 'the int8 epilogue leaves the bias out',
+    from: 'return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), bias);', to: 'return f32x4.mul(f32x4.convert_i32x4_s(acc), scale);' },
 ];
 
 const args = process.argv.slice(2);
