@@ -5,16 +5,8 @@
 // the file exists. Standalone: `node bench/quant.mjs [--quick]`; bench/run.js calls runQuant.
 import { Network } from 'wasm-mlp';
 import { existsSync, readFileSync } from 'node:fs';
+import { data } from './data.mjs';
 
-function data(rows, cols, seed) {
-  const a = new Float32Array(rows * cols);
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32;
-  }
-  return a;
-}
 
 const mlp = (hidden) =>
   Network.create({

@@ -12,38 +12,17 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Network } from 'wasm-mlp';
 import { HandMlp } from './handmlp.mjs';
+import { tabular as goldenTabular } from '../test/fixtures/tiny/golden.mjs';
 
 function now() {
   return performance.now();
 }
 
-/** The fixed synthetic tabular set (the same generator as test/fixtures/tiny/golden.mjs). */
+/** The golden fixture's tabular set, with one-hot targets too. */
 function tabular() {
-  const n = 142;
-  const d = 13;
-  const x = new Float32Array(n * d);
-  let s = 12345;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  for (let i = 0; i < x.length; i++) x[i] = next() * 2 - 1 + (i % d) * 0.1;
-  for (let j = 0; j < d; j++) {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += x[i * d + j];
-    mean /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (x[i * d + j] - mean) ** 2;
-    const sd = Math.sqrt(v / n);
-    for (let i = 0; i < n; i++) x[i * d + j] = (x[i * d + j] - mean) / sd;
-  }
-  const labels = new Int32Array(n);
+  const { x, y: labels, n } = goldenTabular();
   const onehot = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const a = x[i * d] + 0.5 * x[i * d + 3] - x[i * d + 7];
-    labels[i] = a < -0.4 ? 0 : a < 0.5 ? 1 : 2;
-    onehot[i * 3 + labels[i]] = 1;
-  }
+  for (let i = 0; i < n; i++) onehot[i * 3 + labels[i]] = 1;
   return { x, labels, onehot, n };
 }
 
