@@ -94,6 +94,10 @@ export interface CoreExports {
   unitDots(N: number, K: number, d: number, a: number, mp: number, m: number, out: number, db: number, alpha: number): void;
   /** Forward passes that took assembly/small.ts's path so far (tests). */
   smallPathCalls(): number;
+  /** assembly/tiny.ts's restated activation over n values at z into a (tests). */
+  tinyActivation(act: number, z: number, a: number, n: number): void;
+  /** Training steps that took assembly/tiny.ts's fused path so far (tests). */
+  tinyPathCalls(): number;
 }
 
 /** One module instance, its memory and the allocator that plans it. */

@@ -27,19 +27,14 @@ interface Case {
   bits?: string;
 }
 
-/** The core's test exports for this path (not in src/wasm.ts's CoreExports). */
-interface TinyExports {
-  tinyActivation(act: number, z: number, a: number, n: number): void;
-  tinyPathCalls(): number;
-}
 
 const golden: { cases: Case[] } = JSON.parse(readFileSync(new URL('./fixtures/tiny/golden.json', import.meta.url), 'utf8'));
 
 let rt: Runtime;
-let tiny: TinyExports;
+let tiny: Runtime['core'];
 beforeAll(async () => {
   rt = await loadRuntime();
-  tiny = rt.core as unknown as TinyExports;
+  tiny = rt.core;
 });
 afterEach(() => {
   rt.core.setSmallPath(1);
