@@ -37,9 +37,10 @@ const K = memory.data<f32>([
   2, 1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13,
 ]);
 
+/** Constant i of K, broadcast to four lanes (tiny.ts loads the ones it needs once per step). */
 // @ts-ignore: decorator
 @inline
-function k(i: i32): v128 {
+export function k(i: i32): v128 {
   return v128.load32_splat(K + (<usize>i << 2));
 }
 
@@ -49,21 +50,31 @@ function k(i: i32): v128 {
 // @ts-ignore: decorator
 @inline
 function vexp(x: v128): v128 {
+  return vexpWith(x, k(0), k(1), k(2), k(3), k(4), k(5), k(6), k(7), k(8), k(9), k(10), k(11));
+}
+
+// vexp with its constants passed in (K's 0-11), so a loop or a step can load them once.
+// @ts-ignore: decorator
+@inline
+function vexpWith(
+  x: v128, e0: v128, e1: v128, e2: v128, e3: v128, e4: v128,
+  e5: v128, e6: v128, e7: v128, e8: v128, e9: v128, one: v128, e11: v128,
+): v128 {
   // pmin/pmax are single minps/maxps instructions where min/max need a NaN/-0 dance; for a
   // clamp to non-zero bounds they agree (a NaN x stays NaN either way).
-  const xc = f32x4.pmin(f32x4.pmax(x, k(0)), k(1));
-  const n = f32x4.nearest(f32x4.mul(xc, k(2)));
+  const xc = f32x4.pmin(f32x4.pmax(x, e0), e1);
+  const n = f32x4.nearest(f32x4.mul(xc, e2));
   // ln2 split in two so n * LN2_HI is exact: r keeps full precision.
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, k(3))), f32x4.mul(n, k(4)));
-  let p = f32x4.add(k(6), f32x4.mul(r, k(5)));
-  p = f32x4.add(k(7), f32x4.mul(r, p));
-  p = f32x4.add(k(8), f32x4.mul(r, p));
-  p = f32x4.add(k(9), f32x4.mul(r, p));
-  p = f32x4.add(k(10), f32x4.mul(r, p));
-  p = f32x4.add(k(10), f32x4.mul(r, p));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, e3)), f32x4.mul(n, e4));
+  let p = f32x4.add(e6, f32x4.mul(r, e5));
+  p = f32x4.add(e7, f32x4.mul(r, p));
+  p = f32x4.add(e8, f32x4.mul(r, p));
+  p = f32x4.add(e9, f32x4.mul(r, p));
+  p = f32x4.add(one, f32x4.mul(r, p));
+  p = f32x4.add(one, f32x4.mul(r, p));
   // 2^n: n is an integer in [-126, 127], so n + 1.5 * 2^23 holds n in its low mantissa bits
   // (exact); subtracting that constant's bits gives n as an i32 without the costly trunc_sat.
-  const ni = i32x4.sub(f32x4.add(n, k(11)), i32x4.splat(0x4b400000));
+  const ni = i32x4.sub(f32x4.add(n, e11), i32x4.splat(0x4b400000));
   const scale = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
   return f32x4.mul(p, scale);
 }
@@ -72,8 +83,17 @@ function vexp(x: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function vsigmoid(z: v128): v128 {
-  const one = k(10);
-  return f32x4.div(one, f32x4.add(one, vexp(f32x4.neg(z))));
+  return vsigmoidWith(z, k(0), k(1), k(2), k(3), k(4), k(5), k(6), k(7), k(8), k(9), k(10), k(11));
+}
+
+// vsigmoid with its constants passed in (K's 0-11, as vexpWith takes them).
+// @ts-ignore: decorator
+@inline
+export function vsigmoidWith(
+  z: v128, e0: v128, e1: v128, e2: v128, e3: v128, e4: v128,
+  e5: v128, e6: v128, e7: v128, e8: v128, e9: v128, one: v128, e11: v128,
+): v128 {
+  return f32x4.div(one, f32x4.add(one, vexpWith(f32x4.neg(z), e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, one, e11)));
 }
 
 // tanh on four lanes: x P(x^2) / Q(x^2) on x clamped to [-9, 9], an (11, 6) rational with
@@ -86,17 +106,17 @@ function vsigmoid(z: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function vtanh(z: v128): v128 {
-  return vtanhWith(z, k(13), k(14), k(15), k(16), k(17), k(18), k(19), k(20), k(21), k(22), k(23), k(24));
+  return vtanhWith(z, k(13), k(14), k(15), k(16), k(17), k(18), k(19), k(20), k(21), k(22), k(23), k(24), k(10), k(12));
 }
 
 // vtanh with its constants passed in, so a loop can load them once (V8 does not hoist the
-// broadcast loads out of a loop that stores).
+// broadcast loads out of a loop that stores): K's 13-24, then 1 and -1 for the clamp.
 // @ts-ignore: decorator
 @inline
-function vtanhWith(
+export function vtanhWith(
   z: v128, hi: v128, lo: v128,
   p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128,
-  q0: v128, q1: v128, q2: v128, q3: v128,
+  q0: v128, q1: v128, q2: v128, q3: v128, one: v128, neg: v128,
 ): v128 {
   const x = f32x4.pmax(f32x4.pmin(z, hi), lo);
   // Estrin's scheme in y = x^2: pairs, then the powers y^2 and y^4. The numerator is 5
@@ -112,7 +132,7 @@ function vtanhWith(
   const p = f32x4.add(f32x4.add(p01, f32x4.mul(p23, y2)), f32x4.mul(p45, y4));
   const q = f32x4.add(f32x4.add(q0, f32x4.mul(q1, y)), f32x4.mul(f32x4.add(q2, f32x4.mul(q3, y)), y2));
   const t = f32x4.div(f32x4.mul(x, p), q);
-  return f32x4.pmax(f32x4.pmin(t, k(10)), k(12));
+  return f32x4.pmax(f32x4.pmin(t, one), neg);
 }
 
 // softplus(z) = max(z, 0) + log1p(e^-|z|) on four lanes, with log1p(u) for u in (0, 1] as
@@ -210,7 +230,7 @@ export function activationForward(act: i32, alpha: f32, z: usize, a: usize, rows
       const p0 = k(15), p1 = k(16), p2 = k(17), p3 = k(18), p4 = k(19), p5 = k(20);
       let i = 0;
       for (; i + 4 <= n; i += 4) {
-        const v = vtanhWith(v128.load(z + (<usize>i << 2)), hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+        const v = vtanhWith(v128.load(z + (<usize>i << 2)), hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3, k(10), k(12));
         v128.store(a + (<usize>i << 2), v);
       }
       if (i < n) storeTail(a + (<usize>i << 2), vtanh(loadTail(z + (<usize>i << 2), n - i)), n - i);

@@ -20,9 +20,9 @@
 // is added; sums over the batch rows add them in row order; the activations, their
 // derivatives, the losses and the SGD rule are activations.ts's, losses.ts's and
 // optimizers.ts's formulas with the same operations in the same order (sigmoid and tanh are
-// restated below with their constants loaded once per step, which activations.ts's loop over
-// a region cannot do across calls; a test compares them with activationForward bit for bit
-// on a dense grid). Lanes past row m hold copies of row 0 and never reach a result.
+// activations.ts's own, in the forms that take their constants as arguments, so a step loads
+// them once; a test compares them with activationForward bit for bit on a dense grid).
+// Lanes past row m hold copies of row 0 and never reach a result.
 
 import {
   NET_LAYERS, NET_INPUT, NET_LOSS, NET_OPT, NET_PARAMS, NET_GRADS, NET_SW, NET_DATA_X, NET_DATA_Y, NET_PACK,
@@ -31,24 +31,8 @@ import {
   ACT_LINEAR, ACT_SIGMOID, ACT_TANH, ACT_RELU, LOSS_MSE, LOSS_BCE,
 } from '../src/abi';
 import { field, ptr, layerField, layerPtr } from './layout';
-import { vsoftplus } from './activations';
+import { k, vsigmoidWith, vsoftplus, vtanhWith } from './activations';
 import { transposedRow } from './tiles';
-
-// activations.ts's constants 0-24 (its table K), the same values: e^x's range, ln 2 split and
-// Taylor coefficients, 1.5 * 2^23, and tanh's clamps and rational.
-const C = memory.data<f32>([
-  -87.3, 88, 1.44269504, 0.693359375, -2.12194440e-4,
-  1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1,
-  12582912.0, -1, 9, -9,
-  1.0, 0.12922503054141998, 0.002924134721979499, 9.295426934841089e-06,
-  -1.285419948260369e-08, 1.8418773450878945e-11,
-  1.0, 0.4625580310821533, 0.023777367547154427, 0.00022854750568512827,
-]);
-
-// @ts-ignore: decorator
-@inline function c(i: i32): v128 {
-  return v128.load32_splat(C + (<usize>i << 2));
-}
 
 /** Whether a network's steps can take this path (for batches that isSmall allows): one
  * hidden layer of an activation below without dropout, one output unit, mse on a sigmoid,
@@ -138,10 +122,10 @@ export let tinyUpdated = false;
   // W2[j] a in the same loop, in j order as its product would. A short last block computes
   // its first unit again in the missing places and stores only its own units.
   const zero = f32x4.splat(0);
-  const one = c(10);
-  const e0 = c(0), e1 = c(1), e2 = c(2), e3 = c(3), e4 = c(4), e5 = c(5), e6 = c(6), e7 = c(7), e8 = c(8), e9 = c(9), e11 = c(11);
-  const hi = c(13), lo = c(14), p0 = c(15), p1 = c(16), p2 = c(17), p3 = c(18), p4 = c(19), p5 = c(20);
-  const q0 = c(21), q1 = c(22), q2 = c(23), q3 = c(24), neg = c(12);
+  const one = k(10);
+  const e0 = k(0), e1 = k(1), e2 = k(2), e3 = k(3), e4 = k(4), e5 = k(5), e6 = k(6), e7 = k(7), e8 = k(8), e9 = k(9), e11 = k(11);
+  const hi = k(13), lo = k(14), p0 = k(15), p1 = k(16), p2 = k(17), p3 = k(18), p4 = k(19), p5 = k(20);
+  const q0 = k(21), q1 = k(22), q2 = k(23), q3 = k(24), neg = k(12);
   let out = zero;
   for (let j = 0; j < H; j += 4) {
     const n = min(4, H - j);
@@ -171,15 +155,15 @@ export let tinyUpdated = false;
     let aa2 = zz2;
     let aa3 = zz3;
     if (hidden == ACT_SIGMOID) {
-      a0 = sigmoid4(z0, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
-      aa1 = sigmoid4(zz1, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
-      aa2 = sigmoid4(zz2, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
-      aa3 = sigmoid4(zz3, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
+      a0 = vsigmoidWith(z0, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, one, e11);
+      aa1 = vsigmoidWith(zz1, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, one, e11);
+      aa2 = vsigmoidWith(zz2, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, one, e11);
+      aa3 = vsigmoidWith(zz3, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, one, e11);
     } else if (hidden == ACT_TANH) {
-      a0 = tanh4(z0, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
-      aa1 = tanh4(zz1, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
-      aa2 = tanh4(zz2, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
-      aa3 = tanh4(zz3, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+      a0 = vtanhWith(z0, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3, one, neg);
+      aa1 = vtanhWith(zz1, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3, one, neg);
+      aa2 = vtanhWith(zz2, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3, one, neg);
+      aa3 = vtanhWith(zz3, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3, one, neg);
     } else if (hidden == ACT_RELU) {
       a0 = f32x4.max(z0, zero);
       aa1 = f32x4.max(zz1, zero);
@@ -211,8 +195,8 @@ export let tinyUpdated = false;
   const zo = f32x4.add(f32x4.mul(out, one), v128.load32_splat(params + b2));
   const act = layerField(net, 1, LAYER_ACT);
   let ao = zo;
-  if (act == ACT_SIGMOID) ao = sigmoid4(zo, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11);
-  else if (act == ACT_TANH) ao = tanh4(zo, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+  if (act == ACT_SIGMOID) ao = vsigmoidWith(zo, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, one, e11);
+  else if (act == ACT_TANH) ao = vtanhWith(zo, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3, one, neg);
 
   // Loss (summed over the rows in order, in f64) and the output delta (losses.ts).
   let total: f64 = 0;
@@ -235,7 +219,7 @@ export let tinyUpdated = false;
     d = f32x4.sub(ao, yv);
   }
   // One output: a row is right when a and y are on the same side of 0.5.
-  const half = c(9);
+  const half = k(9);
   const same = v128.not(v128.xor(f32x4.ge(ao, half), f32x4.ge(yv, half)));
   tinyCorrect = <f64>popcnt(i32x4.bitmask(same) & ((1 << m) - 1));
 
@@ -384,58 +368,17 @@ export let tinyUpdated = false;
   if (n > 3) emitOne(sgd, params, grads, lr, wd, at + 3 * step, f32x4.extract_lane(v, 3));
 }
 
-// activations.ts's vsigmoid (1 / (1 + e^-z), its vexp) with the constants passed in.
-// @ts-ignore: decorator
-@inline function sigmoid4(
-  z: v128, one: v128, e0: v128, e1: v128, e2: v128, e3: v128, e4: v128, e5: v128, e6: v128,
-  e7: v128, e8: v128, e9: v128, e11: v128,
-): v128 {
-  const x = f32x4.neg(z);
-  const xc = f32x4.pmin(f32x4.pmax(x, e0), e1);
-  const n = f32x4.nearest(f32x4.mul(xc, e2));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, e3)), f32x4.mul(n, e4));
-  let p = f32x4.add(e6, f32x4.mul(r, e5));
-  p = f32x4.add(e7, f32x4.mul(r, p));
-  p = f32x4.add(e8, f32x4.mul(r, p));
-  p = f32x4.add(e9, f32x4.mul(r, p));
-  p = f32x4.add(one, f32x4.mul(r, p));
-  p = f32x4.add(one, f32x4.mul(r, p));
-  const ni = i32x4.sub(f32x4.add(n, e11), i32x4.splat(0x4b400000));
-  const scale = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
-  return f32x4.div(one, f32x4.add(one, f32x4.mul(p, scale)));
-}
-
-// activations.ts's vtanh (vtanhWith and the clamp to [-1, 1]) with the constants passed in.
-// @ts-ignore: decorator
-@inline function tanh4(
-  z: v128, one: v128, neg: v128, hi: v128, lo: v128,
-  p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128,
-  q0: v128, q1: v128, q2: v128, q3: v128,
-): v128 {
-  const x = f32x4.pmax(f32x4.pmin(z, hi), lo);
-  const y = f32x4.mul(x, x);
-  const y2 = f32x4.mul(y, y);
-  const y4 = f32x4.mul(y2, y2);
-  const p01 = f32x4.add(p0, f32x4.mul(p1, y));
-  const p23 = f32x4.add(p2, f32x4.mul(p3, y));
-  const p45 = f32x4.add(p4, f32x4.mul(p5, y));
-  const p = f32x4.add(f32x4.add(p01, f32x4.mul(p23, y2)), f32x4.mul(p45, y4));
-  const q = f32x4.add(f32x4.add(q0, f32x4.mul(q1, y)), f32x4.mul(f32x4.add(q2, f32x4.mul(q3, y)), y2));
-  const t = f32x4.div(f32x4.mul(x, p), q);
-  return f32x4.pmax(f32x4.pmin(t, one), neg);
-}
-
 /** Tests: activationForward's sigmoid (act 1) or tanh (act 2) over n floats as this path computes them. */
 export function tinyActivation(act: i32, z: usize, a: usize, n: i32): void {
-  const one = c(10);
-  const e0 = c(0), e1 = c(1), e2 = c(2), e3 = c(3), e4 = c(4), e5 = c(5), e6 = c(6), e7 = c(7), e8 = c(8), e9 = c(9), e11 = c(11);
-  const hi = c(13), lo = c(14), p0 = c(15), p1 = c(16), p2 = c(17), p3 = c(18), p4 = c(19), p5 = c(20);
-  const q0 = c(21), q1 = c(22), q2 = c(23), q3 = c(24), neg = c(12);
+  const one = k(10);
+  const e0 = k(0), e1 = k(1), e2 = k(2), e3 = k(3), e4 = k(4), e5 = k(5), e6 = k(6), e7 = k(7), e8 = k(8), e9 = k(9), e11 = k(11);
+  const hi = k(13), lo = k(14), p0 = k(15), p1 = k(16), p2 = k(17), p3 = k(18), p4 = k(19), p5 = k(20);
+  const q0 = k(21), q1 = k(22), q2 = k(23), q3 = k(24), neg = k(12);
   for (let i = 0; i < n; i += 4) {
     const v = v128.load(z + (<usize>i << 2));
     const r = act == ACT_SIGMOID
-      ? sigmoid4(v, one, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e11)
-      : tanh4(v, one, neg, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3);
+      ? vsigmoidWith(v, e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, one, e11)
+      : vtanhWith(v, hi, lo, p0, p1, p2, p3, p4, p5, q0, q1, q2, q3, one, neg);
     v128.store(a + (<usize>i << 2), r);
   }
 }
