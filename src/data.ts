@@ -151,3 +151,20 @@ export function toTargets(value: unknown, rows: number, outputs: number, allowLa
   }
   return packed.data;
 }
+
+/**
+ * predictBatch's arguments, checked: x a flat Float32Array of whole rows of `inputs` values,
+ * out a Float32Array with room for their outputs. Returns the number of rows.
+ */
+export function batchRows(x: unknown, out: unknown, inputs: number, outputs: number): number {
+  if (!(x instanceof Float32Array)) throw new WasmMlpError('INVALID_DATA', `predictBatch: x: expected a Float32Array, got ${describe(x)}`);
+  if (!(out instanceof Float32Array)) throw new WasmMlpError('INVALID_DATA', `predictBatch: out: expected a Float32Array, got ${describe(out)}`);
+  if (x.length % inputs !== 0) {
+    throw new WasmMlpError('SHAPE_MISMATCH', `predictBatch: x: expected a multiple of inputSize ${inputs} values, got ${x.length}`);
+  }
+  const rows = x.length / inputs;
+  if (out.length < rows * outputs) {
+    throw new WasmMlpError('SHAPE_MISMATCH', `predictBatch: out: expected at least ${rows * outputs} values (${rows} rows x ${outputs} outputs), got ${out.length}`);
+  }
+  return rows;
+}

@@ -42,11 +42,11 @@
 
 import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
-import { toMatrix } from './data.js';
-import { WasmMlpError, describe } from './errors.js';
+import { batchRows, toMatrix } from './data.js';
+import { WasmMlpError } from './errors.js';
 import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, jsScans, type ModelJson, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
-import { applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+import { NormalizeScratch, applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
 
 export { WasmMlpError } from './errors.js';
@@ -137,7 +137,7 @@ function inCore(rt: CoreRuntime, bytes: Uint8Array, scan: (p: number, n: number)
  */
 export class InferenceNetwork {
   /** predictBatch's normalized copy of x, kept between calls so that it allocates once. */
-  private scratch = new Float32Array(0);
+  private readonly scratch = new NormalizeScratch();
 
   private constructor(
     private readonly core: CoreNetwork | QuantCore,
@@ -231,20 +231,8 @@ export class InferenceNetwork {
    */
   predictBatch(x: Float32Array, out: Float32Array): Float32Array {
     this.live();
-    if (!(x instanceof Float32Array)) throw new WasmMlpError('INVALID_DATA', `predictBatch: x: expected a Float32Array, got ${describe(x)}`);
-    if (!(out instanceof Float32Array)) throw new WasmMlpError('INVALID_DATA', `predictBatch: out: expected a Float32Array, got ${describe(out)}`);
-    if (x.length % this.inputSize !== 0) {
-      throw new WasmMlpError('SHAPE_MISMATCH', `predictBatch: x: expected a multiple of inputSize ${this.inputSize} values, got ${x.length}`);
-    }
-    const rows = x.length / this.inputSize;
-    if (out.length < rows * this.outputSize) {
-      throw new WasmMlpError('SHAPE_MISMATCH', `predictBatch: out: expected at least ${rows * this.outputSize} values (${rows} rows x ${this.outputSize} outputs), got ${out.length}`);
-    }
-    let input = x;
-    if (this.norm) {
-      if (this.scratch.length < x.length) this.scratch = new Float32Array(x.length);
-      input = applyNormalization(this.norm, x, this.inputSize, this.scratch.subarray(0, x.length));
-    }
+    const rows = batchRows(x, out, this.inputSize, this.outputSize);
+    const input = this.norm ? this.scratch.apply(this.norm, x, this.inputSize) : x;
     this.core.predict(input, rows, out, 'x');
     return out;
   }

@@ -97,6 +97,19 @@ export function applyNormalization(n: Normalization, data: Float32Array, cols: n
   return result;
 }
 
+/**
+ * Normalizes into a buffer kept between calls and grown only for a longer x: how
+ * predictBatch allocates nothing after its first call.
+ */
+export class NormalizeScratch {
+  private buf = new Float32Array(0);
+
+  apply(n: Normalization, x: Float32Array, cols: number): Float32Array {
+    if (this.buf.length < x.length) this.buf = new Float32Array(x.length);
+    return applyNormalization(n, x, cols, this.buf.subarray(0, x.length));
+  }
+}
+
 /** A copy of a normalization, so callers never hold the network's own arrays. */
 export function copyNormalization(n: Normalization | null): Normalization | null {
   return n && { mean: n.mean.slice(), std: n.std.slice() };

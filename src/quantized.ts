@@ -9,10 +9,10 @@ import { activationCode, lossCode } from './enums.js';
 import type { Arena } from './arena.js';
 import type { Matrix, Targets } from './config.js';
 import type { LayerSpec, ModelSpec } from './engine.js';
-import { WasmMlpError, describe } from './errors.js';
-import { nonFiniteError, toMatrix, toTargets } from './data.js';
+import { WasmMlpError } from './errors.js';
+import { batchRows, nonFiniteError, toMatrix, toTargets } from './data.js';
 import { encodeQuantized, type QuantizedLayer, type QuantizedModel } from './format.js';
-import { applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+import { NormalizeScratch, applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 
 export type { QuantizedLayer } from './format.js';
 
@@ -278,7 +278,7 @@ export class QuantizedNetworkBase {
   private core: QuantCore | null;
   private readonly model: QuantizedModel;
   /** predictBatch's normalized copy of x, kept between calls so that it allocates once. */
-  private scratch = new Float32Array(0);
+  private readonly scratch = new NormalizeScratch();
 
   /** @internal */
   protected constructor(rt: QuantRuntime, model: QuantizedModel) {
@@ -362,20 +362,9 @@ export class QuantizedNetworkBase {
    */
   predictBatch(x: Float32Array, out: Float32Array): Float32Array {
     const core = this.live();
-    if (!(x instanceof Float32Array)) throw new WasmMlpError('INVALID_DATA', `predictBatch: x: expected a Float32Array, got ${describe(x)}`);
-    if (!(out instanceof Float32Array)) throw new WasmMlpError('INVALID_DATA', `predictBatch: out: expected a Float32Array, got ${describe(out)}`);
-    if (x.length % this.inputSize !== 0) {
-      throw new WasmMlpError('SHAPE_MISMATCH', `predictBatch: x: expected a multiple of inputSize ${this.inputSize} values, got ${x.length}`);
-    }
-    const rows = x.length / this.inputSize;
-    if (out.length < rows * this.outputSize) {
-      throw new WasmMlpError('SHAPE_MISMATCH', `predictBatch: out: expected at least ${rows * this.outputSize} values (${rows} rows x ${this.outputSize} outputs), got ${out.length}`);
-    }
-    let input = x;
-    if (this.model.normalization) {
-      if (this.scratch.length < x.length) this.scratch = new Float32Array(x.length);
-      input = this.normalized(x, this.scratch.subarray(0, x.length));
-    }
+    const rows = batchRows(x, out, this.inputSize, this.outputSize);
+    const n = this.model.normalization;
+    const input = n ? this.scratch.apply(n, x, this.inputSize) : x;
     core.predict(input, rows, out, 'x');
     return out;
   }
