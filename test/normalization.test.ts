@@ -172,6 +172,15 @@ describe.each(BACKENDS)('a normalized network (%s)', (backend) => {
     expect(bits(inf.predictBatch(x, out))).toBe(wasmBits);
     expect(bits(inf.predictBatch(x.subarray(0, 8), out).subarray(0, 6))).toBe(wasmBits.slice(0, 6 * 8));
     expect(bits(x)).toBe(before);
+    // bad arguments are refused by the inference entry and by an int8 copy alike, which
+    // both still predict afterwards
+    const q = await net.quantize({ calibration: x });
+    for (const served of [inf, q]) {
+      expect(() => served.predictBatch(x.subarray(0, 5), out)).toThrow(/^predictBatch: x: expected a multiple of inputSize 4 values, got 5$/);
+      expect(() => served.predictBatch(x, out.subarray(0, 10))).toThrow(/^predictBatch: out: expected at least 111 values \(37 rows x 3 outputs\), got 10$/);
+      expect(served.predictBatch(x.subarray(0, 4), out).length).toBe(rows * 3);
+    }
+    q.dispose();
     expect(inf.metadata!.classes).toEqual(['x', 'y', 'z']);
     expect(inf.normalization).toEqual(net.normalization);
     expect(net.summary()).toMatch(/Inputs normalized: \(x - mean\) \/ std per column, 4 columns/);

@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import {
   MAX_THREADS, layerOptions, optimizerOptions, resolveFit, resolveModel, resolveOptimizer, resolveOptions, resolveThreads,
 } from '../src/config.js';
-import { toMatrix, toTargets, checkFinite } from '../src/data.js';
+import { batchRows, toMatrix, toTargets, checkFinite } from '../src/data.js';
 import { WasmMlpError } from '../src/errors.js';
 
 function error(fn: () => unknown): WasmMlpError {
@@ -244,6 +244,10 @@ describe('data checks', () => {
     ['a row that is a number', () => toMatrix([1, 2], 2, 'x'), 'INVALID_DATA',
       /^x\[0\]: expected a row of 2 numbers, got the single number 1; give x as rows \(number\[\]\[\], one array of 2 per sample\) or as a flat Float32Array of rows x 2 values$/],
     ['a NaN in a flat one-column x', () => toMatrix([1, NaN], 1, 'x'), 'INVALID_DATA', /^x\[1\]: expected a finite number, got NaN$/],
+    ['predictBatch x not a Float32Array', () => batchRows([1, 2], new Float32Array(1), 2, 1), 'INVALID_DATA', /^predictBatch: x: expected a Float32Array, got an array of length 2$/],
+    ['predictBatch out not a Float32Array', () => batchRows(new Float32Array(2), new Float64Array(1), 2, 1), 'INVALID_DATA', /^predictBatch: out: expected a Float32Array, got a Float64Array of length 1$/],
+    ['predictBatch x of a partial row', () => batchRows(new Float32Array(5), new Float32Array(9), 2, 3), 'SHAPE_MISMATCH', /^predictBatch: x: expected a multiple of inputSize 2 values, got 5$/],
+    ['predictBatch out too short', () => batchRows(new Float32Array(6), new Float32Array(8), 2, 3), 'SHAPE_MISMATCH', /^predictBatch: out: expected at least 9 values \(3 rows x 3 outputs\), got 8$/],
     ['a string in a flat one-column x', () => toMatrix([1, '2'], 1, 'x'), 'INVALID_DATA', /^x\[1\]: expected a finite number, got the string "2"$/],
     ['a short row', () => toMatrix([[1, 2], [3]], 2, 'x'), 'SHAPE_MISMATCH', /^x\[1\]: expected 2 values, got 1$/],
     ['a string cell', () => toMatrix([[1, '2']], 2, 'x'), 'INVALID_DATA', /^x\[0\]\[1\]: expected a finite number, got the string "2"$/],
@@ -273,6 +277,12 @@ describe('data checks', () => {
       expect(e.message).toMatch(message);
     });
   }
+
+  it('predictBatch takes an out of exactly the outputs, or longer, and counts the rows', () => {
+    expect(batchRows(new Float32Array(6), new Float32Array(9), 2, 3)).toBe(3);
+    expect(batchRows(new Float32Array(6), new Float32Array(100), 2, 3)).toBe(3);
+    expect(batchRows(new Float32Array(0), new Float32Array(0), 2, 3)).toBe(0);
+  });
 
   it('converts what it accepts, without copying a Float32Array it need not', () => {
     const f = Float32Array.of(1, 2, 3, 4);
