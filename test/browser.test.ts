@@ -3,21 +3,19 @@
 // trains, and must produce the very bits Node produces (DESIGN: same seed, same weights in
 // every runtime). Chromium is installed with apt-get when missing (CI starts without it).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { ISOLATION, TYPES, launchChromium } from './chromium.js';
 import { Network } from '../src/index.js';
 // @ts-expect-error: plain ESM helper shared with the page and the child script
 import { trainFixed } from './determinism-task.mjs';
 // @ts-expect-error: plain ESM helper shared with the page and the child script
 import { trainThreaded } from './threads-task.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 const PAGE = `<!doctype html><html><head>
 <script type="module" src="/test/browser-page.js"></script></head><body></body></html>`;
@@ -30,8 +28,6 @@ const w = new Worker('/test/browser-worker.js', { type: 'module' });
 w.onmessage = (e) => { window.__result = e.data; };
 w.onerror = (e) => { window.__result = { error: 'worker error: ' + e.message }; };
 </script></head><body></body></html>`;
-/** Cross-origin isolation: what a page needs for SharedArrayBuffer and so for threads. */
-const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 let server: Server;
 let browser: Browser;
@@ -47,9 +43,6 @@ beforeAll(async () => {
     platform: 'browser',
     logLevel: 'warning',
   });
-  if (!existsSync(CHROMIUM)) {
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null', { stdio: 'inherit', timeout: 300_000 });
-  }
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/' || path === '/isolated') {
@@ -78,10 +71,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 360_000);
 
 afterAll(async () => {

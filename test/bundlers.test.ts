@@ -22,16 +22,15 @@
 // each bundler must also ship the threaded wasm and the pool's worker script (Vite and webpack
 // recognise `new Worker(new URL('...', import.meta.url), { type: 'module' })` and bundle it).
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { execSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { writeApp, type AppKind } from './bundlers/apps.js';
 import { buildEsbuild, buildVite, buildWebpack, type Built } from './bundlers/builders.js';
 import { runPage, shipped, type PageRun, type Shipped } from './bundlers/page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BUDGET = 30 * 1024;
 
 const app = inject('packedApp');
@@ -58,14 +57,8 @@ const TRAINING_CODE = ['trainEpochs', 'Worker(', 'resolveFit'];
 let browser: Promise<Browser>;
 
 beforeAll(() => {
-  if (!existsSync(CHROMIUM)) {
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null', { stdio: 'inherit', timeout: 300_000 });
-  }
   // Launched now, awaited by the first page: it starts while the first bundle builds.
-  browser = chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = launchChromium();
   browser.catch(() => {}); // reported by the first test that awaits it
 }, 360_000);
 

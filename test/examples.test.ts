@@ -11,22 +11,21 @@
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { basename, extname, join, normalize, sep } from 'node:path';
+import type { Server } from 'node:http';
+import { basename, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, serveFolder } from './chromium.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const app = inject('packedApp');
 const examples = join(app, 'examples');
 const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
-const CHROMIUM = '/usr/bin/chromium';
 
 beforeAll(() => {
   // examples/playground/ is an app of its own with its own test.
@@ -262,29 +261,14 @@ describe('Cloudflare Worker (workerd through Miniflare)', () => {
 });
 
 describe('pages in Chromium', () => {
-  const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
   let server: Server;
   let browser: Browser;
   let origin = '';
 
   beforeAll(async () => {
-    // A plain static server of the app folder, as `python3 -m http.server` would serve a project.
-    server = createServer((req, res) => {
-      let file = normalize(join(app, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-      if (file.endsWith(sep)) file = join(file, 'index.html');
-      if (!file.startsWith(app) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
-  }, 60_000);
+    ({ server, origin } = await serveFolder(app));
+    browser = await launchChromium();
+  }, 360_000);
 
   afterAll(async () => {
     await browser?.close();

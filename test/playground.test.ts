@@ -4,18 +4,15 @@
 // draw a "1" with the mouse and read the prediction, cancel a slow run, race the two backends.
 // A screenshot of the final page goes to reports/playground.png.
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ISOLATION, launchChromium, serveFolder } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.css': 'text/css' };
-const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 let site = '';
 let server: Server;
@@ -36,26 +33,8 @@ beforeAll(async () => {
     build: { outDir: site, emptyOutDir: true },
   });
   console.log(`playground: vite build ${Math.round(performance.now() - t)} ms`);
-  if (!existsSync(CHROMIUM)) {
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null', { stdio: 'inherit', timeout: 300_000 });
-  }
-  server = createServer((req, res) => {
-    let path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path.endsWith('/')) path += 'index.html';
-    const file = normalize(join(site, path));
-    if (!file.startsWith(site) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION }).end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  ({ server, origin } = await serveFolder(site, ISOLATION));
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
