@@ -7,6 +7,7 @@ import * as abi from './abi.js';
 import { activationCode, lossCode } from './enums.js';
 import { dropoutConstants, paramLayout, type ModelSpec, type ParamLayout } from './engine.js';
 import type { Arena } from './arena.js';
+import { Regions } from './regions.js';
 import { WasmMlpError } from './errors.js';
 import { nonFiniteError } from './data.js';
 
@@ -47,12 +48,10 @@ export function plannedBytes(spec: ModelSpec, rows: number): number {
 /** Rows processed per call by predict/evaluate, and the smallest activation capacity. */
 export const CHUNK_ROWS = 256;
 
-export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
+export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R> {
   readonly layout: ParamLayout;
   /** Address of this network's descriptor (src/abi.ts layout). */
   protected net = 0;
-  /** Every region this network holds: pointer -> bytes. */
-  protected readonly regions = new Map<number, number>();
   protected capacity = 0;
   /** X, Y, pack, then Z, A, Delta per layer (0 where not planned). */
   protected activationRegions: number[] = [];
@@ -67,11 +66,12 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
    * targets or deltas).
    */
   constructor(
-    protected readonly rt: R,
+    rt: R,
     readonly spec: ModelSpec,
     threads = 1,
     protected readonly training = true,
   ) {
+    super(rt);
     this.requestedThreads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
     this.layout = paramLayout(spec);
     const need = plannedBytes(spec, CHUNK_ROWS);
@@ -84,9 +84,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
     try {
       this.plan();
     } catch (e) {
-      // A region that did not fit leaves nothing behind.
-      for (const p of this.regions.keys()) rt.arena.free(p);
-      this.regions.clear();
+      this.freeAll(); // a region that did not fit leaves nothing behind
       throw e;
     }
   }
@@ -154,46 +152,6 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
     this.ensureCapacity(CHUNK_ROWS);
   }
 
-  /** Bytes of wasm memory this network holds now (parameters, state, activations, data). */
-  get memoryBytes(): number {
-    let total = 0;
-    for (const bytes of this.regions.values()) total += bytes;
-    return total;
-  }
-
-  // Views over the memory, re-created only after the arena grew it (a grow replaces a
-  // non-shared buffer and leaves a shared one's old views short); never held across a call
-  // that can allocate.
-  protected views: { generation: number; f32: Float32Array; u32: Uint32Array; f64: Float64Array } | null = null;
-  protected view() {
-    const generation = this.rt.arena.generation;
-    if (!this.views || this.views.generation !== generation) {
-      const buffer = this.rt.memory.buffer;
-      this.views = { generation, f32: new Float32Array(buffer), u32: new Uint32Array(buffer), f64: new Float64Array(buffer) };
-    }
-    return this.views;
-  }
-  protected get f32(): Float32Array {
-    return this.view().f32;
-  }
-  protected get u32(): Uint32Array {
-    return this.view().u32;
-  }
-  protected get f64(): Float64Array {
-    return this.view().f64;
-  }
-
-  protected alloc(bytes: number, zero = false): number {
-    const ptr = this.rt.arena.alloc(bytes, zero);
-    this.regions.set(ptr, bytes);
-    return ptr;
-  }
-
-  protected freeRegion(ptr: number): void {
-    this.rt.arena.free(ptr);
-    this.regions.delete(ptr);
-  }
-
   protected field(i: number): number {
     return this.u32[(this.net >>> 2) + i];
   }
@@ -230,16 +188,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
         `a batch of ${rows} rows needs ${total} bytes of wasm memory for its activations; ${available} bytes are available (use fewer rows per call or a smaller batchSize)`,
       );
     }
-    // Allocate the new regions before freeing the old ones: on OUT_OF_MEMORY nothing changed.
-    const fresh: number[] = [];
-    try {
-      for (const s of sizes) fresh.push(s ? this.rt.arena.alloc(s * 4) : 0);
-    } catch (e) {
-      for (const p of fresh) if (p) this.rt.arena.free(p);
-      throw e;
-    }
-    this.activationRegions.forEach((p) => p && this.freeRegion(p));
-    fresh.forEach((p, i) => p && this.regions.set(p, sizes[i] * 4));
+    const fresh = this.replaceRegions(this.activationRegions, sizes.map((n) => n * 4));
     this.activationRegions = fresh;
     this.capacity = rows;
     const w = this.u32;
@@ -299,15 +248,5 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> {
       const a = this.lastActivations() >>> 2;
       out.set(this.f32.subarray(a, a + rows * nout), r * nout);
     }
-  }
-
-
-  protected disposed = false;
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const p of this.regions.keys()) this.rt.arena.free(p);
-    this.regions.clear();
   }
 }

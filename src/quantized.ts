@@ -12,6 +12,7 @@ import type { LayerSpec, ModelSpec } from './engine.js';
 import { WasmMlpError } from './errors.js';
 import { batchRows, nonFiniteError, toMatrix, toTargets } from './data.js';
 import { encodeQuantized, type QuantizedLayer, type QuantizedModel } from './format.js';
+import { Regions } from './regions.js';
 import { NormalizeScratch, applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 
 export type { QuantizedLayer } from './format.js';
@@ -48,39 +49,23 @@ export function layerConstants(layer: QuantizedLayer): { inverse: number; scales
 }
 
 /** A quantized model planned in one runtime's memory. */
-export class QuantCore {
+export class QuantCore extends Regions<QuantRuntime> {
   private net = 0;
-  private readonly regions = new Map<number, number>();
   private capacity = 0;
   private rowRegions: number[] = [];
-  private views: { generation: number; f32: Float32Array; u32: Uint32Array; f64: Float64Array } | null = null;
 
   constructor(
-    private readonly rt: QuantRuntime,
+    rt: QuantRuntime,
     readonly spec: ModelSpec,
     layers: QuantizedLayer[],
   ) {
+    super(rt);
     try {
       this.plan(layers);
     } catch (e) {
-      this.dispose();
+      this.freeAll();
       throw e;
     }
-  }
-
-  private alloc(bytes: number): number {
-    const ptr = this.rt.arena.alloc(bytes);
-    this.regions.set(ptr, bytes);
-    return ptr;
-  }
-
-  private view() {
-    const generation = this.rt.arena.generation;
-    if (!this.views || this.views.generation !== generation) {
-      const buffer = this.rt.memory.buffer;
-      this.views = { generation, f32: new Float32Array(buffer), u32: new Uint32Array(buffer), f64: new Float64Array(buffer) };
-    }
-    return this.views;
   }
 
   private layerWord(l: number, i: number): number {
@@ -133,10 +118,7 @@ export class QuantCore {
       prev = N;
     });
     // The unpacked copies were only the packer's input.
-    for (const p of parts) {
-      this.rt.arena.free(p.raw);
-      this.regions.delete(p.raw);
-    }
+    for (const p of parts) this.freeRegion(p.raw);
   }
 
   /** (Re)plans the per-row regions for `rows` rows: X, Q, Y, then Z and A per layer, the output's Delta. */
@@ -150,18 +132,7 @@ export class QuantCore {
     const bytes = [rows * spec.inputSize * 4, rows * kp * 2, rows * nout * 4];
     for (const layer of spec.layers) bytes.push(rows * layer.units * 4, rows * layer.units * 4);
     bytes.push(rows * nout * 4);
-    const fresh: number[] = [];
-    try {
-      for (const b of bytes) fresh.push(this.rt.arena.alloc(b));
-    } catch (e) {
-      for (const p of fresh) this.rt.arena.free(p);
-      throw e;
-    }
-    for (const p of this.rowRegions) {
-      this.rt.arena.free(p);
-      this.regions.delete(p);
-    }
-    fresh.forEach((p, i) => this.regions.set(p, bytes[i]));
+    const fresh = this.replaceRegions(this.rowRegions, bytes);
     this.rowRegions = fresh;
     this.capacity = rows;
     const { u32 } = this.view();
@@ -177,12 +148,6 @@ export class QuantCore {
     });
   }
 
-  /** Bytes of wasm memory this model holds now. */
-  get memoryBytes(): number {
-    let total = 0;
-    for (const b of this.regions.values()) total += b;
-    return total;
-  }
 
   private get outputs(): number {
     return this.spec.layers[this.spec.layers.length - 1].units;
@@ -230,14 +195,6 @@ export class QuantCore {
     return { loss: loss / m, correct };
   }
 
-  private disposed = false;
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const p of this.regions.keys()) this.rt.arena.free(p);
-    this.regions.clear();
-  }
 }
 
 /** What {@link QuantizedNetwork.evaluate} returns, as `Network.evaluate`. */
