@@ -598,10 +598,7 @@ export class Network {
    *   `WASM_UNAVAILABLE`; `OUT_OF_MEMORY`.
    */
   static async fromONNX(bytes: Uint8Array | ArrayBuffer, options: ImportOptions = {}): Promise<Network> {
-    const m = importOnnx(bytes);
-    const net = await Network.imported(m.inputSize, m.layers, { weights: m.weights, biases: m.biases }, options, 'Network.fromONNX');
-    net.norm = m.normalization ?? null;
-    return net;
+    return Network.imported(importOnnx(bytes), options, 'Network.fromONNX');
   }
 
   /**
@@ -621,13 +618,14 @@ export class Network {
   static async fromTFJS(
     modelJson: unknown, weightData: ArrayBuffer | Uint8Array | (ArrayBuffer | Uint8Array)[], options: ImportOptions = {},
   ): Promise<Network> {
-    const m = importTfjs(modelJson, weightData);
-    return Network.imported(m.inputSize, m.layers, { weights: m.weights, biases: m.biases }, options, 'Network.fromTFJS');
+    return Network.imported(importTfjs(modelJson, weightData), options, 'Network.fromTFJS');
   }
 
+  /** A network of an importer's layers, weights and input normalization (ONNX's Sub/Div or Scaler). */
   private static async imported(
-    inputSize: number, layers: LayerOptions[], weights: Weights, options: ImportOptions, where: string,
+    m: { inputSize: number; layers: LayerOptions[]; normalization?: Normalization } & Weights, options: ImportOptions, where: string,
   ): Promise<Network> {
+    const { inputSize, layers } = m;
     if (typeof options !== 'object' || options === null) throw new WasmMlpError('INVALID_OPTION', `${where}: options: expected an object, got ${describe(options)}`);
     checkKeys('options', options as Record<string, unknown>, ['backend', 'threads', 'loss', 'optimizer', 'seed']);
     try {
@@ -639,8 +637,9 @@ export class Network {
     }
     const net = await Network.create({
       inputSize, layers, loss: options.loss, optimizer: options.optimizer, seed: options.seed ?? 0, backend: options.backend, threads: options.threads,
+      ...(m.normalization ? { normalization: m.normalization } : {}),
     });
-    net.setWeights(weights);
+    net.setWeights(m);
     return net;
   }
 
