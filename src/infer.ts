@@ -46,7 +46,7 @@ import { batchRows, toMatrix } from './data.js';
 import { WasmMlpError } from './errors.js';
 import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, jsScans, type ModelJson, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
-import { NormalizeScratch, applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
 
 export { WasmMlpError } from './errors.js';
@@ -178,7 +178,7 @@ export class InferenceNetwork {
 
   /** The model's metadata (a copy), or null. */
   get metadata(): { [key: string]: JsonValue } | null {
-    return this.meta && (JSON.parse(JSON.stringify(this.meta)) as { [key: string]: JsonValue });
+    return copyMetadata(this.meta);
   }
 
   /** Features per sample. */

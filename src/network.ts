@@ -15,7 +15,7 @@ import { hardwareThreads } from './threads.js';
 import { WasmEngine } from './backends/wasm.js';
 import { JsEngine } from './backends/js.js';
 import { decodeBinary, decodeJson, encodeBinary, extrasHeader, type DecodedModel, type ModelExtras, type ModelJson } from './format.js';
-import { adaptNormalization, applyNormalization, copyNormalization, divisors, type JsonValue, type Normalization } from './normalize.js';
+import { adaptNormalization, applyNormalization, copyMetadata, copyNormalization, divisors, type JsonValue, type Normalization } from './normalize.js';
 import { toOnnx } from './onnx.js';
 import { importOnnx } from './onnx-import.js';
 import { importTfjs } from './tfjs-import.js';
@@ -236,7 +236,7 @@ export class Network {
   }
   /** The metadata given at create (or read from the model file), a copy; null when there is none. */
   get metadata(): { [key: string]: JsonValue } | null {
-    return this.meta && (JSON.parse(JSON.stringify(this.meta)) as { [key: string]: JsonValue });
+    return copyMetadata(this.meta);
   }
 
   /**

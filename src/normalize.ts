@@ -115,6 +115,11 @@ export function copyNormalization(n: Normalization | null): Normalization | null
   return n && { mean: n.mean.slice(), std: n.std.slice() };
 }
 
+/** A deep copy of metadata, so callers never hold the network's own objects. */
+export function copyMetadata(m: { [key: string]: JsonValue } | null): { [key: string]: JsonValue } | null {
+  return m && (JSON.parse(JSON.stringify(m)) as { [key: string]: JsonValue });
+}
+
 /** Largest metadata accepted, in bytes of JSON text (model headers hold at most 1 MiB). */
 export const MAX_METADATA = 1 << 19;
 

@@ -13,7 +13,7 @@ import { WasmMlpError } from './errors.js';
 import { batchRows, nonFiniteError, toMatrix, toTargets } from './data.js';
 import { encodeQuantized, type QuantizedLayer, type QuantizedModel } from './format.js';
 import { Regions } from './regions.js';
-import { NormalizeScratch, applyNormalization, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 
 export type { QuantizedLayer } from './format.js';
 
@@ -266,7 +266,7 @@ export class QuantizedNetworkBase {
   }
   /** The metadata (a copy), or null. */
   get metadata(): { [key: string]: JsonValue } | null {
-    return this.model.metadata && (JSON.parse(JSON.stringify(this.model.metadata)) as { [key: string]: JsonValue });
+    return copyMetadata(this.model.metadata);
   }
   /** Whether {@link QuantizedNetworkBase.dispose} has been called. */
   get disposed(): boolean {
