@@ -215,6 +215,13 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     out.set(this.f32.subarray(p, p + this.layout.count));
   }
 
+  /** Copies the parameters from `src`, a region of the same wasm memory (a staged model file). */
+  copyParams(src: number): void {
+    const dst = this.field(abi.NET_PARAMS);
+    new Uint8Array(this.rt.memory.buffer).copyWithin(dst, src, src + 4 * this.layout.count);
+    this.u32[(this.net >>> 2) + abi.NET_PACKED] = 0;
+  }
+
   writeParams(params: Float32Array): void {
     this.f32.set(params.subarray(0, this.layout.count), this.field(abi.NET_PARAMS) >>> 2);
     this.u32[(this.net >>> 2) + abi.NET_PACKED] = 0;

@@ -291,17 +291,40 @@ function readContainer(input: unknown, where: string, versions: number[], unit: 
   return { version, header: header as Record<string, unknown>, view, base: FIXED + pad4(hlen), count };
 }
 
-export function decodeBinary(input: unknown, scans: Scans = jsScans): DecodedModel {
-  const { version, header, view, base, count } = readContainer(input, 'Network.load', VERSIONS, 4, scans);
+/** A float model file checked up to its parameter block, which is left where it is. */
+export interface BinaryHeader extends Omit<DecodedModel, 'params'> {
+  /** Byte offset of the parameter block (little-endian float32, 4-aligned) in the file. */
+  paramsOffset: number;
+  /** Parameters in the block: the architecture's count. */
+  count: number;
+}
+
+/**
+ * Everything of a float model file but its parameters: frame, sizes, CRC, header and the
+ * parameter count. Their values are the caller's to read and test (finite: {@link nonFiniteParam}).
+ */
+export function readBinary(input: unknown, scans: Scans = jsScans): BinaryHeader {
+  const { version, header, base, count } = readContainer(input, 'Network.load', VERSIONS, 4, scans);
   const { spec, optimizer, seed, normalization, metadata } = decodeHeader(header, version, 'Network.load');
   const layout = paramLayout(spec);
   if (layout.count !== count) {
     throw invalid(`Network.load: the architecture has ${layout.count} parameters but the file holds ${count}`);
   }
-  const params = decodeParams(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), base, count);
+  return { spec, optimizer, seed, normalization, metadata, paramsOffset: base, count };
+}
+
+/** The loader's error for parameter `index` of a file, whose value is not finite. */
+export function nonFiniteParam(index: number, value: number): WasmMlpError {
+  return invalid(`Network.load: parameter ${index} is ${value}`);
+}
+
+export function decodeBinary(input: unknown, scans: Scans = jsScans): DecodedModel {
+  const { paramsOffset, count, ...model } = readBinary(input, scans);
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input as ArrayBuffer);
+  const params = decodeParams(bytes, paramsOffset, count);
   const bad = scans.firstNonFinite(params);
-  if (bad >= 0) throw invalid(`Network.load: parameter ${bad} is ${params[bad]}`);
-  return { spec, optimizer, seed, params, normalization, metadata };
+  if (bad >= 0) throw nonFiniteParam(bad, params[bad]);
+  return { ...model, params };
 }
 
 /**

@@ -44,7 +44,7 @@ import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
 import { batchRows, toMatrix } from './data.js';
 import { WasmMlpError } from './errors.js';
-import { decodeBinary, decodeJson, decodeQuantized, isQuantizedFile, jsScans, type ModelJson, type Scans } from './format.js';
+import { decodeJson, decodeQuantized, isQuantizedFile, jsScans, nonFiniteParam, readBinary, type ModelJson, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
 import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
@@ -165,10 +165,34 @@ export class InferenceNetwork {
       const decoded = decodeQuantized(model, 'InferenceNetwork.load', coreScans(rt));
       return new InferenceNetwork(new QuantCore(await quantRuntime(), decoded.spec, decoded.layers), decoded.normalization, decoded.metadata);
     }
-    const decoded = bytes ? decodeBinary(model, coreScans(rt)) : decodeJson(model);
+    if (bytes) return InferenceNetwork.loadBinary(rt, model instanceof Uint8Array ? model : new Uint8Array(model as ArrayBuffer));
+    const decoded = decodeJson(model);
     const core = new CoreNetwork(rt, decoded.spec, 1, false);
     core.writeParams(decoded.params);
     return new InferenceNetwork(core, decoded.normalization, decoded.metadata);
+  }
+
+  /**
+   * A float model file, loaded with one copy of its bytes: into wasm memory, where the core
+   * checks its CRC and that its parameters are finite, and from where they are copied into the
+   * network's parameter region. Decoding in JS copied the file three times and ran its scans in
+   * an interpreter (bench/notes/cold.md). The copy is freed when the network is built.
+   */
+  private static loadBinary(rt: CoreRuntime<InferCore>, bytes: Uint8Array): InferenceNetwork {
+    const file = rt.arena.alloc(Math.max(bytes.length, 1));
+    try {
+      new Uint8Array(rt.memory.buffer, file, bytes.length).set(bytes); // after alloc: a grow detaches the old buffer
+      const crc = rt.core.crc32?.bind(rt.core);
+      const scans: Scans = { crc32: crc ? (_, start, end) => crc(file + start, end - start) >>> 0 : jsScans.crc32, firstNonFinite: jsScans.firstNonFinite };
+      const { spec, normalization, metadata, paramsOffset, count } = readBinary(bytes, scans);
+      const bad = rt.core.firstNonFinite(file + paramsOffset, count);
+      if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, file + paramsOffset, count)[bad]);
+      const core = new CoreNetwork(rt, spec, 1, false);
+      core.copyParams(file + paramsOffset);
+      return new InferenceNetwork(core, normalization, metadata);
+    } finally {
+      rt.arena.free(file);
+    }
   }
 
   /** The model's input normalization (copies), or null; predict applies it. */

@@ -64,11 +64,11 @@ function what(source: unknown): string {
   return describe(source);
 }
 
-function toUrl(source: URL | string): URL {
+async function toUrl(source: URL | string): Promise<URL> {
   if (typeof source !== 'string') return source;
   // An absolute URL as it is; a relative one against the page (browsers) or the working
   // directory (Node, Deno, Bun), never against this package's folder.
-  const base = platform().baseUrl();
+  const base = await platform().baseUrl();
   try {
     return new URL(source, base);
   } catch {
@@ -100,7 +100,7 @@ export async function compileSource(source: WasmSource): Promise<WebAssembly.Mod
     if (isModule(given)) return given;
     if (isBytes(given)) return await WebAssembly.compile(given as BufferSource);
     if (typeof given === 'string' || tag(given) === 'URL') {
-      const url = toUrl(given as unknown as URL | string);
+      const url = await toUrl(given as unknown as URL | string);
       const read = platform().readFile;
       if (url.protocol === 'file:' && read) return await WebAssembly.compile((await read(url)) as BufferSource);
       return await compileResponse(await fetch(url));

@@ -24,8 +24,11 @@ export interface WorkerStart {
 export interface Platform {
   /** Reads a file: URL; absent where there is no file system (fetch is used for the rest). */
   readFile?(url: URL): Promise<Uint8Array>;
-  /** The base a relative string given to init() resolves against (a page's URL, Node's cwd). */
-  baseUrl(): string | undefined;
+  /**
+   * The base a relative string given to init() resolves against (a page's URL, Node's cwd);
+   * a promise where finding it loads a module (the inference entry's Node platform).
+   */
+  baseUrl(): string | undefined | Promise<string | undefined>;
   /** Logical cores. */
   hardwareThreads(): number;
   /** Whether a runtime that can run threads uses the threaded build by default (see src/wasm.ts). */

@@ -107,7 +107,7 @@ export class ThreadPool {
    */
   private async spawn(id: number, script?: URL | string): Promise<WorkerHandle> {
     const start = { module: this.module, memory: this.memory, pool: this.address, id, failed: abi.POOL_FAILED };
-    const url = typeof script === 'string' ? new URL(script, platform().baseUrl()) : script;
+    const url = typeof script === 'string' ? new URL(script, await platform().baseUrl()) : script;
     const p = platform();
     const { worker, ready } = p.startWorker ? p.startWorker(url, start) : startWebWorker(url, start);
     let timer: ReturnType<typeof setTimeout> | undefined;
