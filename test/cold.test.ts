@@ -105,4 +105,27 @@ describe('InferenceNetwork.load of binary models', async () => {
     const big = await InferenceNetwork.load(withParam(3, 3.4028234663852886e38));
     big.dispose();
   });
+
+  it('frees its staged copy of the file after a load and after a refusal, and does not change the caller\'s bytes', async () => {
+    // White box: the runtime's arena (private in TS, plain fields in the bundle) holds exactly
+    // the loaded network's regions; a leaked copy of the file would add its size each time.
+    const inUse = (n: unknown): number => (n as { core: { rt: { arena: { bytesInUse: number } } } }).core.rt.arena.bytesInUse;
+    const probe = await InferenceNetwork.load(saved);
+    const before = inUse(probe);
+    const copy = saved.slice();
+    for (let i = 0; i < 3; i++) {
+      const inf = await InferenceNetwork.load(copy);
+      expect(inUse(probe)).toBeGreaterThanOrEqual(before + inf.memoryBytes);
+      inf.dispose();
+      expect(inUse(probe)).toBe(before);
+      const corrupt = saved.slice();
+      corrupt[base + 5] ^= 1;
+      await expect(InferenceNetwork.load(corrupt)).rejects.toThrow(/checksum mismatch/);
+      await expect(InferenceNetwork.load(withParam(2, NaN))).rejects.toThrow(/parameter 2 is NaN/);
+      expect(inUse(probe)).toBe(before);
+    }
+    expect(copy).toEqual(saved);
+    expect(probe.predict(x)).toEqual(expected);
+    probe.dispose();
+  });
 });
