@@ -28,10 +28,14 @@ function buildTables(): void {
   }
 }
 
-/** CRC-32 of the n bytes at p. */
-export function crc32(p: usize, n: i32): u32 {
+/**
+ * CRC-32 of the n bytes at p following bytes whose CRC-32 is `prior` (0: none), as zlib's
+ * crc32(crc, buf, len): the CRC of a file whose parts lie in two regions is that of the second
+ * continued from that of the first.
+ */
+export function crc32(p: usize, n: i32, prior: u32): u32 {
   if (entry(0, 1) == 0) buildTables(); // entry 1 is 0x77073096 once built
-  let crc: u32 = 0xffffffff;
+  let crc: u32 = ~prior;
   const end = p + <usize>n;
   for (; p + 8 <= end; p += 8) {
     const a = crc ^ load<u32>(p);

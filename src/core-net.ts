@@ -65,11 +65,16 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
    * parameters, packed weights, input and activation rows (no gradients, optimizer state,
    * targets or deltas).
    */
+  /**
+   * @param params - A region of the arena, 4 x parameter-count bytes holding the parameters,
+   *   that becomes the network's (a model file's block loaded in place); 0: a zeroed one.
+   */
   constructor(
     rt: R,
     readonly spec: ModelSpec,
     threads = 1,
     protected readonly training = true,
+    private readonly givenParams = 0,
   ) {
     super(rt);
     this.requestedThreads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
@@ -103,7 +108,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     // Every allocation first: an allocation can grow (and so detach) the memory, so no view
     // is taken until the last one is done.
     this.net = this.alloc(words * 4, true);
-    const params = this.alloc(count * 4, true);
+    const params = this.givenParams ? this.adopt(this.givenParams, count * 4) : this.alloc(count * 4, true);
     // Gradients, optimizer states and the shuffle's PRNG state only where training happens.
     const grads = this.training ? this.alloc(count * 4, true) : 0;
     const s1 = this.training ? this.alloc(count * 4, true) : 0;
@@ -213,13 +218,6 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
   readParams(out: Float32Array): void {
     const p = this.field(abi.NET_PARAMS) >>> 2;
     out.set(this.f32.subarray(p, p + this.layout.count));
-  }
-
-  /** Copies the parameters from `src`, a region of the same wasm memory (a staged model file). */
-  copyParams(src: number): void {
-    const dst = this.field(abi.NET_PARAMS);
-    new Uint8Array(this.rt.memory.buffer).copyWithin(dst, src, src + 4 * this.layout.count);
-    this.u32[(this.net >>> 2) + abi.NET_PACKED] = 0;
   }
 
   writeParams(params: Float32Array): void {

@@ -64,9 +64,10 @@ const STATIC_BYTES = PAGE;
 const INITIAL_PAGES = 16;
 const MAXIMUM_PAGES = 65536;
 
-/** infer.wasm's exports; crc32 is absent from builds older than this entry. */
+/** infer.wasm's exports. */
 interface InferCore extends ForwardCore {
-  crc32?(p: number, n: number): number;
+  /** CRC-32 of n bytes at p, continued from `prior` (the CRC of the bytes before them, or 0). */
+  crc32(p: number, n: number, prior: number): number;
 }
 
 let runtime: Promise<CoreRuntime<InferCore>> | null = null;
@@ -96,7 +97,7 @@ export function init(source?: WasmSource): Promise<void> {
     runtime = Promise.resolve().then(async () => {
       const module = await compileSource(source ?? defaultUrl());
       const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-      const core = await instantiateCore<InferCore>(module, memory, ['forward', 'firstNonFinite'], 'infer.wasm');
+      const core = await instantiateCore<InferCore>(module, memory, ['forward', 'firstNonFinite', 'crc32'], 'infer.wasm');
       return { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
     });
     runtime.catch(() => {
@@ -112,12 +113,23 @@ export function init(source?: WasmSource): Promise<void> {
  * same loops in JS run interpreted for milliseconds (bench/notes/cold.md).
  */
 function coreScans(rt: CoreRuntime<InferCore>): Scans {
-  const crc = rt.core.crc32?.bind(rt.core);
   return {
-    crc32: crc ? (bytes, start, end) => inCore(rt, bytes.subarray(start, end), (p, n) => crc(p, n) >>> 0) : jsScans.crc32,
+    crc32: (bytes, start, end) => inCore(rt, bytes.subarray(start, end), (p, n) => rt.core.crc32(p, n, 0) >>> 0),
     firstNonFinite: (values) =>
       inCore(rt, new Uint8Array(values.buffer, values.byteOffset, values.byteLength), (p) => rt.core.firstNonFinite(p, values.length)),
   };
+}
+
+/**
+ * Where a float model file's frame puts its parameter block, if the frame is plausible (its
+ * header length fits the file, the rest is whole floats): a guess that readBinary confirms.
+ */
+function parameterBlock(bytes: Uint8Array): { offset: number; length: number } | null {
+  if (bytes.length < 20) return null;
+  const hlen = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(8, true);
+  const offset = 16 + Math.ceil(hlen / 4) * 4;
+  const length = bytes.length - 4 - offset;
+  return length >= 0 && length % 4 === 0 ? { offset, length } : null;
 }
 
 /** scan(p, n) over a temporary copy of bytes at p in wasm memory. */
@@ -173,25 +185,34 @@ export class InferenceNetwork {
   }
 
   /**
-   * A float model file, loaded with one copy of its bytes: into wasm memory, where the core
-   * checks its CRC and that its parameters are finite, and from where they are copied into the
-   * network's parameter region. Decoding in JS copied the file three times and ran its scans in
-   * an interpreter (bench/notes/cold.md). The copy is freed when the network is built.
+   * A float model file, loaded with one copy of its parameter block: straight into the region
+   * that becomes the network's parameters, where the core checks the file's CRC (continued
+   * from that of the bytes before the block) and that every parameter is finite. Decoding in
+   * JS copied the file three times and ran both scans interpreted (bench/notes/cold.md).
    */
   private static loadBinary(rt: CoreRuntime<InferCore>, bytes: Uint8Array): InferenceNetwork {
-    const file = rt.arena.alloc(Math.max(bytes.length, 1));
+    const { core } = rt;
+    const block = parameterBlock(bytes);
+    let params = block ? rt.arena.alloc(Math.max(block.length, 1)) : 0;
     try {
-      new Uint8Array(rt.memory.buffer, file, bytes.length).set(bytes); // after alloc: a grow detaches the old buffer
-      const crc = rt.core.crc32?.bind(rt.core);
-      const scans: Scans = { crc32: crc ? (_, start, end) => crc(file + start, end - start) >>> 0 : jsScans.crc32, firstNonFinite: jsScans.firstNonFinite };
-      const { spec, normalization, metadata, paramsOffset, count } = readBinary(bytes, scans);
-      const bad = rt.core.firstNonFinite(file + paramsOffset, count);
-      if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, file + paramsOffset, count)[bad]);
-      const core = new CoreNetwork(rt, spec, 1, false);
-      core.copyParams(file + paramsOffset);
-      return new InferenceNetwork(core, normalization, metadata);
+      if (block) new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
+      const scans: Scans = {
+        // readBinary checks the frame before it asks for the CRC of bytes [0, length - 4): the
+        // bytes before the block, then the block where it now lies.
+        crc32: (all, start, end) =>
+          block && start === 0 && end === all.length - 4
+            ? core.crc32(params, block.length, inCore(rt, all.subarray(0, block.offset), (p, n) => core.crc32(p, n, 0))) >>> 0
+            : inCore(rt, all.subarray(start, end), (p, n) => core.crc32(p, n, 0) >>> 0),
+        firstNonFinite: jsScans.firstNonFinite,
+      };
+      const { spec, normalization, metadata, count } = readBinary(bytes, scans); // the block is count floats
+      const bad = core.firstNonFinite(params, count);
+      if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad]);
+      const net = new CoreNetwork(rt, spec, 1, false, params);
+      params = 0; // the network's now
+      return new InferenceNetwork(net, normalization, metadata);
     } finally {
-      rt.arena.free(file);
+      if (params) rt.arena.free(params);
     }
   }
 

@@ -1,6 +1,7 @@
-// The inference entry's fast loader (bench/notes/cold.md): it checks a binary model's CRC-32
-// and finiteness in the wasm core (crc32 of assembly/crc.ts, firstNonFinite) and copies the
-// parameter block in one piece. Here, from the installed package: the core's CRC against a
+// The inference entry's fast loader (bench/notes/cold.md): it copies a binary model's
+// parameter block once, into the region that becomes the network's, and checks the file's
+// CRC-32 (continued over that region) and finiteness in the wasm core (crc32 of
+// assembly/crc.ts, firstNonFinite). Here, from the installed package: the core's CRC against a
 // bit-by-bit reference, and the loader's verdicts and messages on files it must refuse or
 // read at any alignment. (No timings: those are bench/cold-start.mjs's.)
 import { readFileSync } from 'node:fs';
@@ -25,10 +26,10 @@ describe('the inference core crc32', () => {
   const memory = new WebAssembly.Memory({ initial: 4 });
   const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(pkg, 'build', 'infer.wasm'))), {
     env: { memory, now: () => 0 },
-  }).exports as { crc32(p: number, n: number): number };
+  }).exports as { crc32(p: number, n: number, prior: number): number };
   const crcAt = (bytes: Uint8Array, p: number): number => {
     new Uint8Array(memory.buffer, p, bytes.length).set(bytes);
-    return core.crc32(p, bytes.length) >>> 0;
+    return core.crc32(p, bytes.length, 0) >>> 0;
   };
 
   it('is the standard CRC-32 ("123456789" -> 0xCBF43926, empty -> 0)', () => {
@@ -47,6 +48,17 @@ describe('the inference core crc32', () => {
     }
     const long = random(100_003);
     expect(crcAt(long, 65536 + 3)).toBe(crcReference(long));
+  });
+
+  it('continues a CRC: the CRC of a buffer split anywhere, its two parts in different places, is the whole one\'s', () => {
+    let seed = 3;
+    const bytes = Uint8Array.from({ length: 1000 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    const whole = crcReference(bytes);
+    for (const cut of [0, 1, 7, 8, 9, 333, 999, 1000]) {
+      const first = crcAt(bytes.subarray(0, cut), 65536);
+      new Uint8Array(memory.buffer, 131072 + (cut % 5), 1000 - cut).set(bytes.subarray(cut));
+      expect(core.crc32(131072 + (cut % 5), 1000 - cut, first) >>> 0, `cut at ${cut}`).toBe(whole);
+    }
   });
 });
 
