@@ -118,9 +118,9 @@ describe('InferenceNetwork.load of binary models', async () => {
     big.dispose();
   });
 
-  it('frees its staged copy of the file after a load and after a refusal, and does not change the caller\'s bytes', async () => {
+  it('holds only the network\'s regions after a load and nothing after a refusal (the staged parameter block is freed), and leaves the caller\'s bytes as they were', async () => {
     // White box: the runtime's arena (private in TS, plain fields in the bundle) holds exactly
-    // the loaded network's regions; a leaked copy of the file would add its size each time.
+    // the loaded networks' regions; a parameter block staged and not freed would add its size each time.
     const inUse = (n: unknown): number => (n as { core: { rt: { arena: { bytesInUse: number } } } }).core.rt.arena.bytesInUse;
     const probe = await InferenceNetwork.load(saved);
     const before = inUse(probe);
