@@ -320,7 +320,9 @@ export function nonFiniteParam(index: number, value: number): WasmMlpError {
 
 export function decodeBinary(input: unknown, scans: Scans = jsScans): DecodedModel {
   const { paramsOffset, count, ...model } = readBinary(input, scans);
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input as ArrayBuffer);
+  // A plain view, whatever the input's class: decodeParams slices it, and a Node Buffer's
+  // slice is a view of its (pooled) memory, not a copy.
+  const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input as ArrayBuffer);
   const params = decodeParams(bytes, paramsOffset, count);
   const bad = scans.firstNonFinite(params);
   if (bad >= 0) throw nonFiniteParam(bad, params[bad]);

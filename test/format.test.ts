@@ -113,6 +113,16 @@ describe('binary model layout', () => {
     expect(Array.from(d.params)).toEqual(PARAMS);
     expect(d.seed).toBe(11);
   });
+
+  it('reads a Node Buffer from a shared pool (what fs.readFileSync gives) as its own bytes, not the pool', () => {
+    const file = assemble(headerBytes(HEADER), PARAMS);
+    const pooled = Buffer.from(file); // small Buffers are views into one 8 KB pool at an offset
+    expect(pooled.buffer.byteLength).toBeGreaterThan(file.length);
+    expect(Array.from(decodeBinary(pooled).params)).toEqual(PARAMS);
+    const slab = Buffer.alloc(file.length + 13);
+    slab.set(file, 13);
+    expect(Array.from(decodeBinary(slab.subarray(13)).params)).toEqual(PARAMS);
+  });
 });
 
 describe('binary decoder refusals name the reason', () => {
