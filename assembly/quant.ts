@@ -18,7 +18,7 @@
 
 import {
   QNET_LAYERS, QNET_X, QNET_Q, QNET_Y, QNET_LOSS, QNET_RESULT, QNET_HEADER_WORDS, QL_WORDS,
-  QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA,
+  QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA, QL_W16,
 } from '../src/quant-abi';
 import { activationForward } from './activations';
 import { outputLossAndDelta, correctCount } from './losses';
@@ -142,36 +142,49 @@ const ROW_BLOCK = 64;
 // C (M x N f32, row stride N) = (A (M x Kp i16, row stride Kp) times the packed weights bp)
 // dequantized with scale and bias (pad8(N) f32 each). Blocks of ROW_BLOCK rows; in a block,
 // each 8-unit panel runs tiles of 4 rows (per pair of inputs: 4 broadcasts of an (x[k],
-// x[k+1]) pair, 2 widened weight vectors, 8 dot products), then the rows left one by one.
-export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: usize, bias: usize, c: usize): void {
+// x[k+1]) pair, 2 weight vectors, 8 dot products), then the rows left one by one (row1, from
+// the int8 panels). bw: the same panels sign-extended to i16 (src/quantized.ts makes them
+// with the row regions for batches of 4 rows or more), or 0: the tiles then
+// widen the int8 ones in the loop. The widened copy takes the two sign-extending loads out of
+// the tile's loop (18 -> 16 vector ALU operations per 64 products; on x64 the dot products'
+// two ports bound it, bench/notes/int8.md "round 2").
+export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, bw: usize, scale: usize, bias: usize, c: usize): void {
   for (let i0 = 0; i0 < M; i0 += ROW_BLOCK) {
     const rows = min(ROW_BLOCK, M - i0);
     const ab = a + ((<usize>i0 * <usize>Kp) << 1);
     const cb = c + ((<usize>i0 * <usize>N) << 2);
     const tiled = rows & ~3;
     const panels = (N + 7) >> 3;
-    for (let j = 0; j < panels; j++) {
-      for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2));
+    if (bw != 0) {
+      for (let j = 0; j < panels; j++) {
+        for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bw, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2), true);
+      }
+    } else {
+      for (let j = 0; j < panels; j++) {
+        for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2), false);
+      }
     }
     for (let i = tiled; i < rows; i++) row1(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, scale, bias, cb + ((<usize>i * <usize>N) << 2));
   }
 }
 
 // Rows 0-3 of a (stride Kp i16) times panel j: outputs 8j..8j+7 of 4 rows of c (stride N).
+// wide: bp holds the i16 panels (32 bytes per pair of inputs), else the int8 ones (16).
 // @ts-ignore: decorator
-@inline function tile4x8(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize): void {
+@inline function tile4x8(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize, wide: bool): void {
   const rowA = <usize>Kp << 1;
   const rowC = <usize>N << 2;
-  let b = bp + <usize>j * <usize>Kp * 8;
-  const end = b + <usize>Kp * 8;
+  const panelBytes = wide ? <usize>Kp * 16 : <usize>Kp * 8;
+  let b = bp + <usize>j * panelBytes;
+  const end = b + panelBytes;
   let x = a;
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
   let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
   let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
   while (b < end) {
-    const w0 = v128.load8x8_s(b);
-    const w1 = v128.load8x8_s(b, 8);
+    const w0 = wide ? v128.load(b) : v128.load8x8_s(b);
+    const w1 = wide ? v128.load(b, 16) : v128.load8x8_s(b, 8);
     const x0 = v128.load32_splat(x);
     c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
     c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, w1));
@@ -184,7 +197,7 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: us
     const x3 = v128.load32_splat(x + 3 * rowA);
     c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, w0));
     c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w1));
-    b += 16;
+    b += wide ? 32 : 16;
     x += 4;
   }
   const cols = min(8, N - (j << 3));
@@ -276,7 +289,7 @@ export function forwardQuantized(net: usize, m: i32): void {
     const input = l == 0 ? <usize>load<u32>(net + (<usize>QNET_X << 2)) : qlayerPtr(net, l - 1, QL_A);
     const z = qlayerPtr(net, l, QL_Z);
     quantizeRows(q, input, m, K, Kp, qlayerFloat(net, l, QL_F_INV_SCALE));
-    gemmInt8(m, N, Kp, q, qlayerPtr(net, l, QL_W), qlayerPtr(net, l, QL_SCALE), qlayerPtr(net, l, QL_BIAS), z);
+    gemmInt8(m, N, Kp, q, qlayerPtr(net, l, QL_W), qlayerPtr(net, l, QL_W16), qlayerPtr(net, l, QL_SCALE), qlayerPtr(net, l, QL_BIAS), z);
     activationForward(qlayer(net, l, QL_ACT), qlayerFloat(net, l, QL_F_ALPHA), z, qlayerPtr(net, l, QL_A), m, N);
   }
 }

@@ -1,0 +1,76 @@
+// Where a batch-256 (or batch-1) predict goes, float32 vs int8 (issue 14 round 2): the whole
+// predict, then the core's exported pieces called one by one on the same regions (input copy
+// + finiteness check, forward, and for int8 each layer's quantizeRows, gemmInt8 and
+// activation), alternated in rounds, best round. `node bench/quant-parts.mjs [batch]`.
+import { Network } from 'wasm-mlp';
+import { data } from './data.mjs';
+
+const batch = Number(process.argv[2] ?? 256);
+const q_ = { QNET_X: 4, QNET_Q: 5, H: 12, W: 13, W16: 12, IN: 0, OUT: 1, ACT: 2, ALPHA: 3, INV: 4, KP: 5, WP: 6, SCALE: 7, BIAS: 8, Z: 9, A: 10 };
+
+function best(parts, rounds, reps) {
+  const t = Object.fromEntries(Object.keys(parts).map((k) => [k, Infinity]));
+  for (const f of Object.values(parts)) for (let i = 0; i < 3; i++) f();
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, f] of Object.entries(parts)) {
+      const s = performance.now();
+      for (let i = 0; i < reps; i++) f();
+      t[k] = Math.min(t[k], ((performance.now() - s) * 1000) / reps);
+    }
+  }
+  return t;
+}
+
+for (const hidden of [[128], [512, 512]]) {
+  const shape = `784-${hidden.join('-')}-10`;
+  const net = await Network.create({
+    inputSize: 784,
+    layers: [...hidden.map((units) => ({ units, activation: 'relu' })), { units: 10, activation: 'softmax' }],
+    loss: 'categorical-cross-entropy', seed: 1, threads: 1,
+  });
+  const q = await net.quantize({ calibration: data(256, 784, 9) });
+  const x = data(batch, 784, 2 + batch);
+  const out = new Float32Array(batch * 10);
+  q.predictBatch(x, out);
+  net.predict(x);
+  const qc = q.core;
+  const e = qc.rt.core;
+  const mem = () => qc.rt.memory.buffer;
+  const u32 = () => new Uint32Array(mem());
+  const f32v = () => new Float32Array(mem());
+  const word = (i) => u32()[(qc.net >>> 2) + i];
+  const lw = (l, i) => word(q_.H + l * q_.W + i);
+  const lf = (l, i) => f32v()[(qc.net >>> 2) + q_.H + l * q_.W + i];
+  const X = word(q_.QNET_X);
+  const Q = word(q_.QNET_Q);
+  const fe = net.engine;
+  const fX = new Uint32Array(fe.rt.memory.buffer)[(fe.net >>> 2) + 11];
+  const parts = {
+    'float predict': () => net.predict(x),
+    'float forward (core)': () => fe.rt.core.forward(fe.net, batch),
+    'int8 predict': () => q.predict(x),
+    'int8 predictBatch': () => q.predictBatch(x, out),
+    'int8 forwardQuantized': () => e.forwardQuantized(qc.net, batch),
+    'input copy+check (int8)': () => { f32v().set(x, X >>> 2); e.firstNonFinite(X, batch * 784); },
+    'input copy only (int8)': () => f32v().set(x, X >>> 2),
+    'input check only (int8)': () => e.firstNonFinite(X, batch * 784),
+    'input copy+check (float)': () => { new Float32Array(fe.rt.memory.buffer).set(x, fX >>> 2); fe.rt.core.firstNonFinite(fX, batch * 784); },
+  };
+  const L = hidden.length + 1;
+  for (let l = 0; l < L; l++) {
+    const K = lw(l, q_.IN), N = lw(l, q_.OUT), Kp = lw(l, q_.KP);
+    const input = l === 0 ? X : lw(l - 1, q_.A);
+    const inv = lf(l, q_.INV), act = lw(l, q_.ACT), alpha = lf(l, q_.ALPHA);
+    parts[`L${l} quantizeRows ${K}`] = () => e.quantizeRows(Q, input, batch, K, Kp, inv);
+    parts[`L${l} gemmInt8 ${N}x${K}`] = () => e.gemmInt8(batch, N, Kp, Q, lw(l, q_.WP), lw(l, q_.W16), lw(l, q_.SCALE), lw(l, q_.BIAS), lw(l, q_.Z));
+    parts[`L${l} activation ${act}`] = () => e.activationForward(act, alpha, lw(l, q_.Z), lw(l, q_.A), batch, N);
+  }
+  const reps = batch === 1 ? 2000 : hidden.length > 1 ? 5 : 20;
+  const t = best(parts, batch === 1 ? 15 : 10, reps);
+  console.log(`${shape} batch ${batch}`);
+  for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(28)} ${v.toFixed(2).padStart(9)} us`);
+  const sum = Object.entries(t).filter(([k]) => /^L\d/.test(k)).reduce((s, [, v]) => s + v, 0);
+  console.log(`  sum of int8 layer parts     ${sum.toFixed(2).padStart(9)} us; float/int8 predict ${(t['float predict'] / t['int8 predict']).toFixed(2)}x, forward ${(t['float forward (core)'] / t['int8 forwardQuantized']).toFixed(2)}x`);
+  q.dispose();
+  net.dispose();
+}
