@@ -10,15 +10,17 @@
 // Integer sums are exact in any order, so the SIMD kernel and its twin agree to the bit.
 //
 // i32x4.dot_i16x8_s multiplies the operands as i16: one instruction for eight products,
-// summed in pairs into four i32 lanes. Quantized inputs are written as i16 directly; the
-// weights stay int8 in memory (half the bytes to stream, what batch 1 is bound by) and are
-// widened in the loop. They are packed pair-interleaved for 8 output units, so a broadcast
-// pair of inputs (x[k], x[k+1]) times one widened vector gives four units' partial sums at
-// once, with no horizontal reduction (bench/notes/int8.md compares the layouts).
+// summed in pairs into four i32 lanes. Quantized inputs are written as i16 directly, and the
+// int8 weights are held sign-extended to i16 in wasm memory (the file keeps them int8): a
+// widening load in the loop costs a vector ALU operation per 8 weights, and the kernels are
+// bound by those operations (the dot products have two ports on x64), not by the bytes they
+// stream (bench/notes/int8.md, round 2). They are packed pair-interleaved for 8 output
+// units, so a broadcast pair of inputs (x[k], x[k+1]) times one weight vector gives four
+// units' partial sums at once, with no horizontal reduction.
 
 import {
   QNET_LAYERS, QNET_X, QNET_Q, QNET_Y, QNET_LOSS, QNET_RESULT, QNET_HEADER_WORDS, QL_WORDS,
-  QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA, QL_W16,
+  QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA,
 } from '../src/quant-abi';
 import { activationForward } from './activations';
 import { outputLossAndDelta, correctCount } from './losses';
@@ -40,26 +42,27 @@ import { outputLossAndDelta, correctCount } from './losses';
   return load<f32>(net + (<usize>(QNET_HEADER_WORDS + l * QL_WORDS + i) << 2));
 }
 
-/** Bytes of packInt8Weights' output for N outputs and K inputs: pad8(N) x pad2(K) int8. */
+/** Bytes of packInt8Weights' output for N outputs and K inputs: pad8(N) x pad2(K) i16. */
 export function packedInt8Bytes(N: i32, K: i32): i32 {
-  return ((N + 7) & ~7) * ((K + 1) & ~1);
+  return ((N + 7) & ~7) * ((K + 1) & ~1) * 2;
 }
 
-// W (N x K int8, row-major "out x in") -> panels of 8 output units. Panel j holds, for each
-// pair p of inputs, 16 int8: [w[8j][2p], w[8j][2p+1], w[8j+1][2p], w[8j+1][2p+1], ...,
-// w[8j+7][2p+1]] (16 bytes); a panel is pad2(K) x 8 bytes. Units >= N and inputs >= K are 0.
+// W (N x K int8, row-major "out x in") -> panels of 8 output units, sign-extended to i16.
+// Panel j holds, for each pair p of inputs, 16 i16: [w[8j][2p], w[8j][2p+1], w[8j+1][2p],
+// w[8j+1][2p+1], ..., w[8j+7][2p+1]] (32 bytes); a panel is pad2(K) x 16 bytes. Units >= N
+// and inputs >= K are 0.
 export function packInt8Weights(bp: usize, w: usize, N: i32, K: i32): void {
   const Kp = (K + 1) & ~1;
   const panels = (N + 7) >> 3;
   for (let j = 0; j < panels; j++) {
-    const panel = bp + <usize>j * <usize>Kp * 8;
+    const panel = bp + <usize>j * <usize>Kp * 16;
     for (let p = 0; p < Kp >> 1; p++) {
       for (let c = 0; c < 8; c++) {
         const n = (j << 3) + c;
         for (let h = 0; h < 2; h++) {
           const k = (p << 1) + h;
-          const v: i8 = n < N && k < K ? load<i8>(w + <usize>n * <usize>K + <usize>k) : 0;
-          store<i8>(panel + (<usize>p << 4) + <usize>((c << 1) + h), v);
+          const v: i16 = n < N && k < K ? <i16>load<i8>(w + <usize>n * <usize>K + <usize>k) : 0;
+          store<i16>(panel + (<usize>p << 5) + (<usize>((c << 1) + h) << 1), v);
         }
       }
     }
@@ -142,49 +145,36 @@ const ROW_BLOCK = 64;
 // C (M x N f32, row stride N) = (A (M x Kp i16, row stride Kp) times the packed weights bp)
 // dequantized with scale and bias (pad8(N) f32 each). Blocks of ROW_BLOCK rows; in a block,
 // each 8-unit panel runs tiles of 4 rows (per pair of inputs: 4 broadcasts of an (x[k],
-// x[k+1]) pair, 2 weight vectors, 8 dot products), then the rows left one by one (row1, from
-// the int8 panels). bw: the same panels sign-extended to i16 (src/quantized.ts makes them
-// with the row regions for batches of 4 rows or more), or 0: the tiles then
-// widen the int8 ones in the loop. The widened copy takes the two sign-extending loads out of
-// the tile's loop (18 -> 16 vector ALU operations per 64 products; on x64 the dot products'
-// two ports bound it, bench/notes/int8.md "round 2").
-export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, bw: usize, scale: usize, bias: usize, c: usize): void {
+// x[k+1]) pair, 2 weight vectors, 8 dot products), then the rows left one by one.
+export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: usize, bias: usize, c: usize): void {
   for (let i0 = 0; i0 < M; i0 += ROW_BLOCK) {
     const rows = min(ROW_BLOCK, M - i0);
     const ab = a + ((<usize>i0 * <usize>Kp) << 1);
     const cb = c + ((<usize>i0 * <usize>N) << 2);
     const tiled = rows & ~3;
     const panels = (N + 7) >> 3;
-    if (bw != 0) {
-      for (let j = 0; j < panels; j++) {
-        for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bw, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2), true);
-      }
-    } else {
-      for (let j = 0; j < panels; j++) {
-        for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2), false);
-      }
+    for (let j = 0; j < panels; j++) {
+      for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2));
     }
     for (let i = tiled; i < rows; i++) row1(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, scale, bias, cb + ((<usize>i * <usize>N) << 2));
   }
 }
 
 // Rows 0-3 of a (stride Kp i16) times panel j: outputs 8j..8j+7 of 4 rows of c (stride N).
-// wide: bp holds the i16 panels (32 bytes per pair of inputs), else the int8 ones (16).
 // @ts-ignore: decorator
-@inline function tile4x8(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize, wide: bool): void {
+@inline function tile4x8(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize): void {
   const rowA = <usize>Kp << 1;
   const rowC = <usize>N << 2;
-  const panelBytes = wide ? <usize>Kp * 16 : <usize>Kp * 8;
-  let b = bp + <usize>j * panelBytes;
-  const end = b + panelBytes;
+  let b = bp + <usize>j * <usize>Kp * 16;
+  const end = b + <usize>Kp * 16;
   let x = a;
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
   let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
   let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
   while (b < end) {
-    const w0 = wide ? v128.load(b) : v128.load8x8_s(b);
-    const w1 = wide ? v128.load(b, 16) : v128.load8x8_s(b, 8);
+    const w0 = v128.load(b);
+    const w1 = v128.load(b, 16);
     const x0 = v128.load32_splat(x);
     c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
     c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, w1));
@@ -197,7 +187,7 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, bw: usize
     const x3 = v128.load32_splat(x + 3 * rowA);
     c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, w0));
     c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w1));
-    b += wide ? 32 : 16;
+    b += 32;
     x += 4;
   }
   const cols = min(8, N - (j << 3));
@@ -212,11 +202,12 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, bw: usize
   storeRow8(cj + 3 * rowC, dequant(c30, s0, b0), dequant(c31, s1, b1), cols);
 }
 
-// One row of a times every panel, two panels (16 units) per pass: batch 1's kernel, bound by
-// the stream of weights, so each broadcast pair feeds four weight vectors.
+// One row of a times every panel, two panels (16 units) per pass: batch 1's kernel. Each
+// broadcast pair feeds four weight vectors (four plain loads: with int8 panels, four widening
+// loads made it 1.2x slower, bench/notes/int8.md round 2).
 function row1(a: usize, bp: usize, Kp: i32, N: i32, scale: usize, bias: usize, c: usize): void {
   const panels = (N + 7) >> 3;
-  const panelBytes = <usize>Kp * 8;
+  const panelBytes = <usize>Kp * 16;
   let j = 0;
   for (; j + 2 <= panels; j += 2) {
     let b = bp + <usize>j * panelBytes;
@@ -225,11 +216,11 @@ function row1(a: usize, bp: usize, Kp: i32, N: i32, scale: usize, bias: usize, c
     let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
     while (b < end) {
       const x0 = v128.load32_splat(x);
-      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b)));
-      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b, 8)));
-      c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b + panelBytes)));
-      c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b + panelBytes, 8)));
-      b += 16;
+      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load(b)));
+      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load(b, 16)));
+      c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load(b + panelBytes)));
+      c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load(b + panelBytes, 16)));
+      b += 32;
       x += 4;
     }
     const o = <usize>j << 5;
@@ -243,9 +234,9 @@ function row1(a: usize, bp: usize, Kp: i32, N: i32, scale: usize, bias: usize, c
     let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
     while (b < end) {
       const x0 = v128.load32_splat(x);
-      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b)));
-      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b, 8)));
-      b += 16;
+      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load(b)));
+      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load(b, 16)));
+      b += 32;
       x += 4;
     }
     const o = <usize>j << 5;
@@ -289,7 +280,7 @@ export function forwardQuantized(net: usize, m: i32): void {
     const input = l == 0 ? <usize>load<u32>(net + (<usize>QNET_X << 2)) : qlayerPtr(net, l - 1, QL_A);
     const z = qlayerPtr(net, l, QL_Z);
     quantizeRows(q, input, m, K, Kp, qlayerFloat(net, l, QL_F_INV_SCALE));
-    gemmInt8(m, N, Kp, q, qlayerPtr(net, l, QL_W), qlayerPtr(net, l, QL_W16), qlayerPtr(net, l, QL_SCALE), qlayerPtr(net, l, QL_BIAS), z);
+    gemmInt8(m, N, Kp, q, qlayerPtr(net, l, QL_W), qlayerPtr(net, l, QL_SCALE), qlayerPtr(net, l, QL_BIAS), z);
     activationForward(qlayer(net, l, QL_ACT), qlayerFloat(net, l, QL_F_ALPHA), z, qlayerPtr(net, l, QL_A), m, N);
   }
 }

@@ -1,11 +1,12 @@
 // Raw int8 kernel vs float32 GEMM (issue 14 round 2): the core's exports called directly on
 // one 256 x 784 x 128 product, variants alternated in rounds, best round quoted.
-// `node bench/quant-kernel.mjs [M N K]`.
+// `node bench/quant-kernel.mjs [M N K]` (after `npm run asbuild`: all four builds).
 import { readFileSync } from 'node:fs';
 
 const [M, N, K] = process.argv.slice(2, 5).map(Number).filter(Boolean).length === 3 ? process.argv.slice(2, 5).map(Number) : [256, 128, 784];
-const memory = new WebAssembly.Memory({ initial: 512 });
-const wasm = readFileSync(new URL('../build/wasm-mlp.wasm', import.meta.url));
+// The threads build on a shared memory: what Node's default runtime loads (src/wasm.ts).
+const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
+const wasm = readFileSync(new URL('../build/wasm-mlp.threads.wasm', import.meta.url));
 const { instance } = await WebAssembly.instantiate(wasm, { env: { memory, abort() { throw new Error('abort'); }, seed: () => 1, now: () => performance.now() } });
 const e = instance.exports;
 let top = 1 << 16;
@@ -16,7 +17,7 @@ let seed = 7;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
 const int = () => Math.floor(rnd() * 255) - 127;
 
-const pa = alloc(M * Kp * 2), pai = alloc(M * Kp * 2), pw = alloc(N * K), pp = alloc(e.packedInt8Bytes(N, K)), pp16 = alloc(2 * e.packedInt8Bytes(N, K));
+const pa = alloc(M * Kp * 2), pai = alloc(M * Kp * 2), pw = alloc(N * K), pp = alloc(e.packedInt8Bytes(N, K));
 const ps = alloc(pad8(N) * 4), pb = alloc(pad8(N) * 4), pc = alloc(M * N * 4 + 64), pc2 = alloc(M * N * 4 + 64);
 const fa = alloc(M * K * 4), fw = alloc(N * K * 4), fp = alloc(e.packedSize(K, N) * 4), fc = alloc(M * N * 4), tile = alloc(256);
 const buf = () => memory.buffer;
@@ -29,7 +30,6 @@ for (let g = 0; g < M; g += 4) {
 }
 new Int8Array(buf(), pw, N * K).forEach((_, i, arr) => (arr[i] = int()));
 e.packInt8Weights(pp, pw, N, K);
-new Int16Array(buf(), pp16, e.packedInt8Bytes(N, K)).set(new Int8Array(buf(), pp, e.packedInt8Bytes(N, K)));
 new Float32Array(buf(), ps, pad8(N)).forEach((_, i, arr) => (arr[i] = rnd() * 1e-3));
 new Float32Array(buf(), pb, pad8(N)).forEach((_, i, arr) => (arr[i] = rnd() - 0.5));
 new Float32Array(buf(), fa, M * K).forEach((_, i, arr) => (arr[i] = rnd()));
@@ -38,14 +38,11 @@ e.packTransposed(fp, fw, N, K);
 
 const variants = {
   float: () => e.gemm(M, N, K, fa, K, 1, fp, fc, N, pb, 1, tile),
-  int8: () => e.gemmInt8(M, N, Kp, pa, pp, 0, ps, pb, pc),
-  'int8, i16 panels': () => e.gemmInt8(M, N, Kp, pa, pp, pp16, ps, pb, pc2),
+  int8: () => e.gemmInt8(M, N, Kp, pa, pp, ps, pb, pc),
 };
-if (e.gemmInt8X) {
-  variants['X0 interleaved-x int8-w'] = () => e.gemmInt8X(0, M, N, Kp, pai, pp, ps, pb, pc2);
-  variants['X1 interleaved-x i16-w'] = () => e.gemmInt8X(1, M, N, Kp, pai, pp16, ps, pb, pc2);
-  variants['X2 rowmajor-x i16-w'] = () => e.gemmInt8X(2, M, N, Kp, pa, pp16, ps, pb, pc2);
-}
+// Experimental kernels (same arguments as gemmInt8; `pai` holds A interleaved in 4-row groups,
+// pair p of row r at 16 p + 4 r) are added here when the build exports them.
+if (e.gemmInt8X) variants['gemmInt8X'] = () => e.gemmInt8X(M, N, Kp, pa, pp, ps, pb, pc2);
 // correctness of the variants against gemmInt8
 variants.int8();
 const ref = new Float32Array(buf(), pc, M * N).slice();

@@ -6,7 +6,7 @@ import { Network } from 'wasm-mlp';
 import { data } from './data.mjs';
 
 const batch = Number(process.argv[2] ?? 256);
-const q_ = { QNET_X: 4, QNET_Q: 5, H: 12, W: 13, W16: 12, IN: 0, OUT: 1, ACT: 2, ALPHA: 3, INV: 4, KP: 5, WP: 6, SCALE: 7, BIAS: 8, Z: 9, A: 10 };
+const q_ = { QNET_X: 4, QNET_Q: 5, H: 12, W: 12, IN: 0, OUT: 1, ACT: 2, ALPHA: 3, INV: 4, KP: 5, WP: 6, SCALE: 7, BIAS: 8, Z: 9, A: 10 };
 
 function best(parts, rounds, reps) {
   const t = Object.fromEntries(Object.keys(parts).map((k) => [k, Infinity]));
@@ -50,6 +50,8 @@ for (const hidden of [[128], [512, 512]]) {
     'float forward (core)': () => fe.rt.core.forward(fe.net, batch),
     'int8 predict': () => q.predict(x),
     'int8 predictBatch': () => q.predictBatch(x, out),
+    'int8 QuantCore.predict': () => qc.predict(x, batch, out, 'x'),
+    'float engine.predict': () => fe.predict(x, batch, out, 'x'),
     'int8 forwardQuantized': () => e.forwardQuantized(qc.net, batch),
     'input copy+check (int8)': () => { f32v().set(x, X >>> 2); e.firstNonFinite(X, batch * 784); },
     'input copy only (int8)': () => f32v().set(x, X >>> 2),
@@ -62,7 +64,7 @@ for (const hidden of [[128], [512, 512]]) {
     const input = l === 0 ? X : lw(l - 1, q_.A);
     const inv = lf(l, q_.INV), act = lw(l, q_.ACT), alpha = lf(l, q_.ALPHA);
     parts[`L${l} quantizeRows ${K}`] = () => e.quantizeRows(Q, input, batch, K, Kp, inv);
-    parts[`L${l} gemmInt8 ${N}x${K}`] = () => e.gemmInt8(batch, N, Kp, Q, lw(l, q_.WP), lw(l, q_.W16), lw(l, q_.SCALE), lw(l, q_.BIAS), lw(l, q_.Z));
+    parts[`L${l} gemmInt8 ${N}x${K}`] = () => e.gemmInt8(batch, N, Kp, Q, lw(l, q_.WP), lw(l, q_.SCALE), lw(l, q_.BIAS), lw(l, q_.Z));
     parts[`L${l} activation ${act}`] = () => e.activationForward(act, alpha, lw(l, q_.Z), lw(l, q_.A), batch, N);
   }
   const reps = batch === 1 ? 2000 : hidden.length > 1 ? 5 : 20;

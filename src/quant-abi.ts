@@ -22,11 +22,10 @@ export const QL_ACT = 2; // ACT_* code
 export const QL_F_ALPHA = 3; // the activation's parameter (as LAYER_F_ALPHA)
 export const QL_F_INV_SCALE = 4; // 1 / the input's scale: q = clamp(round(x * this), -127, 127)
 export const QL_KP = 5; // K rounded up to even: the row stride of the quantized input, in i16
-export const QL_W = 6; // int8 weights, packed by packInt8Weights (pad8(N) x KP)
+export const QL_W = 6; // int8 weights widened to i16, packed by packInt8Weights (pad8(N) x KP)
 export const QL_SCALE = 7; // f32 per output: input scale x weight scale (pad8(N))
 export const QL_BIAS = 8; // f32 per output (pad8(N))
 export const QL_Z = 9; // pre-activations, f32 (capacity x N)
 export const QL_A = 10; // activations, f32 (capacity x N)
 export const QL_DELTA = 11; // scratch for evaluate's loss (output layer only), f32 (capacity x N)
-export const QL_W16 = 12; // QL_W's panels widened to i16 for batches of 4 rows or more (made with the row regions), or 0
-export const QL_WORDS = 13;
+export const QL_WORDS = 12;

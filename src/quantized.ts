@@ -53,9 +53,6 @@ export class QuantCore extends Regions<QuantRuntime> {
   private net = 0;
   private capacity = 0;
   private rowRegions: number[] = [];
-  /** Each layer's int8 panels (pointer, bytes), and whether their i16 copies are made. */
-  private panels: { ptr: number; bytes: number }[] = [];
-  private widened = false;
 
   constructor(
     rt: QuantRuntime,
@@ -84,10 +81,8 @@ export class QuantCore extends Regions<QuantRuntime> {
     // Every allocation before any view is taken (an allocation may grow the memory).
     const parts = spec.layers.map((layer) => {
       const N = layer.units;
-      const bytes = this.rt.core.packedInt8Bytes(N, prev);
       const part = {
-        bytes,
-        packed: this.alloc(bytes),
+        packed: this.alloc(this.rt.core.packedInt8Bytes(N, prev)),
         scale: this.alloc(pad8(N) * 4),
         bias: this.alloc(pad8(N) * 4),
         raw: this.alloc(N * prev),
@@ -120,41 +115,14 @@ export class QuantCore extends Regions<QuantRuntime> {
       u32[e + q.QL_W] = parts[l].packed;
       u32[e + q.QL_SCALE] = parts[l].scale;
       u32[e + q.QL_BIAS] = parts[l].bias;
-      u32[e + q.QL_W16] = 0;
       prev = N;
     });
     // The unpacked copies were only the packer's input.
     for (const p of parts) this.freeRegion(p.raw);
-    this.panels = parts.map((p) => ({ ptr: p.packed, bytes: p.bytes }));
-  }
-
-  /**
-   * The int8 panels sign-extended to i16 (QL_W16), made once, at the first batch of 4 rows or
-   * more: the 4-row tiles read them without widening in their loop (bench/notes/int8.md, round
-   * 2), for twice the int8 weights' bytes. Batch 1 reads only the int8 panels and never makes
-   * them. Without the memory for them, the tiles widen the int8 panels as before.
-   */
-  private widen(): void {
-    this.widened = true;
-    const wide: number[] = [];
-    try {
-      for (const p of this.panels) wide.push(this.alloc(2 * p.bytes));
-    } catch (e) {
-      if (!(e instanceof WasmMlpError && e.code === 'OUT_OF_MEMORY')) throw e;
-      for (const w of wide) this.freeRegion(w);
-      return;
-    }
-    const buffer = this.rt.memory.buffer;
-    const { u32 } = this.view();
-    this.panels.forEach((p, l) => {
-      new Int16Array(buffer, wide[l], p.bytes).set(new Int8Array(buffer, p.ptr, p.bytes));
-      u32[this.layerWord(l, q.QL_W16)] = wide[l];
-    });
   }
 
   /** (Re)plans the per-row regions for `rows` rows: X, Q, Y, then Z and A per layer, the output's Delta. */
   private ensureCapacity(rows: number): void {
-    if (rows >= 4 && !this.widened) this.widen();
     if (rows <= this.capacity) return;
     const { spec } = this;
     const L = spec.layers.length;
@@ -305,8 +273,8 @@ export class QuantizedNetworkBase {
     return this.core === null;
   }
   /**
-   * Bytes of wasm memory the model holds now (int8 weights, per-unit constants, the last
-   * batch's activations).
+   * Bytes of wasm memory the model holds now (the int8 weights, held sign-extended to 16 bits
+   * for the kernels; per-unit constants; the last batch's activations).
    *
    * @throws {@link WasmMlpError} `DISPOSED` after dispose.
    */
