@@ -23,6 +23,7 @@ import {
   QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA,
 } from '../src/quant-abi';
 import { activationForward } from './activations';
+import { ACT_RELU } from '../src/abi';
 import { outputLossAndDelta, correctCount } from './losses';
 
 // @ts-ignore: decorator
@@ -77,25 +78,68 @@ const MAGIC_BITS: i32 = 0x4b400000;
 
 // q (rows x Kp i16, row-major) = roundEven(clamp(x (rows x K f32) * inv, -127, 127)); the
 // columns K..Kp-1 are 0. The clamp is pmax then pmin with the bound first, so a NaN gives
-// -127 (the callers' inputs are finite; hidden activations are finite or +-Infinity).
-export function quantizeRows(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32): void {
+// -127 (hidden activations are finite or +-Infinity). Returns 0 if every x is finite, else
+// (and rarely for huge finite ones) 1: the sum of the products x * inv is NaN or infinite
+// when an x is, so the network's input is tested in the pass that reads it anyway, for one
+// add per four values; the caller confirms a 1 with firstNonFinite.
+export function quantizeRows(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32): i32 {
+  return quantizePass(q, x, rows, K, Kp, inv, false, true);
+}
+
+/**
+ * quantizeRows of relu(z), relu as activations.ts computes it (f32 max with 0, NaN kept): a
+ * hidden relu layer's activation and the next layer's quantization in one pass, without
+ * writing the activations. With inv finite and > 0 (quantize and the loader make sure), relu(z) * inv = pmax(z * inv, 0) (z * inv < 0 ? 0 :
+ * z * inv: NaN kept, -0 stays -0, which quantizes to 0 as +0 does), one instruction where the
+ * NaN-propagating max takes several on x64.
+ */
+export function quantizeReluRows(q: usize, z: usize, rows: i32, K: i32, Kp: i32, inv: f32): void {
+  quantizePass(q, z, rows, K, Kp, inv, true, false);
+}
+
+// @ts-ignore: decorator
+@inline function quantizePass(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32, relu: bool, check: bool): i32 {
   const vinv = f32x4.splat(inv);
   const lo = f32x4.splat(-127);
   const hi = f32x4.splat(127);
   const magic = f32x4.splat(MAGIC);
   const bits = i32x4.splat(MAGIC_BITS);
+  const zero = f32x4.splat(0);
+  let sum0 = zero;
+  let sum1 = zero;
+  let sumScalar: f32 = 0;
   for (let i = 0; i < rows; i++) {
     const xr = x + ((<usize>i * <usize>K) << 2);
     const qr = q + ((<usize>i * <usize>Kp) << 1);
     let k = 0;
     for (; k + 8 <= K; k += 8) {
-      const a = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, f32x4.mul(v128.load(xr + (<usize>k << 2)), vinv))), magic);
-      const b = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, f32x4.mul(v128.load(xr + (<usize>k << 2), 16), vinv))), magic);
+      let t0 = f32x4.mul(v128.load(xr + (<usize>k << 2)), vinv);
+      let t1 = f32x4.mul(v128.load(xr + (<usize>k << 2), 16), vinv);
+      if (check) {
+        sum0 = f32x4.add(sum0, t0);
+        sum1 = f32x4.add(sum1, t1);
+      }
+      if (relu) {
+        t0 = f32x4.pmax(t0, zero);
+        t1 = f32x4.pmax(t1, zero);
+      }
+      const a = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, t0)), magic);
+      const b = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, t1)), magic);
       v128.store(qr + (<usize>k << 1), i16x8.narrow_i32x4_s(i32x4.sub(a, bits), i32x4.sub(b, bits)));
     }
-    for (; k < K; k++) store<i16>(qr + (<usize>k << 1), <i16>quantizeOne(load<f32>(xr + (<usize>k << 2)), inv));
+    for (; k < K; k++) {
+      let v = load<f32>(xr + (<usize>k << 2));
+      if (check) sumScalar += v * inv;
+      if (relu) v = max<f32>(v, 0);
+      store<i16>(qr + (<usize>k << 1), <i16>quantizeOne(v, inv));
+    }
     for (; k < Kp; k++) store<i16>(qr + (<usize>k << 1), 0);
   }
+  if (!check) return 0;
+  // Finite sums have x - x = 0; NaN and infinite ones give NaN.
+  const sum = f32x4.add(sum0, sum1);
+  const d = f32x4.sub(sum, sum);
+  return v128.any_true(f32x4.ne(d, d)) || sumScalar - sumScalar != 0 ? 1 : 0;
 }
 
 // The scalar rule of quantizeRows: pmax(lo, v) = lo < v ? v : lo, pmin(hi, v) = v < hi ? v : hi.
@@ -269,29 +313,41 @@ export function quantizeRowsReference(q: usize, x: usize, rows: i32, K: i32, Kp:
   }
 }
 
-/** Forward pass of the m rows in the input region: each layer's Z and A. */
-export function forwardQuantized(net: usize, m: i32): void {
+/**
+ * Forward pass of the m rows in the input region: each layer's Z, and its A where a later step
+ * reads it (a relu layer followed by another feeds the next layer's quantization straight
+ * from Z: quantizeReluRows). Returns quantizeRows' flag for the input: 1 if it may hold a NaN
+ * or an infinity (the caller confirms with firstNonFinite), else 0.
+ */
+export function forwardQuantized(net: usize, m: i32): i32 {
   const L = qfield(net, QNET_LAYERS);
   const q = <usize>load<u32>(net + (<usize>QNET_Q << 2));
+  const x = <usize>load<u32>(net + (<usize>QNET_X << 2));
+  const flag = quantizeRows(q, x, m, qlayer(net, 0, QL_IN), qlayer(net, 0, QL_KP), qlayerFloat(net, 0, QL_F_INV_SCALE));
   for (let l = 0; l < L; l++) {
-    const K = qlayer(net, l, QL_IN);
     const N = qlayer(net, l, QL_OUT);
     const Kp = qlayer(net, l, QL_KP);
-    const input = l == 0 ? <usize>load<u32>(net + (<usize>QNET_X << 2)) : qlayerPtr(net, l - 1, QL_A);
     const z = qlayerPtr(net, l, QL_Z);
-    quantizeRows(q, input, m, K, Kp, qlayerFloat(net, l, QL_F_INV_SCALE));
+    const act = qlayer(net, l, QL_ACT);
     gemmInt8(m, N, Kp, q, qlayerPtr(net, l, QL_W), qlayerPtr(net, l, QL_SCALE), qlayerPtr(net, l, QL_BIAS), z);
-    activationForward(qlayer(net, l, QL_ACT), qlayerFloat(net, l, QL_F_ALPHA), z, qlayerPtr(net, l, QL_A), m, N);
+    if (l + 1 < L && act == ACT_RELU) {
+      quantizeReluRows(q, z, m, N, qlayer(net, l + 1, QL_KP), qlayerFloat(net, l + 1, QL_F_INV_SCALE));
+      continue;
+    }
+    const a = qlayerPtr(net, l, QL_A);
+    activationForward(act, qlayerFloat(net, l, QL_F_ALPHA), z, a, m, N);
+    if (l + 1 < L) quantizePass(q, a, m, N, qlayer(net, l + 1, QL_KP), qlayerFloat(net, l + 1, QL_F_INV_SCALE), false, false);
   }
+  return flag;
 }
 
 /**
  * Forward pass, then the loss (summed over the m rows, the float path's definitions, from
  * losses.ts) and the correct count against the targets in the Y region, as two f64 at
- * QNET_RESULT.
+ * QNET_RESULT; returns forwardQuantized's flag.
  */
-export function evaluateQuantized(net: usize, m: i32): void {
-  forwardQuantized(net, m);
+export function evaluateQuantized(net: usize, m: i32): i32 {
+  const flag = forwardQuantized(net, m);
   const last = qfield(net, QNET_LAYERS) - 1;
   const N = qlayer(net, last, QL_OUT);
   const a = qlayerPtr(net, last, QL_A);
@@ -303,4 +359,5 @@ export function evaluateQuantized(net: usize, m: i32): void {
   const result = net + (<usize>QNET_RESULT << 2);
   store<f64>(result, loss);
   store<f64>(result, correctCount(qfield(net, QNET_LOSS), a, y, m, N), 8);
+  return flag;
 }
