@@ -121,7 +121,7 @@ export class QuantCore extends Regions<QuantRuntime> {
     for (const p of parts) this.freeRegion(p.raw);
   }
 
-  /** (Re)plans the per-row regions for `rows` rows: X, Q, Y, then Z and A per layer, the output's Delta. */
+  /** (Re)plans the per-row regions for `rows` rows: X, Q, Y, then Z and A per layer (see below), the output's Delta. */
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
     const { spec } = this;
@@ -130,7 +130,12 @@ export class QuantCore extends Regions<QuantRuntime> {
     let kp = pad2(spec.inputSize);
     for (const layer of spec.layers) kp = Math.max(kp, pad2(layer.units));
     const bytes = [rows * spec.inputSize * 4, rows * kp * 2, rows * nout * 4];
-    for (const layer of spec.layers) bytes.push(rows * layer.units * 4, rows * layer.units * 4);
+    // A relu layer followed by another has no A: forwardQuantized quantizes its Z for the next
+    // layer directly (quantizeReluRows).
+    spec.layers.forEach((layer, l) => {
+      const fused = l + 1 < L && layer.activation === 'relu';
+      bytes.push(rows * layer.units * 4, fused ? 0 : rows * layer.units * 4);
+    });
     bytes.push(rows * nout * 4);
     const fresh = this.replaceRegions(this.rowRegions, bytes);
     this.rowRegions = fresh;
