@@ -23,7 +23,7 @@ import {
   QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA,
 } from '../src/quant-abi';
 import { activationForward } from './activations';
-import { ACT_RELU } from '../src/abi';
+import { ACT_RELU, ACT_SOFTMAX } from '../src/abi';
 import { outputLossAndDelta, correctCount } from './losses';
 
 // @ts-ignore: decorator
@@ -313,6 +313,101 @@ export function quantizeRowsReference(q: usize, x: usize, rows: i32, K: i32, Kp:
   }
 }
 
+// ---- softmax, four rows at a time ---------------------------------------------------------
+// activations.ts's softmax (per row: the max, e_j = Mathf.exp(z_j - max) summed in j order,
+// then e_j * (1 / sum)) with the rows in the four lanes: the same operations in the same order
+// for each row, so the same bits, without its per-row chains of dependent scalar operations.
+// Mathf.exp is AssemblyScript's expf_lut (musl's exp2f table method, in f64), ported here
+// lane for lane; lanes outside its main range (|x| >= 88, NaN, infinities) take Mathf.exp.
+
+// musl's exp2f_data_tab (std/assembly/util/math.ts EXP2F_DATA_TAB): 2^(i/32) bits - (i << 47).
+const EXP2F_TAB = memory.data<u64>([
+  0x3FF0000000000000, 0x3FEFD9B0D3158574, 0x3FEFB5586CF9890F, 0x3FEF9301D0125B51,
+  0x3FEF72B83C7D517B, 0x3FEF54873168B9AA, 0x3FEF387A6E756238, 0x3FEF1E9DF51FDEE1,
+  0x3FEF06FE0A31B715, 0x3FEEF1A7373AA9CB, 0x3FEEDEA64C123422, 0x3FEECE086061892D,
+  0x3FEEBFDAD5362A27, 0x3FEEB42B569D4F82, 0x3FEEAB07DD485429, 0x3FEEA47EB03A5585,
+  0x3FEEA09E667F3BCD, 0x3FEE9F75E8EC5F74, 0x3FEEA11473EB0187, 0x3FEEA589994CCE13,
+  0x3FEEACE5422AA0DB, 0x3FEEB737B0CDC5E5, 0x3FEEC49182A3F090, 0x3FEED503B23E255D,
+  0x3FEEE89F995AD3AD, 0x3FEEFF76F2FB5E47, 0x3FEF199BDD85529C, 0x3FEF3720DCEF9069,
+  0x3FEF5818DCFBA487, 0x3FEF7C97337B9B5F, 0x3FEFA4AFA2A490DA, 0x3FEFD0765B6E4540,
+]);
+
+// expf_lut's main path on two lanes (f64).
+// @ts-ignore: decorator
+@inline function exp2Lanes(xd: v128): v128 {
+  const shift = f64x2.splat(reinterpret<f64>(0x4338000000000000));
+  const z = f64x2.mul(f64x2.splat(reinterpret<f64>(0x3FF71547652B82FE) * 32), xd);
+  const kd = f64x2.add(z, shift);
+  const r = f64x2.sub(z, f64x2.sub(kd, shift));
+  const k0 = i64x2.extract_lane(kd, 0);
+  const k1 = i64x2.extract_lane(kd, 1);
+  let t = i64x2.replace_lane(i64x2.splat(load<u64>(EXP2F_TAB + (<usize>(k0 & 31) << 3))), 1, load<u64>(EXP2F_TAB + (<usize>(k1 & 31) << 3)));
+  t = i64x2.add(t, i64x2.shl(kd, 47));
+  const c0 = f64x2.splat(reinterpret<f64>(0x3FAC6AF84B912394) / 32 / 32 / 32);
+  const c1 = f64x2.splat(reinterpret<f64>(0x3FCEBFCE50FAC4F3) / 32 / 32);
+  const c2 = f64x2.splat(reinterpret<f64>(0x3FE62E42FF0C52D6) / 32);
+  const zz = f64x2.add(f64x2.mul(c0, r), c1);
+  let y = f64x2.add(f64x2.mul(c2, r), f64x2.splat(1));
+  y = f64x2.add(y, f64x2.mul(zz, f64x2.mul(r, r)));
+  return f64x2.mul(y, t);
+}
+
+// Mathf.exp of four lanes.
+// @ts-ignore: decorator
+@inline function exp4(x: v128): v128 {
+  // expf_lut's special cases: (bits >> 20 & 0x7FF) >= 0x42B.
+  const ux = v128.and(i32x4.shr_u(x, 20), i32x4.splat(0x7FF));
+  if (v128.any_true(i32x4.ge_u(ux, i32x4.splat(0x42B)))) {
+    let e = f32x4.splat(Mathf.exp(f32x4.extract_lane(x, 0)));
+    e = f32x4.replace_lane(e, 1, Mathf.exp(f32x4.extract_lane(x, 1)));
+    e = f32x4.replace_lane(e, 2, Mathf.exp(f32x4.extract_lane(x, 2)));
+    return f32x4.replace_lane(e, 3, Mathf.exp(f32x4.extract_lane(x, 3)));
+  }
+  const lo = f32x4.demote_f64x2_zero(exp2Lanes(f64x2.promote_low_f32x4(x)));
+  const hi = f32x4.demote_f64x2_zero(exp2Lanes(f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3))));
+  return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
+}
+
+// Element j of four rows (row stride `stride` bytes) in the lanes, and back.
+// @ts-ignore: decorator
+@inline function gather4(p: usize, stride: usize): v128 {
+  let v = v128.load32_zero(p);
+  v = v128.load32_lane(p + stride, v, 1);
+  v = v128.load32_lane(p + 2 * stride, v, 2);
+  return v128.load32_lane(p + 3 * stride, v, 3);
+}
+// @ts-ignore: decorator
+@inline function scatter4(p: usize, stride: usize, v: v128): void {
+  v128.store32_lane(p, v, 0);
+  v128.store32_lane(p + stride, v, 1);
+  v128.store32_lane(p + 2 * stride, v, 2);
+  v128.store32_lane(p + 3 * stride, v, 3);
+}
+
+/** activationForward's softmax of the rows x units z into a, same bits, four rows at a time. */
+export function softmaxRows(z: usize, a: usize, rows: i32, units: i32): void {
+  const stride = <usize>units << 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const zr = z + <usize>r * stride;
+    const ar = a + <usize>r * stride;
+    let mx = gather4(zr, stride);
+    for (let j = 1; j < units; j++) mx = f32x4.max(mx, gather4(zr + (<usize>j << 2), stride));
+    let sum = f32x4.splat(0);
+    for (let j = 0; j < units; j++) {
+      const e = exp4(f32x4.sub(gather4(zr + (<usize>j << 2), stride), mx));
+      scatter4(ar + (<usize>j << 2), stride, e);
+      sum = f32x4.add(sum, e);
+    }
+    const inv = f32x4.div(f32x4.splat(1), sum);
+    for (let j = 0; j < units; j++) {
+      const p = ar + (<usize>j << 2);
+      scatter4(p, stride, f32x4.mul(gather4(p, stride), inv));
+    }
+  }
+  if (r < rows) activationForward(ACT_SOFTMAX, 0, z + <usize>r * stride, a + <usize>r * stride, rows - r, units);
+}
+
 /**
  * Forward pass of the m rows in the input region: each layer's Z, and its A where a later step
  * reads it (a relu layer followed by another feeds the next layer's quantization straight
@@ -335,7 +430,8 @@ export function forwardQuantized(net: usize, m: i32): i32 {
       continue;
     }
     const a = qlayerPtr(net, l, QL_A);
-    activationForward(act, qlayerFloat(net, l, QL_F_ALPHA), z, a, m, N);
+    if (act == ACT_SOFTMAX) softmaxRows(z, a, m, N);
+    else activationForward(act, qlayerFloat(net, l, QL_F_ALPHA), z, a, m, N);
     if (l + 1 < L) quantizePass(q, a, m, N, qlayer(net, l + 1, QL_KP), qlayerFloat(net, l + 1, QL_F_INV_SCALE), false, false);
   }
   return flag;

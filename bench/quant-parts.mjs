@@ -66,14 +66,15 @@ for (const hidden of [[128], [512, 512]]) {
     const inv = lf(l, q_.INV), act = lw(l, q_.ACT), alpha = lf(l, q_.ALPHA);
     parts[`L${l} quantizeRows ${K}`] = () => e.quantizeRows(Q, input, batch, K, Kp, inv);
     parts[`L${l} gemmInt8 ${N}x${K}`] = () => e.gemmInt8(batch, N, Kp, Q, lw(l, q_.WP), lw(l, q_.SCALE), lw(l, q_.BIAS), lw(l, q_.Z));
-    parts[`L${l} activation ${act}`] = () => e.activationForward(act, alpha, lw(l, q_.Z), lw(l, q_.A), batch, N);
+    if (lw(l, q_.A)) parts[`L${l} activation ${act}`] = () => e.activationForward(act, alpha, lw(l, q_.Z), lw(l, q_.A), batch, N);
+    if (act === 7) parts[`L${l} softmaxRows (4 rows in lanes)`] = () => e.softmaxRows(lw(l, q_.Z), lw(l, q_.A), batch, N);
     if (l + 1 < L && act === 3) parts[`L${l} relu + next quantize, fused`] = () => e.quantizeReluRows(Q, lw(l, q_.Z), batch, N, lw(l + 1, q_.KP), lf(l + 1, q_.INV));
   }
   const reps = batch === 1 ? 2000 : hidden.length > 1 ? 5 : 20;
   const t = best(parts, batch === 1 ? 15 : 10, reps);
   console.log(`${shape} batch ${batch}`);
   for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(28)} ${v.toFixed(2).padStart(9)} us`);
-  const sum = Object.entries(t).filter(([k]) => /^L\d/.test(k) && !/fused/.test(k)).reduce((s, [, v]) => s + v, 0);
+  const sum = Object.entries(t).filter(([k]) => /^L\d/.test(k) && !/fused|softmaxRows/.test(k)).reduce((s, [, v]) => s + v, 0);
   console.log(`  sum of int8 layer parts     ${sum.toFixed(2).padStart(9)} us; float/int8 predict ${(t['float predict'] / t['int8 predict']).toFixed(2)}x, forward ${(t['float forward (core)'] / t['int8 forwardQuantized']).toFixed(2)}x`);
   q.dispose();
   net.dispose();

@@ -18,6 +18,7 @@ interface QuantCoreExports {
   quantizeRows(q: number, x: number, rows: number, K: number, Kp: number, inv: number): number;
   quantizeReluRows(q: number, z: number, rows: number, K: number, Kp: number, inv: number): void;
   activationForward(act: number, alpha: number, z: number, a: number, m: number, n: number): void;
+  softmaxRows(z: number, a: number, rows: number, units: number): void;
   quantizeRowsReference(q: number, x: number, rows: number, K: number, Kp: number, inv: number): void;
   gemmInt8(M: number, N: number, Kp: number, a: number, bp: number, scale: number, bias: number, c: number): void;
   gemmInt8Reference(M: number, N: number, K: number, Kp: number, a: number, w: number, scale: number, bias: number, c: number): void;
@@ -146,6 +147,32 @@ describe('int8 kernels vs scalar integer references', () => {
             y[at] = bad;
             const py = upload(y);
             expect(core.quantizeRows(pq, py, rows, K, Kp, inv), `rows ${rows} K ${K}: ${bad} at ${at}`).toBe(1);
+          }
+        }
+      }
+    }
+  });
+
+  it('softmaxRows (four rows in the lanes, exp ported from Mathf.exp) equals activationForward softmax bit for bit', () => {
+    const random = new Random(3);
+    for (const rows of [1, 3, 4, 5, 8, 9, 13]) {
+      for (const units of [1, 2, 3, 10, 17]) {
+        for (const spread of [1, 10, 60, 200]) {
+          // Some rows hold infinities or a NaN: exp's special cases, lane by lane.
+          const z = Float32Array.from({ length: rows * units }, (_, i) => {
+            const u = random.uniform();
+            if (spread === 200 && i % 23 === 5) return [-Infinity, Infinity, NaN, -1e30][i % 4];
+            return (u - 0.5) * spread;
+          });
+          const pz = upload(z);
+          const pa = upload(new Float32Array(rows * units).fill(7));
+          const pr = upload(new Float32Array(rows * units).fill(7));
+          core.softmaxRows(pz, pa, rows, units);
+          core.activationForward(7, 0, pz, pr, rows, units);
+          const a = new Float32Array(rt.memory.buffer, pa, rows * units).slice();
+          const r = new Float32Array(rt.memory.buffer, pr, rows * units).slice();
+          for (let i = 0; i < rows * units; i++) {
+            if (!Object.is(a[i], r[i])) throw new Error(`softmaxRows ${rows}x${units} spread ${spread}: [${i}] = ${a[i]}, activationForward ${r[i]} (z = ${z[i]})`);
           }
         }
       }
