@@ -196,9 +196,13 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: us
     const ab = a + ((<usize>i0 * <usize>Kp) << 1);
     const cb = c + ((<usize>i0 * <usize>N) << 2);
     const tiled = rows & ~3;
-    const panels = (N + 7) >> 3;
-    for (let j = 0; j < panels; j++) {
+    // A last panel of 1-4 units (a classifier's 10 outputs: 8 + 2) takes the 4-unit tile.
+    const full = N & 7 && (N & 7) <= 4 ? N >> 3 : (N + 7) >> 3;
+    for (let j = 0; j < full; j++) {
       for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2));
+    }
+    if (full << 3 < N) {
+      for (let i = 0; i < tiled; i += 4) tile4x4(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, full, scale, bias, cb + ((<usize>i * <usize>N) << 2));
     }
     for (let i = tiled; i < rows; i++) row1(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, scale, bias, cb + ((<usize>i * <usize>N) << 2));
   }
@@ -244,6 +248,35 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: us
   storeRow8(cj + rowC, dequant(c10, s0, b0), dequant(c11, s1, b1), cols);
   storeRow8(cj + 2 * rowC, dequant(c20, s0, b0), dequant(c21, s1, b1), cols);
   storeRow8(cj + 3 * rowC, dequant(c30, s0, b0), dequant(c31, s1, b1), cols);
+}
+
+// tile4x8 for a panel j whose units past the first 4 are padding: one weight vector per pair.
+// @ts-ignore: decorator
+@inline function tile4x4(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize): void {
+  const rowA = <usize>Kp << 1;
+  const rowC = <usize>N << 2;
+  let b = bp + <usize>j * <usize>Kp * 16;
+  const end = b + <usize>Kp * 16;
+  let x = a;
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+  while (b < end) {
+    const w = v128.load(b);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v128.load32_splat(x), w));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(v128.load32_splat(x + rowA), w));
+    c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v128.load32_splat(x + 2 * rowA), w));
+    c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v128.load32_splat(x + 3 * rowA), w));
+    b += 32;
+    x += 4;
+  }
+  const cols = N - (j << 3);
+  const s0 = v128.load(scale + (<usize>j << 5));
+  const b0 = v128.load(bias + (<usize>j << 5));
+  const cj = c + (<usize>j << 5);
+  const none = i32x4.splat(0);
+  storeRow8(cj, dequant(c0, s0, b0), none, cols);
+  storeRow8(cj + rowC, dequant(c1, s0, b0), none, cols);
+  storeRow8(cj + 2 * rowC, dequant(c2, s0, b0), none, cols);
+  storeRow8(cj + 3 * rowC, dequant(c3, s0, b0), none, cols);
 }
 
 // One row of a times every panel, two panels (16 units) per pass: batch 1's kernel. Each

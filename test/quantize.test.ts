@@ -55,10 +55,10 @@ const quantizeValue = (x: number, inv: number): number => roundEven(Math.min(127
 
 describe('int8 kernels vs scalar integer references', () => {
   const MS = [1, 3, 4, 5, 8, 17, 65, 130];
-  const NS = [1, 3, 8, 9, 17, 33];
+  const NS = [1, 3, 4, 8, 9, 10, 12, 14, 17, 33];
   const KS = [1, 2, 3, 16, 17, 65];
 
-  it('gemmInt8 (4x8 tiles, row blocks of 64, 2-panel row kernel) equals gemmInt8Reference bit for bit, and the reference equals exact JS integer sums', () => {
+  it('gemmInt8 (4x8 tiles, a 4x4 tile for a last panel of 1-4 units, row blocks of 64, 2-panel row kernel) equals gemmInt8Reference bit for bit, and the reference equals exact JS integer sums', () => {
     const random = new Random(11);
     const int = (lo: number, hi: number) => lo + Math.floor(random.uniform() * (hi - lo + 1));
     for (const M of MS) {
