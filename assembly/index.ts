@@ -9,4 +9,4 @@ export { workerLoop } from './threads';
 export { firstNonFinite } from './checks';
 export { setSmallPath, smallPathCalls, lanesProduct, lanesDots, outerDots, unitDots } from './small';
 export { tinyActivation, tinyPathCalls } from './tiny';
-export { forwardQuantized, evaluateQuantized, packInt8Weights, packedInt8Bytes, quantizeRows, quantizeRowsReference, gemmInt8, gemmInt8Reference } from './quant';
+export { forwardQuantized, evaluateQuantized, packInt8Weights, packedInt8Bytes, quantizeRows, quantizeReluRows, quantizeRowsReference, softmaxRows, gemmInt8, gemmInt8Reference } from './quant';

@@ -10,17 +10,20 @@
 // Integer sums are exact in any order, so the SIMD kernel and its twin agree to the bit.
 //
 // i32x4.dot_i16x8_s multiplies the operands as i16: one instruction for eight products,
-// summed in pairs into four i32 lanes. Quantized inputs are written as i16 directly; the
-// weights stay int8 in memory (half the bytes to stream, what batch 1 is bound by) and are
-// widened in the loop. They are packed pair-interleaved for 8 output units, so a broadcast
-// pair of inputs (x[k], x[k+1]) times one widened vector gives four units' partial sums at
-// once, with no horizontal reduction (bench/notes/int8.md compares the layouts).
+// summed in pairs into four i32 lanes. Quantized inputs are written as i16 directly, and the
+// int8 weights are held sign-extended to i16 in wasm memory (the file keeps them int8): a
+// widening load in the loop costs a vector ALU operation per 8 weights, and the kernels are
+// bound by those operations (the dot products have two ports on x64), not by the bytes they
+// stream (bench/notes/int8.md, round 2). They are packed pair-interleaved for 8 output
+// units, so a broadcast pair of inputs (x[k], x[k+1]) times one weight vector gives four
+// units' partial sums at once, with no horizontal reduction.
 
 import {
   QNET_LAYERS, QNET_X, QNET_Q, QNET_Y, QNET_LOSS, QNET_RESULT, QNET_HEADER_WORDS, QL_WORDS,
   QL_IN, QL_OUT, QL_ACT, QL_F_ALPHA, QL_F_INV_SCALE, QL_KP, QL_W, QL_SCALE, QL_BIAS, QL_Z, QL_A, QL_DELTA,
 } from '../src/quant-abi';
 import { activationForward } from './activations';
+import { ACT_RELU, ACT_SOFTMAX } from '../src/abi';
 import { outputLossAndDelta, correctCount } from './losses';
 
 // @ts-ignore: decorator
@@ -40,26 +43,27 @@ import { outputLossAndDelta, correctCount } from './losses';
   return load<f32>(net + (<usize>(QNET_HEADER_WORDS + l * QL_WORDS + i) << 2));
 }
 
-/** Bytes of packInt8Weights' output for N outputs and K inputs: pad8(N) x pad2(K) int8. */
+/** Bytes of packInt8Weights' output for N outputs and K inputs: pad8(N) x pad2(K) i16. */
 export function packedInt8Bytes(N: i32, K: i32): i32 {
-  return ((N + 7) & ~7) * ((K + 1) & ~1);
+  return ((N + 7) & ~7) * ((K + 1) & ~1) * 2;
 }
 
-// W (N x K int8, row-major "out x in") -> panels of 8 output units. Panel j holds, for each
-// pair p of inputs, 16 int8: [w[8j][2p], w[8j][2p+1], w[8j+1][2p], w[8j+1][2p+1], ...,
-// w[8j+7][2p+1]] (16 bytes); a panel is pad2(K) x 8 bytes. Units >= N and inputs >= K are 0.
+// W (N x K int8, row-major "out x in") -> panels of 8 output units, sign-extended to i16.
+// Panel j holds, for each pair p of inputs, 16 i16: [w[8j][2p], w[8j][2p+1], w[8j+1][2p],
+// w[8j+1][2p+1], ..., w[8j+7][2p+1]] (32 bytes); a panel is pad2(K) x 16 bytes. Units >= N
+// and inputs >= K are 0.
 export function packInt8Weights(bp: usize, w: usize, N: i32, K: i32): void {
   const Kp = (K + 1) & ~1;
   const panels = (N + 7) >> 3;
   for (let j = 0; j < panels; j++) {
-    const panel = bp + <usize>j * <usize>Kp * 8;
+    const panel = bp + <usize>j * <usize>Kp * 16;
     for (let p = 0; p < Kp >> 1; p++) {
       for (let c = 0; c < 8; c++) {
         const n = (j << 3) + c;
         for (let h = 0; h < 2; h++) {
           const k = (p << 1) + h;
-          const v: i8 = n < N && k < K ? load<i8>(w + <usize>n * <usize>K + <usize>k) : 0;
-          store<i8>(panel + (<usize>p << 4) + <usize>((c << 1) + h), v);
+          const v: i16 = n < N && k < K ? <i16>load<i8>(w + <usize>n * <usize>K + <usize>k) : 0;
+          store<i16>(panel + (<usize>p << 5) + (<usize>((c << 1) + h) << 1), v);
         }
       }
     }
@@ -74,25 +78,68 @@ const MAGIC_BITS: i32 = 0x4b400000;
 
 // q (rows x Kp i16, row-major) = roundEven(clamp(x (rows x K f32) * inv, -127, 127)); the
 // columns K..Kp-1 are 0. The clamp is pmax then pmin with the bound first, so a NaN gives
-// -127 (the callers' inputs are finite; hidden activations are finite or +-Infinity).
-export function quantizeRows(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32): void {
+// -127 (hidden activations are finite or +-Infinity). Returns 0 if every x is finite, else
+// (and rarely for huge finite ones) 1: the sum of the products x * inv is NaN or infinite
+// when an x is, so the network's input is tested in the pass that reads it anyway, for one
+// add per four values; the caller confirms a 1 with firstNonFinite.
+export function quantizeRows(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32): i32 {
+  return quantizePass(q, x, rows, K, Kp, inv, false, true);
+}
+
+/**
+ * quantizeRows of relu(z), relu as activations.ts computes it (f32 max with 0, NaN kept): a
+ * hidden relu layer's activation and the next layer's quantization in one pass, without
+ * writing the activations. With inv finite and > 0 (quantize and the loader make sure), relu(z) * inv = pmax(z * inv, 0) (z * inv < 0 ? 0 :
+ * z * inv: NaN kept, -0 stays -0, which quantizes to 0 as +0 does), one instruction where the
+ * NaN-propagating max takes several on x64.
+ */
+export function quantizeReluRows(q: usize, z: usize, rows: i32, K: i32, Kp: i32, inv: f32): void {
+  quantizePass(q, z, rows, K, Kp, inv, true, false);
+}
+
+// @ts-ignore: decorator
+@inline function quantizePass(q: usize, x: usize, rows: i32, K: i32, Kp: i32, inv: f32, relu: bool, check: bool): i32 {
   const vinv = f32x4.splat(inv);
   const lo = f32x4.splat(-127);
   const hi = f32x4.splat(127);
   const magic = f32x4.splat(MAGIC);
   const bits = i32x4.splat(MAGIC_BITS);
+  const zero = f32x4.splat(0);
+  let sum0 = zero;
+  let sum1 = zero;
+  let sumScalar: f32 = 0;
   for (let i = 0; i < rows; i++) {
     const xr = x + ((<usize>i * <usize>K) << 2);
     const qr = q + ((<usize>i * <usize>Kp) << 1);
     let k = 0;
     for (; k + 8 <= K; k += 8) {
-      const a = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, f32x4.mul(v128.load(xr + (<usize>k << 2)), vinv))), magic);
-      const b = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, f32x4.mul(v128.load(xr + (<usize>k << 2), 16), vinv))), magic);
+      let t0 = f32x4.mul(v128.load(xr + (<usize>k << 2)), vinv);
+      let t1 = f32x4.mul(v128.load(xr + (<usize>k << 2), 16), vinv);
+      if (check) {
+        sum0 = f32x4.add(sum0, t0);
+        sum1 = f32x4.add(sum1, t1);
+      }
+      if (relu) {
+        t0 = f32x4.pmax(t0, zero);
+        t1 = f32x4.pmax(t1, zero);
+      }
+      const a = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, t0)), magic);
+      const b = f32x4.add(f32x4.pmin(hi, f32x4.pmax(lo, t1)), magic);
       v128.store(qr + (<usize>k << 1), i16x8.narrow_i32x4_s(i32x4.sub(a, bits), i32x4.sub(b, bits)));
     }
-    for (; k < K; k++) store<i16>(qr + (<usize>k << 1), <i16>quantizeOne(load<f32>(xr + (<usize>k << 2)), inv));
+    for (; k < K; k++) {
+      let v = load<f32>(xr + (<usize>k << 2));
+      if (check) sumScalar += v * inv;
+      if (relu) v = max<f32>(v, 0);
+      store<i16>(qr + (<usize>k << 1), <i16>quantizeOne(v, inv));
+    }
     for (; k < Kp; k++) store<i16>(qr + (<usize>k << 1), 0);
   }
+  if (!check) return 0;
+  // Finite sums have x - x = 0; NaN and infinite ones give NaN.
+  const sum = f32x4.add(sum0, sum1);
+  const d = f32x4.sub(sum, sum);
+  return v128.any_true(f32x4.ne(d, d)) || sumScalar - sumScalar != 0 ? 1 : 0;
 }
 
 // The scalar rule of quantizeRows: pmax(lo, v) = lo < v ? v : lo, pmin(hi, v) = v < hi ? v : hi.
@@ -142,16 +189,20 @@ const ROW_BLOCK = 64;
 // C (M x N f32, row stride N) = (A (M x Kp i16, row stride Kp) times the packed weights bp)
 // dequantized with scale and bias (pad8(N) f32 each). Blocks of ROW_BLOCK rows; in a block,
 // each 8-unit panel runs tiles of 4 rows (per pair of inputs: 4 broadcasts of an (x[k],
-// x[k+1]) pair, 2 widened weight vectors, 8 dot products), then the rows left one by one.
+// x[k+1]) pair, 2 weight vectors, 8 dot products), then the rows left one by one.
 export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: usize, bias: usize, c: usize): void {
   for (let i0 = 0; i0 < M; i0 += ROW_BLOCK) {
     const rows = min(ROW_BLOCK, M - i0);
     const ab = a + ((<usize>i0 * <usize>Kp) << 1);
     const cb = c + ((<usize>i0 * <usize>N) << 2);
     const tiled = rows & ~3;
-    const panels = (N + 7) >> 3;
-    for (let j = 0; j < panels; j++) {
+    // A last panel of 1-4 units (a classifier's 10 outputs: 8 + 2) takes the 4-unit tile.
+    const full = N & 7 && (N & 7) <= 4 ? N >> 3 : (N + 7) >> 3;
+    for (let j = 0; j < full; j++) {
       for (let i = 0; i < tiled; i += 4) tile4x8(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, j, scale, bias, cb + ((<usize>i * <usize>N) << 2));
+    }
+    if (full << 3 < N) {
+      for (let i = 0; i < tiled; i += 4) tile4x4(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, full, scale, bias, cb + ((<usize>i * <usize>N) << 2));
     }
     for (let i = tiled; i < rows; i++) row1(ab + ((<usize>i * <usize>Kp) << 1), bp, Kp, N, scale, bias, cb + ((<usize>i * <usize>N) << 2));
   }
@@ -162,16 +213,16 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: us
 @inline function tile4x8(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize): void {
   const rowA = <usize>Kp << 1;
   const rowC = <usize>N << 2;
-  let b = bp + <usize>j * <usize>Kp * 8;
-  const end = b + <usize>Kp * 8;
+  let b = bp + <usize>j * <usize>Kp * 16;
+  const end = b + <usize>Kp * 16;
   let x = a;
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
   let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
   let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
   while (b < end) {
-    const w0 = v128.load8x8_s(b);
-    const w1 = v128.load8x8_s(b, 8);
+    const w0 = v128.load(b);
+    const w1 = v128.load(b, 16);
     const x0 = v128.load32_splat(x);
     c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
     c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, w1));
@@ -184,7 +235,7 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: us
     const x3 = v128.load32_splat(x + 3 * rowA);
     c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, w0));
     c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w1));
-    b += 16;
+    b += 32;
     x += 4;
   }
   const cols = min(8, N - (j << 3));
@@ -199,11 +250,41 @@ export function gemmInt8(M: i32, N: i32, Kp: i32, a: usize, bp: usize, scale: us
   storeRow8(cj + 3 * rowC, dequant(c30, s0, b0), dequant(c31, s1, b1), cols);
 }
 
-// One row of a times every panel, two panels (16 units) per pass: batch 1's kernel, bound by
-// the stream of weights, so each broadcast pair feeds four weight vectors.
+// tile4x8 for a panel j whose units past the first 4 are padding: one weight vector per pair.
+// @ts-ignore: decorator
+@inline function tile4x4(a: usize, bp: usize, Kp: i32, N: i32, j: i32, scale: usize, bias: usize, c: usize): void {
+  const rowA = <usize>Kp << 1;
+  const rowC = <usize>N << 2;
+  let b = bp + <usize>j * <usize>Kp * 16;
+  const end = b + <usize>Kp * 16;
+  let x = a;
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+  while (b < end) {
+    const w = v128.load(b);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v128.load32_splat(x), w));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(v128.load32_splat(x + rowA), w));
+    c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v128.load32_splat(x + 2 * rowA), w));
+    c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v128.load32_splat(x + 3 * rowA), w));
+    b += 32;
+    x += 4;
+  }
+  const cols = N - (j << 3);
+  const s0 = v128.load(scale + (<usize>j << 5));
+  const b0 = v128.load(bias + (<usize>j << 5));
+  const cj = c + (<usize>j << 5);
+  const none = i32x4.splat(0);
+  storeRow8(cj, dequant(c0, s0, b0), none, cols);
+  storeRow8(cj + rowC, dequant(c1, s0, b0), none, cols);
+  storeRow8(cj + 2 * rowC, dequant(c2, s0, b0), none, cols);
+  storeRow8(cj + 3 * rowC, dequant(c3, s0, b0), none, cols);
+}
+
+// One row of a times every panel, two panels (16 units) per pass: batch 1's kernel. Each
+// broadcast pair feeds four weight vectors (four plain loads: with int8 panels, four widening
+// loads made it 1.2x slower, bench/notes/int8.md round 2).
 function row1(a: usize, bp: usize, Kp: i32, N: i32, scale: usize, bias: usize, c: usize): void {
   const panels = (N + 7) >> 3;
-  const panelBytes = <usize>Kp * 8;
+  const panelBytes = <usize>Kp * 16;
   let j = 0;
   for (; j + 2 <= panels; j += 2) {
     let b = bp + <usize>j * panelBytes;
@@ -212,11 +293,11 @@ function row1(a: usize, bp: usize, Kp: i32, N: i32, scale: usize, bias: usize, c
     let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
     while (b < end) {
       const x0 = v128.load32_splat(x);
-      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b)));
-      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b, 8)));
-      c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b + panelBytes)));
-      c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b + panelBytes, 8)));
-      b += 16;
+      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load(b)));
+      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load(b, 16)));
+      c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load(b + panelBytes)));
+      c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load(b + panelBytes, 16)));
+      b += 32;
       x += 4;
     }
     const o = <usize>j << 5;
@@ -230,9 +311,9 @@ function row1(a: usize, bp: usize, Kp: i32, N: i32, scale: usize, bias: usize, c
     let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
     while (b < end) {
       const x0 = v128.load32_splat(x);
-      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b)));
-      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load8x8_s(b, 8)));
-      b += 16;
+      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load(b)));
+      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load(b, 16)));
+      b += 32;
       x += 4;
     }
     const o = <usize>j << 5;
@@ -265,29 +346,137 @@ export function quantizeRowsReference(q: usize, x: usize, rows: i32, K: i32, Kp:
   }
 }
 
-/** Forward pass of the m rows in the input region: each layer's Z and A. */
-export function forwardQuantized(net: usize, m: i32): void {
+// ---- softmax, four rows at a time ---------------------------------------------------------
+// activations.ts's softmax (per row: the max, e_j = Mathf.exp(z_j - max) summed in j order,
+// then e_j * (1 / sum)) with the rows in the four lanes: the same operations in the same order
+// for each row, so the same bits, without its per-row chains of dependent scalar operations.
+// Mathf.exp is AssemblyScript's expf_lut (musl's exp2f table method, in f64), ported here
+// lane for lane; lanes outside its main range (|x| >= 88, NaN, infinities) take Mathf.exp.
+
+// musl's exp2f_data_tab (std/assembly/util/math.ts EXP2F_DATA_TAB): 2^(i/32) bits - (i << 47).
+const EXP2F_TAB = memory.data<u64>([
+  0x3FF0000000000000, 0x3FEFD9B0D3158574, 0x3FEFB5586CF9890F, 0x3FEF9301D0125B51,
+  0x3FEF72B83C7D517B, 0x3FEF54873168B9AA, 0x3FEF387A6E756238, 0x3FEF1E9DF51FDEE1,
+  0x3FEF06FE0A31B715, 0x3FEEF1A7373AA9CB, 0x3FEEDEA64C123422, 0x3FEECE086061892D,
+  0x3FEEBFDAD5362A27, 0x3FEEB42B569D4F82, 0x3FEEAB07DD485429, 0x3FEEA47EB03A5585,
+  0x3FEEA09E667F3BCD, 0x3FEE9F75E8EC5F74, 0x3FEEA11473EB0187, 0x3FEEA589994CCE13,
+  0x3FEEACE5422AA0DB, 0x3FEEB737B0CDC5E5, 0x3FEEC49182A3F090, 0x3FEED503B23E255D,
+  0x3FEEE89F995AD3AD, 0x3FEEFF76F2FB5E47, 0x3FEF199BDD85529C, 0x3FEF3720DCEF9069,
+  0x3FEF5818DCFBA487, 0x3FEF7C97337B9B5F, 0x3FEFA4AFA2A490DA, 0x3FEFD0765B6E4540,
+]);
+
+// expf_lut's main path on two lanes (f64).
+// @ts-ignore: decorator
+@inline function exp2Lanes(xd: v128): v128 {
+  const shift = f64x2.splat(reinterpret<f64>(0x4338000000000000));
+  const z = f64x2.mul(f64x2.splat(reinterpret<f64>(0x3FF71547652B82FE) * 32), xd);
+  const kd = f64x2.add(z, shift);
+  const r = f64x2.sub(z, f64x2.sub(kd, shift));
+  const k0 = i64x2.extract_lane(kd, 0);
+  const k1 = i64x2.extract_lane(kd, 1);
+  let t = i64x2.replace_lane(i64x2.splat(load<u64>(EXP2F_TAB + (<usize>(k0 & 31) << 3))), 1, load<u64>(EXP2F_TAB + (<usize>(k1 & 31) << 3)));
+  t = i64x2.add(t, i64x2.shl(kd, 47));
+  const c0 = f64x2.splat(reinterpret<f64>(0x3FAC6AF84B912394) / 32 / 32 / 32);
+  const c1 = f64x2.splat(reinterpret<f64>(0x3FCEBFCE50FAC4F3) / 32 / 32);
+  const c2 = f64x2.splat(reinterpret<f64>(0x3FE62E42FF0C52D6) / 32);
+  const zz = f64x2.add(f64x2.mul(c0, r), c1);
+  let y = f64x2.add(f64x2.mul(c2, r), f64x2.splat(1));
+  y = f64x2.add(y, f64x2.mul(zz, f64x2.mul(r, r)));
+  return f64x2.mul(y, t);
+}
+
+// Mathf.exp of four lanes.
+// @ts-ignore: decorator
+@inline function exp4(x: v128): v128 {
+  // expf_lut's special cases: (bits >> 20 & 0x7FF) >= 0x42B.
+  const ux = v128.and(i32x4.shr_u(x, 20), i32x4.splat(0x7FF));
+  if (v128.any_true(i32x4.ge_u(ux, i32x4.splat(0x42B)))) {
+    let e = f32x4.splat(Mathf.exp(f32x4.extract_lane(x, 0)));
+    e = f32x4.replace_lane(e, 1, Mathf.exp(f32x4.extract_lane(x, 1)));
+    e = f32x4.replace_lane(e, 2, Mathf.exp(f32x4.extract_lane(x, 2)));
+    return f32x4.replace_lane(e, 3, Mathf.exp(f32x4.extract_lane(x, 3)));
+  }
+  const lo = f32x4.demote_f64x2_zero(exp2Lanes(f64x2.promote_low_f32x4(x)));
+  const hi = f32x4.demote_f64x2_zero(exp2Lanes(f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3))));
+  return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
+}
+
+// Element j of four rows (row stride `stride` bytes) in the lanes, and back.
+// @ts-ignore: decorator
+@inline function gather4(p: usize, stride: usize): v128 {
+  let v = v128.load32_zero(p);
+  v = v128.load32_lane(p + stride, v, 1);
+  v = v128.load32_lane(p + 2 * stride, v, 2);
+  return v128.load32_lane(p + 3 * stride, v, 3);
+}
+// @ts-ignore: decorator
+@inline function scatter4(p: usize, stride: usize, v: v128): void {
+  v128.store32_lane(p, v, 0);
+  v128.store32_lane(p + stride, v, 1);
+  v128.store32_lane(p + 2 * stride, v, 2);
+  v128.store32_lane(p + 3 * stride, v, 3);
+}
+
+/** activationForward's softmax of the rows x units z into a, same bits, four rows at a time. */
+export function softmaxRows(z: usize, a: usize, rows: i32, units: i32): void {
+  const stride = <usize>units << 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const zr = z + <usize>r * stride;
+    const ar = a + <usize>r * stride;
+    let mx = gather4(zr, stride);
+    for (let j = 1; j < units; j++) mx = f32x4.max(mx, gather4(zr + (<usize>j << 2), stride));
+    let sum = f32x4.splat(0);
+    for (let j = 0; j < units; j++) {
+      const e = exp4(f32x4.sub(gather4(zr + (<usize>j << 2), stride), mx));
+      scatter4(ar + (<usize>j << 2), stride, e);
+      sum = f32x4.add(sum, e);
+    }
+    const inv = f32x4.div(f32x4.splat(1), sum);
+    for (let j = 0; j < units; j++) {
+      const p = ar + (<usize>j << 2);
+      scatter4(p, stride, f32x4.mul(gather4(p, stride), inv));
+    }
+  }
+  if (r < rows) activationForward(ACT_SOFTMAX, 0, z + <usize>r * stride, a + <usize>r * stride, rows - r, units);
+}
+
+/**
+ * Forward pass of the m rows in the input region: each layer's Z, and its A where a later step
+ * reads it (a relu layer followed by another feeds the next layer's quantization straight
+ * from Z: quantizeReluRows). Returns quantizeRows' flag for the input: 1 if it may hold a NaN
+ * or an infinity (the caller confirms with firstNonFinite), else 0.
+ */
+export function forwardQuantized(net: usize, m: i32): i32 {
   const L = qfield(net, QNET_LAYERS);
   const q = <usize>load<u32>(net + (<usize>QNET_Q << 2));
+  const x = <usize>load<u32>(net + (<usize>QNET_X << 2));
+  const flag = quantizeRows(q, x, m, qlayer(net, 0, QL_IN), qlayer(net, 0, QL_KP), qlayerFloat(net, 0, QL_F_INV_SCALE));
   for (let l = 0; l < L; l++) {
-    const K = qlayer(net, l, QL_IN);
     const N = qlayer(net, l, QL_OUT);
     const Kp = qlayer(net, l, QL_KP);
-    const input = l == 0 ? <usize>load<u32>(net + (<usize>QNET_X << 2)) : qlayerPtr(net, l - 1, QL_A);
     const z = qlayerPtr(net, l, QL_Z);
-    quantizeRows(q, input, m, K, Kp, qlayerFloat(net, l, QL_F_INV_SCALE));
+    const act = qlayer(net, l, QL_ACT);
     gemmInt8(m, N, Kp, q, qlayerPtr(net, l, QL_W), qlayerPtr(net, l, QL_SCALE), qlayerPtr(net, l, QL_BIAS), z);
-    activationForward(qlayer(net, l, QL_ACT), qlayerFloat(net, l, QL_F_ALPHA), z, qlayerPtr(net, l, QL_A), m, N);
+    if (l + 1 < L && act == ACT_RELU) {
+      quantizeReluRows(q, z, m, N, qlayer(net, l + 1, QL_KP), qlayerFloat(net, l + 1, QL_F_INV_SCALE));
+      continue;
+    }
+    const a = qlayerPtr(net, l, QL_A);
+    if (act == ACT_SOFTMAX) softmaxRows(z, a, m, N);
+    else activationForward(act, qlayerFloat(net, l, QL_F_ALPHA), z, a, m, N);
+    if (l + 1 < L) quantizePass(q, a, m, N, qlayer(net, l + 1, QL_KP), qlayerFloat(net, l + 1, QL_F_INV_SCALE), false, false);
   }
+  return flag;
 }
 
 /**
  * Forward pass, then the loss (summed over the m rows, the float path's definitions, from
  * losses.ts) and the correct count against the targets in the Y region, as two f64 at
- * QNET_RESULT.
+ * QNET_RESULT; returns forwardQuantized's flag.
  */
-export function evaluateQuantized(net: usize, m: i32): void {
-  forwardQuantized(net, m);
+export function evaluateQuantized(net: usize, m: i32): i32 {
+  const flag = forwardQuantized(net, m);
   const last = qfield(net, QNET_LAYERS) - 1;
   const N = qlayer(net, last, QL_OUT);
   const a = qlayerPtr(net, last, QL_A);
@@ -299,4 +488,5 @@ export function evaluateQuantized(net: usize, m: i32): void {
   const result = net + (<usize>QNET_RESULT << 2);
   store<f64>(result, loss);
   store<f64>(result, correctCount(qfield(net, QNET_LOSS), a, y, m, N), 8);
+  return flag;
 }

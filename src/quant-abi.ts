@@ -26,6 +26,6 @@ export const QL_W = 6; // int8 weights widened to i16, packed by packInt8Weights
 export const QL_SCALE = 7; // f32 per output: input scale x weight scale (pad8(N))
 export const QL_BIAS = 8; // f32 per output (pad8(N))
 export const QL_Z = 9; // pre-activations, f32 (capacity x N)
-export const QL_A = 10; // activations, f32 (capacity x N)
+export const QL_A = 10; // activations, f32 (capacity x N); 0 for a relu layer followed by another (forwardQuantized quantizes its Z for the next layer)
 export const QL_DELTA = 11; // scratch for evaluate's loss (output layer only), f32 (capacity x N)
 export const QL_WORDS = 12;

@@ -19,8 +19,8 @@ export type { QuantizedLayer } from './format.js';
 
 /** The core exports the int8 path needs (both wasm builds have them). */
 export interface QuantExports {
-  forwardQuantized(net: number, m: number): void;
-  evaluateQuantized(net: number, m: number): void;
+  forwardQuantized(net: number, m: number): number;
+  evaluateQuantized(net: number, m: number): number;
   packInt8Weights(bp: number, w: number, N: number, K: number): void;
   packedInt8Bytes(N: number, K: number): number;
   firstNonFinite(p: number, n: number): number;
@@ -121,7 +121,7 @@ export class QuantCore extends Regions<QuantRuntime> {
     for (const p of parts) this.freeRegion(p.raw);
   }
 
-  /** (Re)plans the per-row regions for `rows` rows: X, Q, Y, then Z and A per layer, the output's Delta. */
+  /** (Re)plans the per-row regions for `rows` rows: X, Q, Y, then Z and A per layer (see below), the output's Delta. */
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
     const { spec } = this;
@@ -130,7 +130,12 @@ export class QuantCore extends Regions<QuantRuntime> {
     let kp = pad2(spec.inputSize);
     for (const layer of spec.layers) kp = Math.max(kp, pad2(layer.units));
     const bytes = [rows * spec.inputSize * 4, rows * kp * 2, rows * nout * 4];
-    for (const layer of spec.layers) bytes.push(rows * layer.units * 4, rows * layer.units * 4);
+    // A relu layer followed by another has no A: forwardQuantized quantizes its Z for the next
+    // layer directly (quantizeReluRows).
+    spec.layers.forEach((layer, l) => {
+      const fused = l + 1 < L && layer.activation === 'relu';
+      bytes.push(rows * layer.units * 4, fused ? 0 : rows * layer.units * 4);
+    });
     bytes.push(rows * nout * 4);
     const fresh = this.replaceRegions(this.rowRegions, bytes);
     this.rowRegions = fresh;
@@ -153,12 +158,20 @@ export class QuantCore extends Regions<QuantRuntime> {
     return this.spec.layers[this.spec.layers.length - 1].units;
   }
 
-  /** Copies rows [r, r + rows) of x into the input region, testing them in the core. */
-  private loadRows(x: Float32Array, r: number, rows: number, name: string): void {
+  /**
+   * Copies rows [r, r + rows) of x into the input region. The core tests them as it quantizes
+   * them: its pass returns 1 when they may hold a NaN or an infinity (checkRows confirms).
+   */
+  private loadRows(x: Float32Array, r: number, rows: number): void {
     const nin = this.spec.inputSize;
     const X = this.view().u32[(this.net >>> 2) + q.QNET_X];
     this.view().f32.set(x.subarray(r * nin, (r + rows) * nin), X >>> 2);
-    const bad = this.rt.core.firstNonFinite(X, rows * nin);
+  }
+
+  /** After the core flagged rows [r, r + rows) of x: throws for their first non-finite value, if any. */
+  private checkRows(x: Float32Array, r: number, rows: number, name: string): void {
+    const nin = this.spec.inputSize;
+    const bad = this.rt.core.firstNonFinite(this.view().u32[(this.net >>> 2) + q.QNET_X], rows * nin);
     if (bad >= 0) throw nonFiniteError(name, x[r * nin + bad], r * nin + bad, nin);
   }
 
@@ -169,8 +182,8 @@ export class QuantCore extends Regions<QuantRuntime> {
     const a = this.layerWord(this.spec.layers.length - 1, q.QL_A);
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
-      this.loadRows(x, r, rows, name);
-      this.rt.core.forwardQuantized(this.net, rows);
+      this.loadRows(x, r, rows);
+      if (this.rt.core.forwardQuantized(this.net, rows)) this.checkRows(x, r, rows, name);
       const p = this.view().u32[a] >>> 2;
       out.set(this.view().f32.subarray(p, p + rows * nout), r * nout);
     }
@@ -184,10 +197,10 @@ export class QuantCore extends Regions<QuantRuntime> {
     let correct = 0;
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
-      this.loadRows(x, r, rows, name);
+      this.loadRows(x, r, rows);
       const { u32, f32 } = this.view();
       f32.set(y.subarray(r * nout, (r + rows) * nout), u32[(this.net >>> 2) + q.QNET_Y] >>> 2);
-      this.rt.core.evaluateQuantized(this.net, rows);
+      if (this.rt.core.evaluateQuantized(this.net, rows)) this.checkRows(x, r, rows, name);
       const res = (this.net >>> 3) + q.QNET_RESULT / 2;
       loss += this.view().f64[res];
       correct += this.view().f64[res + 1];
@@ -273,8 +286,8 @@ export class QuantizedNetworkBase {
     return this.core === null;
   }
   /**
-   * Bytes of wasm memory the model holds now (int8 weights, per-unit constants, the last
-   * batch's activations).
+   * Bytes of wasm memory the model holds now (the int8 weights, held sign-extended to 16 bits
+   * for the kernels; per-unit constants; the last batch's activations).
    *
    * @throws {@link WasmMlpError} `DISPOSED` after dispose.
    */

@@ -15,7 +15,10 @@ import { loadMnist } from '../bench/mnist.js';
 interface QuantCoreExports {
   packInt8Weights(bp: number, w: number, N: number, K: number): void;
   packedInt8Bytes(N: number, K: number): number;
-  quantizeRows(q: number, x: number, rows: number, K: number, Kp: number, inv: number): void;
+  quantizeRows(q: number, x: number, rows: number, K: number, Kp: number, inv: number): number;
+  quantizeReluRows(q: number, z: number, rows: number, K: number, Kp: number, inv: number): void;
+  activationForward(act: number, alpha: number, z: number, a: number, m: number, n: number): void;
+  softmaxRows(z: number, a: number, rows: number, units: number): void;
   quantizeRowsReference(q: number, x: number, rows: number, K: number, Kp: number, inv: number): void;
   gemmInt8(M: number, N: number, Kp: number, a: number, bp: number, scale: number, bias: number, c: number): void;
   gemmInt8Reference(M: number, N: number, K: number, Kp: number, a: number, w: number, scale: number, bias: number, c: number): void;
@@ -52,10 +55,10 @@ const quantizeValue = (x: number, inv: number): number => roundEven(Math.min(127
 
 describe('int8 kernels vs scalar integer references', () => {
   const MS = [1, 3, 4, 5, 8, 17, 65, 130];
-  const NS = [1, 3, 8, 9, 17, 33];
+  const NS = [1, 3, 4, 8, 9, 10, 12, 14, 17, 33];
   const KS = [1, 2, 3, 16, 17, 65];
 
-  it('gemmInt8 (4x8 tiles, row blocks of 64, 2-panel row kernel) equals gemmInt8Reference bit for bit, and the reference equals exact JS integer sums', () => {
+  it('gemmInt8 (4x8 tiles, a 4x4 tile for a last panel of 1-4 units, row blocks of 64, 2-panel row kernel) equals gemmInt8Reference bit for bit, and the reference equals exact JS integer sums', () => {
     const random = new Random(11);
     const int = (lo: number, hi: number) => lo + Math.floor(random.uniform() * (hi - lo + 1));
     for (const M of MS) {
@@ -96,7 +99,7 @@ describe('int8 kernels vs scalar integer references', () => {
     }
   });
 
-  it('quantizeRows equals quantizeRowsReference and the JS rule (round half to even, clamp to +-127, zero padding)', () => {
+  it('quantizeRows equals quantizeRowsReference and the JS rule (round half to even, clamp to +-127, zero padding) and reports non-finite inputs; quantizeReluRows is the rule on relu(z)', () => {
     const random = new Random(5);
     for (const rows of [1, 3, 7]) {
       for (const K of [1, 7, 8, 9, 16, 17, 31]) {
@@ -111,14 +114,65 @@ describe('int8 kernels vs scalar integer references', () => {
         const pr = rt.arena.alloc(rows * Kp * 2 + 64);
         new Int16Array(rt.memory.buffer, pq, rows * Kp).fill(999);
         new Int16Array(rt.memory.buffer, pr, rows * Kp).fill(999);
-        core.quantizeRows(pq, px, rows, K, Kp, inv);
+        expect(core.quantizeRows(pq, px, rows, K, Kp, inv), 'finite input: no refusal').toBe(0);
         core.quantizeRowsReference(pr, px, rows, K, Kp, inv);
         const q = new Int16Array(rt.memory.buffer, pq, rows * Kp).slice();
         const r = new Int16Array(rt.memory.buffer, pr, rows * Kp).slice();
+        const pz = rt.arena.alloc(rows * Kp * 2 + 64);
+        new Int16Array(rt.memory.buffer, pz, rows * Kp).fill(999);
+        core.quantizeReluRows(pz, px, rows, K, Kp, inv);
+        const z = new Int16Array(rt.memory.buffer, pz, rows * Kp).slice();
         for (let i = 0; i < rows; i++) {
           for (let k = 0; k < Kp; k++) {
             const want = k < K ? quantizeValue(x[i * K + k], inv) : 0;
             expect([q[i * Kp + k], r[i * Kp + k]], `rows ${rows} K ${K} [${i}][${k}] x = ${x[i * K + k]}`).toEqual([want, want]);
+            const relu = k < K ? quantizeValue(Math.max(x[i * K + k], 0), inv) : 0;
+            expect(z[i * Kp + k], `quantizeReluRows: rows ${rows} K ${K} [${i}][${k}] z = ${x[i * K + k]}`).toBe(relu);
+          }
+        }
+        // quantizeReluRows is the two passes it replaces, activationForward (relu) then
+        // quantizeRowsReference, on special values too: NaN, infinities, -0, huge ones.
+        const specials = [NaN, Infinity, -Infinity, -0, 0, 3e38, -3e38, 1e-45, -1e-45];
+        const zs = x.map((v, i) => (i % 5 === 4 ? specials[(i / 5) % specials.length | 0] : v));
+        const pzs = upload(zs);
+        const pa = upload(new Float32Array(rows * K));
+        core.activationForward(3, 0, pzs, pa, rows, K);
+        core.quantizeRowsReference(pr, pa, rows, K, Kp, inv);
+        core.quantizeReluRows(pz, pzs, rows, K, Kp, inv);
+        expect(new Int16Array(rt.memory.buffer, pz, rows * Kp).slice(), `quantizeReluRows with special values, rows ${rows} K ${K}`).toEqual(new Int16Array(rt.memory.buffer, pr, rows * Kp).slice());
+        // A NaN or an infinity anywhere (vector body or scalar tail) is reported.
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          for (const at of [0, rows * K - 1, Math.floor((rows * K) / 2)]) {
+            const y = x.slice();
+            y[at] = bad;
+            const py = upload(y);
+            expect(core.quantizeRows(pq, py, rows, K, Kp, inv), `rows ${rows} K ${K}: ${bad} at ${at}`).toBe(1);
+          }
+        }
+      }
+    }
+  });
+
+  it('softmaxRows (four rows in the lanes, exp ported from Mathf.exp) equals activationForward softmax bit for bit', () => {
+    const random = new Random(3);
+    for (const rows of [1, 3, 4, 5, 8, 9, 13]) {
+      for (const units of [1, 2, 3, 10, 17]) {
+        for (const spread of [1, 10, 60, 200]) {
+          // Some rows hold infinities or a NaN: exp's special cases, lane by lane.
+          const z = Float32Array.from({ length: rows * units }, (_, i) => {
+            const u = random.uniform();
+            if (spread === 200 && i % 23 === 5) return [-Infinity, Infinity, NaN, -1e30][i % 4];
+            return (u - 0.5) * spread;
+          });
+          const pz = upload(z);
+          const pa = upload(new Float32Array(rows * units).fill(7));
+          const pr = upload(new Float32Array(rows * units).fill(7));
+          core.softmaxRows(pz, pa, rows, units);
+          core.activationForward(7, 0, pz, pr, rows, units);
+          const a = new Float32Array(rt.memory.buffer, pa, rows * units).slice();
+          const r = new Float32Array(rt.memory.buffer, pr, rows * units).slice();
+          for (let i = 0; i < rows * units; i++) {
+            if (!Object.is(a[i], r[i])) throw new Error(`softmaxRows ${rows}x${units} spread ${spread}: [${i}] = ${a[i]}, activationForward ${r[i]} (z = ${z[i]})`);
           }
         }
       }
@@ -399,6 +453,14 @@ describe('refusals', () => {
     await expectError(() => q.predict([[1, 2]]), 'SHAPE_MISMATCH', 'x[0]: expected 3 values, got 2');
     await expectError(() => q.predict([[1, 2, NaN]]), 'INVALID_DATA', 'x[0][2]: expected a finite number, got NaN');
     await expectError(() => q.predict(new Float32Array([1, 2, 3, 4, Infinity, 6])), 'INVALID_DATA', 'x: expected finite float32 values, got Infinity at row 1, column 1');
+    // The core tests the input as it quantizes it: every entry point, past the first chunk too;
+    // huge finite values (whose sum overflows) are not refused.
+    expect(q.predict(new Float32Array([3e38, 3e38, 3e38, -3e38, -3e38, -3e38])).every(Number.isFinite)).toBe(true);
+    const late = new Float32Array(300 * 3).fill(0.5);
+    late[299 * 3 + 2] = NaN;
+    await expectError(() => q.predict(late), 'INVALID_DATA', 'x: expected finite float32 values, got NaN at row 299, column 2');
+    await expectError(() => q.predictBatch(late, new Float32Array(300 * q.outputSize)), 'INVALID_DATA', 'x: expected finite float32 values, got NaN at row 299, column 2');
+    await expectError(() => q.evaluate(late, new Float32Array(300 * q.outputSize)), 'INVALID_DATA', 'x: expected finite float32 values, got NaN at row 299, column 2');
     q.dispose();
     q.dispose();
     expect(q.disposed).toBe(true);
