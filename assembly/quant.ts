@@ -43,9 +43,13 @@ import { outputLossAndDelta, correctCount } from './losses';
   return load<f32>(net + (<usize>(QNET_HEADER_WORDS + l * QL_WORDS + i) << 2));
 }
 
-/** Bytes of packInt8Weights' output for N outputs and K inputs: pad8(N) x pad2(K) i16. */
-export function packedInt8Bytes(N: i32, K: i32): i32 {
-  return ((N + 7) & ~7) * ((K + 1) & ~1) * 2;
+/**
+ * Bytes of packInt8Weights' output for N outputs and K inputs: pad8(N) x pad2(K) i16. In f64,
+ * exact for any valid N and K: the i32 product wrapped past 2^31 for a crafted but valid file
+ * (N x K >= 2^30), which JS then took for a tiny region.
+ */
+export function packedInt8Bytes(N: i32, K: i32): f64 {
+  return <f64>((N + 7) & ~7) * <f64>((K + 1) & ~1) * 2;
 }
 
 // W (N x K int8, row-major "out x in") -> panels of 8 output units, sign-extended to i16.
@@ -352,6 +356,8 @@ export function quantizeRowsReference(q: usize, x: usize, rows: i32, K: i32, Kp:
 // for each row, so the same bits, without its per-row chains of dependent scalar operations.
 // Mathf.exp is AssemblyScript's expf_lut (musl's exp2f table method, in f64), ported here
 // lane for lane; lanes outside its main range (|x| >= 88, NaN, infinities) take Mathf.exp.
+// (The standard library picks expf_lut when shrinkLevel is 0, as every target in
+// asconfig.json has it; a size-optimised build would get another exp and other bits.)
 
 // musl's exp2f_data_tab (std/assembly/util/math.ts EXP2F_DATA_TAB): 2^(i/32) bits - (i << 47).
 const EXP2F_TAB = memory.data<u64>([

@@ -79,7 +79,8 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     super(rt);
     this.requestedThreads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
     this.layout = paramLayout(spec);
-    const need = plannedBytes(spec, CHUNK_ROWS);
+    // A given parameter region is already in use: it is part of the need, not of the rest.
+    const need = plannedBytes(spec, CHUNK_ROWS) - (givenParams ? 4 * this.layout.count : 0);
     if (need > rt.arena.maxBytes - rt.arena.bytesInUse) {
       throw new WasmMlpError(
         'OUT_OF_MEMORY',
@@ -89,7 +90,9 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     try {
       this.plan();
     } catch (e) {
-      this.freeAll(); // a region that did not fit leaves nothing behind
+      // A region that did not fit leaves nothing behind; a given one stays the caller's.
+      if (givenParams) this.regions.delete(givenParams);
+      this.freeAll();
       throw e;
     }
   }

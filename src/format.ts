@@ -291,6 +291,21 @@ function readContainer(input: unknown, where: string, versions: number[], unit: 
   return { version, header: header as Record<string, unknown>, view, base: FIXED + pad4(hlen), count };
 }
 
+/**
+ * Where a file's parameter block lies if its frame holds together (magic, header length, and
+ * a size that is exactly header + the declared count of floats + CRC), else null; nothing
+ * else is checked (readBinary does it all). The inference loader stages the block in wasm
+ * memory before the CRC is known: only a block the file itself sizes, never a guess.
+ */
+export function floatParameterBlock(bytes: Uint8Array): { offset: number; length: number } | null {
+  if (bytes.length < FIXED + 4 || MAGIC.some((m, i) => bytes[i] !== m)) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, FIXED);
+  const hlen = view.getUint32(8, true);
+  const offset = FIXED + pad4(hlen);
+  const length = 4 * view.getUint32(12, true);
+  return hlen <= MAX_HEADER && bytes.length === offset + length + 4 ? { offset, length } : null;
+}
+
 /** A float model file checked up to its parameter block, which is left where it is. */
 export interface BinaryHeader extends Omit<DecodedModel, 'params'> {
   /** Byte offset of the parameter block (little-endian float32, 4-aligned) in the file. */
@@ -372,7 +387,8 @@ export interface QuantizedModel extends ModelExtras {
 
 /** Whether bytes are a version-3 (int8) model file: its magic and version word, nothing else checked. */
 export function isQuantizedFile(input: unknown): boolean {
-  const bytes = input instanceof Uint8Array ? input : input instanceof ArrayBuffer ? new Uint8Array(input) : null;
+  const arrayBuffer = Object.prototype.toString.call(input) === '[object ArrayBuffer]'; // from any realm
+  const bytes = input instanceof Uint8Array ? input : arrayBuffer ? new Uint8Array(input as ArrayBuffer) : null;
   if (!bytes || bytes.length < 8 || MAGIC.some((m, i) => bytes[i] !== m)) return false;
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) === QUANTIZED_VERSION;
 }

@@ -44,7 +44,7 @@ import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
 import { batchRows, toMatrix } from './data.js';
 import { WasmMlpError } from './errors.js';
-import { decodeJson, decodeQuantized, isQuantizedFile, jsScans, nonFiniteParam, readBinary, type ModelJson, type Scans } from './format.js';
+import { decodeJson, decodeQuantized, floatParameterBlock, isQuantizedFile, jsScans, nonFiniteParam, readBinary, type ModelJson, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
 import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
@@ -98,6 +98,10 @@ export function init(source?: WasmSource): Promise<void> {
       const module = await compileSource(source ?? defaultUrl());
       const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
       const core = await instantiateCore<InferCore>(module, memory, ['forward', 'firstNonFinite', 'crc32'], 'infer.wasm');
+      if (core.crc32.length !== 3) {
+        // Builds before the continued CRC had crc32(p, n): every file would read as corrupt.
+        throw new WasmMlpError('WASM_UNAVAILABLE', `the infer.wasm given is older than this package's JS (its crc32 takes ${core.crc32.length} arguments, not 3); use the one this package ships`);
+      }
       return { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
     });
     runtime.catch(() => {
@@ -118,18 +122,6 @@ function coreScans(rt: CoreRuntime<InferCore>): Scans {
     firstNonFinite: (values) =>
       inCore(rt, new Uint8Array(values.buffer, values.byteOffset, values.byteLength), (p) => rt.core.firstNonFinite(p, values.length)),
   };
-}
-
-/**
- * Where a float model file's frame puts its parameter block, if the frame is plausible (its
- * header length fits the file, the rest is whole floats): a guess that readBinary confirms.
- */
-function parameterBlock(bytes: Uint8Array): { offset: number; length: number } | null {
-  if (bytes.length < 20) return null;
-  const hlen = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(8, true);
-  const offset = 16 + Math.ceil(hlen / 4) * 4;
-  const length = bytes.length - 4 - offset;
-  return length >= 0 && length % 4 === 0 ? { offset, length } : null;
 }
 
 /** scan(p, n) over a temporary copy of bytes at p in wasm memory. */
@@ -188,19 +180,25 @@ export class InferenceNetwork {
    * A float model file, loaded with one copy of its parameter block: straight into the region
    * that becomes the network's parameters, where the core checks the file's CRC (continued
    * from that of the bytes before the block) and that every parameter is finite. Decoding in
-   * JS copied the file three times and ran both scans interpreted (bench/notes/cold.md).
+   * JS copied the file three times and ran both scans interpreted (bench/notes/cold.md). Only
+   * a block the file's own frame sizes is staged: anything else is refused first.
    */
   private static loadBinary(rt: CoreRuntime<InferCore>, bytes: Uint8Array): InferenceNetwork {
     const { core } = rt;
-    const block = parameterBlock(bytes);
-    let params = block ? rt.arena.alloc(Math.max(block.length, 1)) : 0;
+    const block = floatParameterBlock(bytes);
+    if (!block) {
+      // A frame that does not hold together: readBinary names what is wrong.
+      readBinary(bytes, coreScans(rt));
+      throw new WasmMlpError('INVALID_MODEL', 'Network.load: not a float model file'); // not reached
+    }
+    let params = rt.arena.alloc(Math.max(block.length, 1));
     try {
-      if (block) new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
+      new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
       const scans: Scans = {
-        // readBinary checks the frame before it asks for the CRC of bytes [0, length - 4): the
-        // bytes before the block, then the block where it now lies.
+        // readBinary asks for the CRC of bytes [0, length - 4): the bytes before the block,
+        // then the block where it now lies.
         crc32: (all, start, end) =>
-          block && start === 0 && end === all.length - 4
+          start === 0 && end === all.length - 4
             ? core.crc32(params, block.length, inCore(rt, all.subarray(0, block.offset), (p, n) => core.crc32(p, n, 0))) >>> 0
             : inCore(rt, all.subarray(start, end), (p, n) => core.crc32(p, n, 0) >>> 0),
         firstNonFinite: jsScans.firstNonFinite,

@@ -183,7 +183,7 @@ export class QuantCore extends Regions<QuantRuntime> {
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
       this.loadRows(x, r, rows);
-      if (this.rt.core.forwardQuantized(this.net, rows)) this.checkRows(x, r, rows, name);
+      if (this.rt.core.forwardQuantized(this.net, rows) !== 0) this.checkRows(x, r, rows, name); // not 0: also an older core's undefined
       const p = this.view().u32[a] >>> 2;
       out.set(this.view().f32.subarray(p, p + rows * nout), r * nout);
     }
@@ -200,7 +200,7 @@ export class QuantCore extends Regions<QuantRuntime> {
       this.loadRows(x, r, rows);
       const { u32, f32 } = this.view();
       f32.set(y.subarray(r * nout, (r + rows) * nout), u32[(this.net >>> 2) + q.QNET_Y] >>> 2);
-      if (this.rt.core.evaluateQuantized(this.net, rows)) this.checkRows(x, r, rows, name);
+      if (this.rt.core.evaluateQuantized(this.net, rows) !== 0) this.checkRows(x, r, rows, name);
       const res = (this.net >>> 3) + q.QNET_RESULT / 2;
       loss += this.view().f64[res];
       correct += this.view().f64[res + 1];

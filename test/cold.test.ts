@@ -94,6 +94,44 @@ describe('InferenceNetwork.load of binary models', async () => {
     inf.dispose();
   });
 
+  it('reads a pooled Node Buffer, a Buffer at an odd offset and an ArrayBuffer from another realm as the file itself', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const pooled = Buffer.from(saved); // a view into Node's shared pool when small enough
+    const slab = Buffer.alloc(saved.length + 7);
+    slab.set(saved, 7);
+    const foreign = runInNewContext('new ArrayBuffer(n)', { n: saved.length }) as ArrayBuffer;
+    new Uint8Array(foreign).set(saved);
+    expect(foreign instanceof ArrayBuffer).toBe(false);
+    for (const file of [pooled, slab.subarray(7), foreign]) {
+      const inf = await InferenceNetwork.load(file);
+      expect(inf.predict(x)).toEqual(expected);
+      inf.dispose();
+    }
+  });
+
+  it('refuses a file whose frame does not hold together before staging anything: the same messages as before', async () => {
+    const inUse = (n: unknown): number => (n as { core: { rt: { arena: { bytesInUse: number } } } }).core.rt.arena.bytesInUse;
+    const probe = await InferenceNetwork.load(saved);
+    const before = inUse(probe);
+    const longer = new Uint8Array(saved.length + 8);
+    longer.set(saved);
+    const badMagic = saved.slice();
+    badMagic[0] = 0;
+    await expect(InferenceNetwork.load(saved.subarray(0, 19))).rejects.toThrow(/file too short \(19 bytes\)/);
+    await expect(InferenceNetwork.load(badMagic)).rejects.toThrow(/bad magic number/);
+    await expect(InferenceNetwork.load(longer)).rejects.toThrow(/but its header declares/);
+    await expect(InferenceNetwork.load(saved.subarray(0, saved.length - 1))).rejects.toThrow(/but its header declares/);
+    expect(inUse(probe)).toBe(before);
+    // 32 MB that start like a model but whose size word does not match: refused without the
+    // wasm memory growing by their size (it never shrinks).
+    const memoryBytes = (probe as unknown as { core: { rt: { memory: WebAssembly.Memory } } }).core.rt.memory.buffer.byteLength;
+    const big = new Uint8Array(32 << 20);
+    big.set(saved.subarray(0, 16));
+    await expect(InferenceNetwork.load(big)).rejects.toThrow(/but its header declares/);
+    expect((probe as unknown as { core: { rt: { memory: WebAssembly.Memory } } }).core.rt.memory.buffer.byteLength).toBe(memoryBytes);
+    probe.dispose();
+  });
+
   it('refuses a flipped byte anywhere (header, parameters, checksum) with the checksum message', async () => {
     for (const at of [20, base, base + 13, saved.length - 5, saved.length - 1]) {
       const bytes = saved.slice();

@@ -58,6 +58,12 @@ describe('int8 kernels vs scalar integer references', () => {
   const NS = [1, 3, 4, 8, 9, 10, 12, 14, 17, 33];
   const KS = [1, 2, 3, 16, 17, 65];
 
+  it('packedInt8Bytes is pad8(N) x pad2(K) x 2 exactly, past 2^31 too (a crafted valid file must not get a wrapped, tiny region)', () => {
+    for (const [N, K] of [[1, 1], [8, 2], [10, 784], [8192, 131072], [8193, 131071], [1 << 20, 131072]]) {
+      expect(core.packedInt8Bytes(N, K), `${N} x ${K}`).toBe(Math.ceil(N / 8) * 8 * pad2(K) * 2);
+    }
+  });
+
   it('gemmInt8 (4x8 tiles, a 4x4 tile for a last panel of 1-4 units, row blocks of 64, 2-panel row kernel) equals gemmInt8Reference bit for bit, and the reference equals exact JS integer sums', () => {
     const random = new Random(11);
     const int = (lo: number, hi: number) => lo + Math.floor(random.uniform() * (hi - lo + 1));
