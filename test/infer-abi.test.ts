@@ -19,7 +19,7 @@ describe('init with an infer.wasm older than the JS', () => {
     );
     expect(old.binary, old.stderr?.toString()).toBeTruthy();
     const { init, InferenceNetwork } = await import(/* @vite-ignore */ pathToFileURL(join(pkg, 'dist', 'infer.node.js')).href);
-    const err = await init(new WebAssembly.Module(old.binary!)).catch((e: Error) => e);
+    const err = await init(new WebAssembly.Module(old.binary! as Uint8Array<ArrayBuffer>)).catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'WASM_UNAVAILABLE' });
     expect(err.message).toMatch(/older than this package's JS \(its crc32 takes 2 arguments, not 3\)/);
     // A failed init can be retried: the package's own file then serves.
