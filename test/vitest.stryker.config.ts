@@ -18,12 +18,21 @@ export default defineConfig({
       'test/memory.test.ts',
       'test/threads.test.ts',
       'test/pool-faults.test.ts',
+      // Only the packed package (test/package-setup.ts), never src/:
+      'test/cli.test.ts',
+      'test/cold.test.ts',
+      'test/infer-abi.test.ts',
+      'test/newcomer.test.ts',
+      'test/playground.test.ts',
+      'test/examples.test.ts',
       // Instrumented for mutation, the pure-JS backend runs several times slower: the digits
       // runs take minutes. The learning test is measured on planted core bugs instead
       // (npm run mutate:core -- --learning).
       'test/mnist.test.ts',
     ],
     setupFiles: ['test/setup-node.ts'],
+    // docs, quantize and tiny mix in-process tests with some of the packed package's.
+    globalSetup: ['test/package-setup.ts'],
     // Two tests that take minutes on instrumented code check it (test/contract.test.ts).
     env: { WASM_MLP_MUTATION: '1' },
     testTimeout: 60_000,
