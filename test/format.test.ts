@@ -5,7 +5,7 @@
 // another reason, or not at all; each case pins the reason, so that difference fails.
 import { describe, it, expect } from 'vitest';
 import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
-import { crc32, decodeBinary, decodeJson } from '../src/format.js';
+import { crc32, decodeBinary, decodeJson, decodeQuantized, encodeQuantized, floatParameterBlock, isQuantizedFile } from '../src/format.js';
 
 const OPTIONS: NetworkOptions = {
   inputSize: 3,
@@ -217,5 +217,143 @@ describe('JSON decoder refusals name the reason', () => {
     expect(Array.from(fromText.params)).toEqual(PARAMS);
     expect(fromObject).toEqual(fromBinary);
     expect(decodeJson({ ...good(), seed: 2 ** 32 - 1 }).seed).toBe(2 ** 32 - 1);
+  });
+});
+
+describe('floatParameterBlock: where the inference loader stages a parameter block, only for a frame that holds together', () => {
+  const file = assemble(headerBytes(HEADER), PARAMS);
+  const hlen = headerBytes(HEADER).length;
+  const offset = 16 + ((hlen + 3) & ~3);
+
+  it('gives the block the frame sizes: after the padded header, count floats, before the CRC', () => {
+    expect(floatParameterBlock(file)).toEqual({ offset, length: 4 * COUNT });
+    expect(Array.from(new Float32Array(file.slice(offset, offset + 4 * COUNT).buffer))).toEqual(PARAMS);
+    // Odd header lengths pad to 4; the block still starts where the decoder reads it.
+    for (const extra of ['', ' ', '  ', '   ']) {
+      const h = ascii(JSON.stringify(HEADER) + extra);
+      const f = assemble(h, PARAMS);
+      expect(floatParameterBlock(f), `header of ${h.length} bytes`).toEqual({ offset: 16 + ((h.length + 3) & ~3), length: 4 * COUNT });
+      expect(Array.from(decodeBinary(f).params)).toEqual(PARAMS);
+    }
+  });
+
+  it('is null for a file too short, a wrong magic byte, a header over 1 MiB, or any size the count does not explain', () => {
+    expect(floatParameterBlock(file.subarray(0, 19))).toBeNull();
+    expect(floatParameterBlock(assemble(new Uint8Array(0), []))).toEqual({ offset: 16, length: 0 }); // 20 bytes, a frame
+    for (let i = 0; i < 4; i++) {
+      const bad = file.slice();
+      bad[i] ^= 0x20;
+      expect(floatParameterBlock(bad), `magic byte ${i}`).toBeNull();
+    }
+    expect(floatParameterBlock(assemble(headerBytes(HEADER), PARAMS, { hlen: (1 << 20) + 1 }))).toBeNull();
+    expect(floatParameterBlock(assemble(headerBytes(HEADER), PARAMS, { count: COUNT + 1 }))).toBeNull();
+    expect(floatParameterBlock(assemble(headerBytes(HEADER), PARAMS, { count: COUNT - 1 }))).toBeNull();
+    const longer = new Uint8Array(file.length + 4);
+    longer.set(file);
+    expect(floatParameterBlock(longer)).toBeNull();
+    expect(floatParameterBlock(file.subarray(0, file.length - 4))).toBeNull();
+  });
+
+  it('takes a header of exactly 1 MiB', () => {
+    const h = new Uint8Array(1 << 20).fill(0x20);
+    h.set(headerBytes(HEADER));
+    expect(floatParameterBlock(assemble(h, PARAMS))).toEqual({ offset: 16 + (1 << 20), length: 4 * COUNT });
+  });
+});
+
+describe('version 3 (int8) files: recognised by their version word, every field checked with a message naming it', () => {
+  const spec = { inputSize: 3, layers: [{ units: 2, activation: 'relu' as const, dropout: 0, alpha: 0 }, { units: 1, activation: 'sigmoid' as const, dropout: 0, alpha: 0 }], loss: 'binary-cross-entropy' as const };
+  const model = {
+    spec,
+    normalization: null,
+    metadata: null,
+    layers: [
+      { inputScale: 0.5, weightScales: new Float32Array([0.01, 0.02]), biases: new Float32Array([0.1, -0.2]), weights: new Int8Array([1, -2, 3, 127, -127, 0]) },
+      { inputScale: 0.25, weightScales: new Float32Array([0.03]), biases: new Float32Array([0.3]), weights: new Int8Array([5, -6]) },
+    ],
+  };
+  const file = encodeQuantized(model);
+  const dv = new DataView(file.buffer);
+  const hlen = dv.getUint32(8, true);
+  const base = 16 + ((hlen + 3) & ~3);
+  /** file with bytes changed by edit and the CRC rewritten: only the edited field is wrong. */
+  const edited = (edit: (v: DataView, bytes: Uint8Array) => void, from = file): Uint8Array => {
+    const b = from.slice();
+    edit(new DataView(b.buffer), b);
+    new DataView(b.buffer).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
+    return b;
+  };
+  const withHeader = (h: Record<string, unknown>): Uint8Array => {
+    const payload = file.subarray(base, file.length - 4);
+    const hb = headerBytes(h);
+    const hpad = (hb.length + 3) & ~3;
+    const b = new Uint8Array(16 + hpad + payload.length + 4);
+    b.set(file.subarray(0, 16));
+    new DataView(b.buffer).setUint32(8, hb.length, true);
+    b.fill(0x20, 16, 16 + hpad);
+    b.set(hb, 16);
+    b.set(payload, 16 + hpad);
+    return edited(() => {}, b);
+  };
+  const header = JSON.parse(new TextDecoder().decode(file.subarray(16, 16 + hlen))) as Record<string, unknown>;
+  const q = (bytes: Uint8Array) => refusal(() => decodeQuantized(bytes, 'QuantizedNetwork.load')).message;
+
+  it('round-trips, and isQuantizedFile says yes only for a version-3 frame (any realm\'s ArrayBuffer)', async () => {
+    const back = decodeQuantized(file, 'QuantizedNetwork.load');
+    expect(back.layers.map((l) => [l.inputScale, Array.from(l.weightScales), Array.from(l.biases), Array.from(l.weights)])).toEqual(
+      model.layers.map((l) => [l.inputScale, Array.from(l.weightScales), Array.from(l.biases), Array.from(l.weights)]),
+    );
+    expect(isQuantizedFile(file)).toBe(true);
+    expect(isQuantizedFile(file.slice().buffer)).toBe(true);
+    const { runInNewContext } = await import('node:vm');
+    const foreign = runInNewContext('new ArrayBuffer(n)', { n: file.length }) as ArrayBuffer;
+    new Uint8Array(foreign).set(file);
+    expect(isQuantizedFile(foreign)).toBe(true);
+    expect(isQuantizedFile(file.subarray(0, 8))).toBe(true); // magic and version only
+    expect(isQuantizedFile(file.subarray(0, 7))).toBe(false);
+    for (let i = 0; i < 4; i++) {
+      const bad = file.slice();
+      bad[i] ^= 1;
+      expect(isQuantizedFile(bad), `magic byte ${i}`).toBe(false);
+    }
+    expect(isQuantizedFile(assemble(headerBytes(HEADER), PARAMS, { version: 2 }))).toBe(false);
+    expect(isQuantizedFile([...file])).toBe(false);
+    expect(isQuantizedFile('WMLP')).toBe(false);
+  });
+
+  it('refuses a header that is not int8, an architecture over the input limit or not matching the payload', () => {
+    expect(q(withHeader({ ...header, quantization: 'int4' }))).toBe('QuantizedNetwork.load: header.quantization: expected \'int8\', got the string "int4"');
+    expect(q(withHeader({ ...header, quantization: undefined }))).toMatch(/^QuantizedNetwork\.load: header\.quantization: expected 'int8', got undefined/);
+    expect(q(withHeader({ ...header, inputSize: 131073 }))).toBe('QuantizedNetwork.load: layers[0] has 131073 inputs; an int8 layer takes at most 131072');
+    expect(q(withHeader({ ...header, inputSize: 131072 }))).toMatch(/^QuantizedNetwork\.load: the architecture needs 262180 payload bytes but the file holds 44$/);
+    expect(q(withHeader({ ...header, inputSize: 5 }))).toBe('QuantizedNetwork.load: the architecture needs 48 payload bytes but the file holds 44');
+    expect(q(withHeader({ ...header, layers: [{ units: 2, activation: 'nope' }, { units: 1 }] }))).toMatch(/^QuantizedNetwork\.load: layers\[0\]\.activation/);
+  });
+
+  it('refuses a scale that is not a finite float32 > 0 with a finite inverse, a non-finite bias, a -128 weight: naming the field', () => {
+    // Payload: layer 0 at base (inputScale, 2 weight scales, 2 biases, 6 weights + 2 pad), layer 1 after.
+    const l1 = base + 4 + 8 + 8 + 8;
+    const scaleCases: [number, number, string][] = [
+      [base, 0, 'layers[0].inputScale is 0'],
+      [base, -0.5, 'layers[0].inputScale is -0.5'],
+      [base, NaN, 'layers[0].inputScale is NaN'],
+      [base, Infinity, 'layers[0].inputScale is Infinity'],
+      [base, 1e-40, 'layers[0].inputScale is 9.99994610111476e-41'],
+      [base + 8, 0, 'layers[0].weightScales[1] is 0'],
+      [l1, -1, 'layers[1].inputScale is -1'],
+      [l1 + 4, NaN, 'layers[1].weightScales[0] is NaN'],
+    ];
+    for (const [at, v, what] of scaleCases) {
+      expect(q(edited((view) => view.setFloat32(at, v, true))), what).toBe(`QuantizedNetwork.load: ${what}; a scale must be a finite float32 > 0 with a finite float32 inverse`);
+    }
+    // The smallest normal float32 has a finite inverse; the largest finite one's is subnormal, fine.
+    expect(decodeQuantized(edited((view) => view.setFloat32(base, 1.1754943508222875e-38, true)), 'x').layers[0].inputScale).toBe(1.1754943508222875e-38);
+    expect(decodeQuantized(edited((view) => view.setFloat32(base, 3.4028234663852886e38, true)), 'x').layers[0].inputScale).toBe(3.4028234663852886e38);
+    expect(q(edited((view) => view.setFloat32(base + 16, Infinity, true)))).toBe('QuantizedNetwork.load: layers[0].biases[1] is Infinity');
+    expect(q(edited((view) => view.setFloat32(l1 + 8, NaN, true)))).toBe('QuantizedNetwork.load: layers[1].biases[0] is NaN');
+    expect(q(edited((view) => view.setInt8(base + 20 + 4, -128)))).toBe('QuantizedNetwork.load: layers[0].weights[4] is -128; int8 weights are symmetric, in [-127, 127]');
+    expect(q(edited((view) => view.setInt8(l1 + 12 + 1, -128)))).toBe('QuantizedNetwork.load: layers[1].weights[1] is -128; int8 weights are symmetric, in [-127, 127]');
+    // -127 and 127 are fine.
+    expect(Array.from(decodeQuantized(edited((view) => view.setInt8(base + 20, -127)), 'x').layers[0].weights)[0]).toBe(-127);
   });
 });
