@@ -157,6 +157,7 @@ describe('binary decoder refusals name the reason', () => {
     ['count disagrees', () => decodeBinary(assemble(headerBytes({ ...HEADER, inputSize: 4 }), PARAMS)), /the architecture has 13 parameters but the file holds 11/],
     ['NaN parameter', () => { const p = PARAMS.slice(); p[7] = NaN; return decodeBinary(assemble(headerBytes(HEADER), p)); }, /^Network\.load: parameter 7 is NaN$/],
     ['infinite parameter', () => { const p = PARAMS.slice(); p[10] = -Infinity; return decodeBinary(assemble(headerBytes(HEADER), p)); }, /^Network\.load: parameter 10 is -Infinity$/],
+    ['NaN first parameter', () => { const p = PARAMS.slice(); p[0] = NaN; return decodeBinary(assemble(headerBytes(HEADER), p)); }, /^Network\.load: parameter 0 is NaN$/],
   ];
   for (const [name, fn, message] of cases) {
     it(name, () => expect(refusal(fn).message).toMatch(message));
@@ -254,6 +255,15 @@ describe('floatParameterBlock: where the inference loader stages a parameter blo
     expect(floatParameterBlock(file.subarray(0, file.length - 4))).toBeNull();
   });
 
+  it('is null for 12-19 bytes that start with the magic (no frame fits), and for a header over 1 MiB even when the size agrees', () => {
+    for (const n of [4, 12, 15, 19]) expect(floatParameterBlock(file.subarray(0, n)), `${n} bytes`).toBeNull();
+    const h = new Uint8Array((1 << 20) + 1).fill(0x20);
+    h.set(headerBytes(HEADER));
+    const f = assemble(h, PARAMS);
+    expect(f.length).toBe(16 + (1 << 20) + 4 + 4 * COUNT + 4);
+    expect(floatParameterBlock(f)).toBeNull();
+  });
+
   it('takes a header of exactly 1 MiB', () => {
     const h = new Uint8Array(1 << 20).fill(0x20);
     h.set(headerBytes(HEADER));
@@ -321,6 +331,16 @@ describe('version 3 (int8) files: recognised by their version word, every field 
     expect(isQuantizedFile('WMLP')).toBe(false);
   });
 
+  it('pads its header with spaces, counts payload bytes in size messages, and is "corrupt" to the float loader when its CRC fails', () => {
+    expect(Array.from(file.subarray(16 + hlen, base))).toEqual(new Array(base - 16 - hlen).fill(0x20));
+    expect(base - 16 - hlen).toBeGreaterThan(0); // this header's length is not a multiple of 4
+    expect(q(file.subarray(0, file.length - 1))).toMatch(/file is \d+ bytes but its header declares \d+ \(header \d+ bytes, 44 payload bytes\); truncated or corrupt$/);
+    const flipped = file.slice();
+    flipped[base + 1] ^= 1;
+    expect(refusal(() => decodeBinary(flipped)).message).toBe('Network.load: checksum mismatch; the file is corrupt');
+    expect(q(flipped)).toBe('QuantizedNetwork.load: checksum mismatch; the file is corrupt');
+  });
+
   it('refuses a header that is not int8, an architecture over the input limit or not matching the payload', () => {
     expect(q(withHeader({ ...header, quantization: 'int4' }))).toBe('QuantizedNetwork.load: header.quantization: expected \'int8\', got the string "int4"');
     expect(q(withHeader({ ...header, quantization: undefined }))).toMatch(/^QuantizedNetwork\.load: header\.quantization: expected 'int8', got undefined/);
@@ -355,5 +375,21 @@ describe('version 3 (int8) files: recognised by their version word, every field 
     expect(q(edited((view) => view.setInt8(l1 + 12 + 1, -128)))).toBe('QuantizedNetwork.load: layers[1].weights[1] is -128; int8 weights are symmetric, in [-127, 127]');
     // -127 and 127 are fine.
     expect(Array.from(decodeQuantized(edited((view) => view.setInt8(base + 20, -127)), 'x').layers[0].weights)[0]).toBe(-127);
+  });
+});
+
+describe('the version word follows what a model carries', () => {
+  it('is 1 for a bare network and 2 with normalization, with metadata, or with both', async () => {
+    const version = async (extra: Partial<NetworkOptions>) => {
+      const net = await Network.create({ ...OPTIONS, backend: 'js', ...extra });
+      const bytes = net.save();
+      net.dispose();
+      return new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
+    };
+    const normalization = { mean: [0, 0, 0], std: [1, 2, 3] };
+    expect(await version({})).toBe(1);
+    expect(await version({ normalization })).toBe(2);
+    expect(await version({ metadata: { task: 'x' } })).toBe(2);
+    expect(await version({ normalization, metadata: { task: 'x' } })).toBe(2);
   });
 });
