@@ -3,7 +3,7 @@
 // the binary layout against its documented offsets, and every refusal of the two decoders with
 // the message that names what was wrong. A decoder that skipped a check would refuse later for
 // another reason, or not at all; each case pins the reason, so that difference fails.
-import { describe, it, expect } from 'vitest';
+import { beforeEach, describe, it, expect } from 'vitest';
 import { Network, WasmMlpError, type NetworkOptions } from '../src/index.js';
 import { crc32, decodeBinary, decodeJson, decodeQuantized, encodeQuantized, floatParameterBlock, isQuantizedFile } from '../src/format.js';
 
@@ -138,7 +138,9 @@ describe('binary decoder refusals name the reason', () => {
       /^Network\.load: a version 1 model cannot carry normalization or metadata \(version 2 adds them\)$/],
     ['header over 1 MiB', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { hlen: (1 << 20) + 1 })), /header length 1048577 exceeds 1048576 bytes/],
     ['header of exactly 1 MiB declared', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { hlen: 1 << 20 })), /but its header declares/],
-    ['count too large', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { count: 1e9 })), /but its header declares/],
+    ['count too large', () => decodeBinary(assemble(headerBytes(HEADER), PARAMS, { count: 1e9 })), /but its header declares \d+ \(header \d+ bytes, 1000000000 parameters\); truncated or corrupt$/],
+    ['normalization of the wrong length', () => decodeBinary(assemble(headerBytes({ ...HEADER, normalization: { mean: [0], std: [1] } }), PARAMS, { version: 2 })), /^Network\.load: normalization\.mean: /],
+    ['metadata not an object', () => decodeBinary(assemble(headerBytes({ ...HEADER, metadata: [1] }), PARAMS, { version: 2 })), /^Network\.load: metadata: /],
     ['checksum', () => { const b = assemble(headerBytes(HEADER), PARAMS); b[b.length - 1] ^= 1; return decodeBinary(b); }, /checksum mismatch/],
     // Invalid UTF-8 inside a JSON string: a lenient decoder would read U+FFFD and load it.
     ['invalid UTF-8', () => {
@@ -256,7 +258,7 @@ describe('floatParameterBlock: where the inference loader stages a parameter blo
   });
 
   it('is null for 12-19 bytes that start with the magic (no frame fits), and for a header over 1 MiB even when the size agrees', () => {
-    for (const n of [4, 12, 15, 19]) expect(floatParameterBlock(file.subarray(0, n)), `${n} bytes`).toBeNull();
+    for (const n of [4, 12, 15, 19]) expect(floatParameterBlock(file.slice(0, n)), `${n} bytes`).toBeNull(); // own buffers: no bytes past the end
     const h = new Uint8Array((1 << 20) + 1).fill(0x20);
     h.set(headerBytes(HEADER));
     const f = assemble(h, PARAMS);
@@ -282,13 +284,21 @@ describe('version 3 (int8) files: recognised by their version word, every field 
       { inputScale: 0.25, weightScales: new Float32Array([0.03]), biases: new Float32Array([0.3]), weights: new Int8Array([5, -6]) },
     ],
   };
-  const file = encodeQuantized(model);
-  const dv = new DataView(file.buffer);
-  const hlen = dv.getUint32(8, true);
-  const base = 16 + ((hlen + 3) & ~3);
+  // Encoded in each test (not while collecting them), so that mutation testing sees which
+  // tests run the encoder.
+  let file: Uint8Array = new Uint8Array(0);
+  let hlen = 0;
+  let base = 0;
+  let header: Record<string, unknown> = {};
+  beforeEach(() => {
+    file = encodeQuantized(model);
+    hlen = new DataView(file.buffer).getUint32(8, true);
+    base = 16 + ((hlen + 3) & ~3);
+    header = JSON.parse(new TextDecoder().decode(file.subarray(16, 16 + hlen))) as Record<string, unknown>;
+  });
   /** file with bytes changed by edit and the CRC rewritten: only the edited field is wrong. */
-  const edited = (edit: (v: DataView, bytes: Uint8Array) => void, from = file): Uint8Array => {
-    const b = from.slice();
+  const edited = (edit: (v: DataView, bytes: Uint8Array) => void, from?: Uint8Array): Uint8Array => {
+    const b = (from ?? file).slice();
     edit(new DataView(b.buffer), b);
     new DataView(b.buffer).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
     return b;
@@ -305,7 +315,6 @@ describe('version 3 (int8) files: recognised by their version word, every field 
     b.set(payload, 16 + hpad);
     return edited(() => {}, b);
   };
-  const header = JSON.parse(new TextDecoder().decode(file.subarray(16, 16 + hlen))) as Record<string, unknown>;
   const q = (bytes: Uint8Array) => refusal(() => decodeQuantized(bytes, 'QuantizedNetwork.load')).message;
 
   it('round-trips, and isQuantizedFile says yes only for a version-3 frame (any realm\'s ArrayBuffer)', async () => {
@@ -348,6 +357,8 @@ describe('version 3 (int8) files: recognised by their version word, every field 
     expect(q(withHeader({ ...header, inputSize: 131072 }))).toMatch(/^QuantizedNetwork\.load: the architecture needs 262180 payload bytes but the file holds 44$/);
     expect(q(withHeader({ ...header, inputSize: 5 }))).toBe('QuantizedNetwork.load: the architecture needs 48 payload bytes but the file holds 44');
     expect(q(withHeader({ ...header, layers: [{ units: 2, activation: 'nope' }, { units: 1 }] }))).toMatch(/^QuantizedNetwork\.load: layers\[0\]\.activation/);
+    expect(q(withHeader({ ...header, normalization: { mean: [0], std: [1] } }))).toMatch(/^QuantizedNetwork\.load: normalization\.mean: /);
+    expect(q(withHeader({ ...header, metadata: 'x' }))).toMatch(/^QuantizedNetwork\.load: metadata: /);
   });
 
   it('refuses a scale that is not a finite float32 > 0 with a finite inverse, a non-finite bias, a -128 weight: naming the field', () => {
