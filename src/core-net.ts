@@ -64,10 +64,10 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
    * Plans every region for `spec`. Without `training`, only what a forward pass uses:
    * parameters, packed weights, input and activation rows (no gradients, optimizer state,
    * targets or deltas).
-   */
-  /**
-   * @param params - A region of the arena, 4 x parameter-count bytes holding the parameters,
-   *   that becomes the network's (a model file's block loaded in place); 0: a zeroed one.
+   *
+   * @param givenParams - A region of the arena, 4 x parameter-count bytes holding the
+   *   parameters, that becomes the network's (a model file's block loaded in place); 0: a
+   *   zeroed one. If the constructor throws, the region stays the caller's.
    */
   constructor(
     rt: R,

@@ -44,7 +44,7 @@ import { Arena } from './arena.js';
 import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
 import { batchRows, toMatrix } from './data.js';
 import { WasmMlpError } from './errors.js';
-import { decodeJson, decodeQuantized, floatParameterBlock, isQuantizedFile, jsScans, nonFiniteParam, readBinary, type ModelJson, type Scans } from './format.js';
+import { decodeJson, decodeQuantized, floatParameterBlock, isQuantizedFile, nonFiniteParam, readBinary, type ModelJson, type Scans } from './format.js';
 import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
 import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
@@ -194,14 +194,15 @@ export class InferenceNetwork {
     let params = rt.arena.alloc(Math.max(block.length, 1));
     try {
       new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
+      const copying = coreScans(rt); // scans of a temporary copy in wasm memory
       const scans: Scans = {
+        ...copying,
         // readBinary asks for the CRC of bytes [0, length - 4): the bytes before the block,
         // then the block where it now lies.
         crc32: (all, start, end) =>
           start === 0 && end === all.length - 4
-            ? core.crc32(params, block.length, inCore(rt, all.subarray(0, block.offset), (p, n) => core.crc32(p, n, 0))) >>> 0
-            : inCore(rt, all.subarray(start, end), (p, n) => core.crc32(p, n, 0) >>> 0),
-        firstNonFinite: jsScans.firstNonFinite,
+            ? core.crc32(params, block.length, copying.crc32(all, 0, block.offset)) >>> 0
+            : copying.crc32(all, start, end),
       };
       const { spec, normalization, metadata, count } = readBinary(bytes, scans); // the block is count floats
       const bad = core.firstNonFinite(params, count);
