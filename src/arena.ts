@@ -86,6 +86,11 @@ export class Arena {
     return ptr;
   }
 
+  /** Bytes of the region at ptr (its size rounded up to 16), or 0 if none starts there. */
+  sizeOf(ptr: number): number {
+    return this.sizes.get(ptr) ?? 0;
+  }
+
   free(ptr: number): void {
     const size = this.sizes.get(ptr);
     if (size === undefined) return;

@@ -45,6 +45,95 @@ export function plannedBytes(spec: ModelSpec, rows: number): number {
   return 4 * (4 * params + packed + 3 * rows * units + rows * (spec.inputSize + prev) + pack);
 }
 
+/**
+ * Writes a descriptor's architecture (src/abi.ts layout) at `net`: sizes, loss, the parameter
+ * block and each layer's entry (sizes, activation, alpha, offsets, packed W^T region). What
+ * only training sets (gradients, optimizer state, dropout, threads) is left as it is (zero in
+ * a zeroed descriptor). Shared by CoreNetwork and the lite entry (src/lite.ts).
+ */
+export function writeArchitecture(
+  w: Uint32Array, f: Float32Array, net: number, spec: ModelSpec, layout: ParamLayout, params: number, tile: number, packedWt: readonly number[],
+): void {
+  const base = net >>> 2;
+  w[base + abi.NET_LAYERS] = spec.layers.length;
+  w[base + abi.NET_INPUT] = spec.inputSize;
+  w[base + abi.NET_LOSS] = lossCode(spec.loss);
+  w[base + abi.NET_PARAM_COUNT] = layout.count;
+  w[base + abi.NET_WEIGHT_COUNT] = layout.weightCount;
+  w[base + abi.NET_PARAMS] = params;
+  w[base + abi.NET_TILE] = tile;
+  w[base + abi.NET_THREADS] = 1;
+  let prev = spec.inputSize;
+  spec.layers.forEach((layer, l) => {
+    const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
+    w[e + abi.LAYER_IN] = prev;
+    w[e + abi.LAYER_OUT] = layer.units;
+    w[e + abi.LAYER_ACT] = activationCode(layer.activation);
+    w[e + abi.LAYER_W] = layout.weightOffset[l];
+    w[e + abi.LAYER_B] = layout.biasOffset[l];
+    w[e + abi.LAYER_WT] = packedWt[l];
+    f[e + abi.LAYER_F_ALPHA] = layer.alpha; // rounded to f32, as the core reads it
+    prev = layer.units;
+  });
+}
+
+/** Bytes of the descriptor of a network of `layers` layers. */
+export const descriptorBytes = (layers: number): number => (abi.NET_HEADER_WORDS + layers * abi.LAYER_WORDS) * 4;
+
+/** Floats of each layer's packed W^T region (in x pad8(out)). */
+export function packedWtFloats(spec: ModelSpec): number[] {
+  let prev = spec.inputSize;
+  return spec.layers.map((layer) => {
+    const n = prev * pad8(layer.units);
+    prev = layer.units;
+    return n;
+  });
+}
+
+/**
+ * Floats of the per-row regions for `rows` rows, in the order {@link writeRowRegions} takes
+ * them: X, Y, pack, sample weights, then Z, A, Delta, dropout mask and dropped A of each
+ * layer (0: not needed; inference needs no Y, weights, Delta or dropout). The packing
+ * scratch is the largest B operand of the three products: W (delta), A_prev by rows (dW),
+ * A_prev by 8-row panels (narrow forward), Delta by 8-column panels (narrow dW).
+ */
+export function rowRegionFloats(spec: ModelSpec, rows: number, training: boolean): number[] {
+  const outputs = spec.layers[spec.layers.length - 1].units;
+  let pack = 0;
+  let prev = spec.inputSize;
+  for (const layer of spec.layers) {
+    pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev, rows * pad8(layer.units));
+    prev = layer.units;
+  }
+  const train = training ? 1 : 0;
+  const sizes = [rows * spec.inputSize, rows * outputs * train, pack, rows * train];
+  for (const layer of spec.layers) {
+    const drop = layer.dropout > 0 ? train : 0;
+    sizes.push(rows * layer.units, rows * layer.units, rows * layer.units * train, rows * layer.units * drop, rows * layer.units * drop);
+  }
+  return sizes;
+}
+
+/** Writes the per-row regions `at` (addresses in {@link rowRegionFloats}' order) into descriptor `net`. */
+export function writeRowRegions(w: Uint32Array, net: number, spec: ModelSpec, rows: number, at: readonly number[], packBytes: number, sampleWeighted: boolean): void {
+  const base = net >>> 2;
+  w[base + abi.NET_CAPACITY] = rows;
+  w[base + abi.NET_X] = at[0];
+  w[base + abi.NET_Y] = at[1];
+  w[base + abi.NET_PACK] = at[2];
+  w[base + abi.NET_PACK_BYTES] = packBytes;
+  w[base + abi.NET_SW] = sampleWeighted ? at[3] : 0;
+  spec.layers.forEach((_, l) => {
+    const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
+    const r = 4 + 5 * l;
+    w[e + abi.LAYER_Z] = at[r];
+    w[e + abi.LAYER_A] = at[r + 1];
+    w[e + abi.LAYER_DELTA] = at[r + 2];
+    w[e + abi.LAYER_MASK] = at[r + 3];
+    w[e + abi.LAYER_DROPPED] = at[r + 4];
+  });
+}
+
 /** Rows processed per call by predict/evaluate, and the smallest activation capacity. */
 export const CHUNK_ROWS = 256;
 
@@ -105,12 +194,10 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
   /** Allocates every region and writes the descriptor and layer table. */
   private plan(): void {
     const spec = this.spec;
-    const L = spec.layers.length;
-    const words = abi.NET_HEADER_WORDS + L * abi.LAYER_WORDS;
     const count = this.layout.count;
     // Every allocation first: an allocation can grow (and so detach) the memory, so no view
     // is taken until the last one is done.
-    this.net = this.alloc(words * 4, true);
+    this.net = this.alloc(descriptorBytes(spec.layers.length), true);
     const params = this.givenParams ? this.adopt(this.givenParams, count * 4) : this.alloc(count * 4, true);
     // Gradients, optimizer states and the shuffle's PRNG state only where training happens.
     const grads = this.training ? this.alloc(count * 4, true) : 0;
@@ -118,45 +205,25 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     const s2 = this.training ? this.alloc(count * 4, true) : 0;
     const tile = this.alloc(32 * 4);
     const rng = this.training ? this.alloc(16) : 0;
-    let prev = spec.inputSize;
-    const packedWt = spec.layers.map((layer) => {
-      const p = this.alloc(prev * pad8(layer.units) * 4);
-      prev = layer.units;
-      return p;
-    });
+    const packedWt = packedWtFloats(spec).map((n) => this.alloc(n * 4));
     const w = this.u32;
-    const f = this.f32;
     const base = this.net >>> 2;
-    w[base + abi.NET_LAYERS] = L;
-    w[base + abi.NET_INPUT] = spec.inputSize;
-    w[base + abi.NET_LOSS] = lossCode(spec.loss);
-    w[base + abi.NET_PARAM_COUNT] = count;
-    w[base + abi.NET_WEIGHT_COUNT] = this.layout.weightCount;
-    w[base + abi.NET_PARAMS] = params;
+    writeArchitecture(w, this.f32, this.net, spec, this.layout, params, tile, packedWt);
     w[base + abi.NET_GRADS] = grads;
     w[base + abi.NET_STATE1] = s1;
     w[base + abi.NET_STATE2] = s2;
-    w[base + abi.NET_TILE] = tile;
     w[base + abi.NET_RNG] = rng;
     w[base + abi.NET_POOL] = this.rt.pool ? this.rt.pool.address : 0;
     w[base + abi.NET_THREADS] = this.requestedThreads;
-    prev = spec.inputSize;
-    spec.layers.forEach((layer, l) => {
-      const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
-      w[e + abi.LAYER_IN] = prev;
-      w[e + abi.LAYER_OUT] = layer.units;
-      w[e + abi.LAYER_ACT] = activationCode(layer.activation);
-      w[e + abi.LAYER_W] = this.layout.weightOffset[l];
-      w[e + abi.LAYER_B] = this.layout.biasOffset[l];
-      w[e + abi.LAYER_WT] = packedWt[l];
-      f[e + abi.LAYER_F_ALPHA] = layer.alpha; // rounded to f32, as the core reads it
-      if (this.training && layer.dropout > 0) {
+    if (this.training) {
+      spec.layers.forEach((layer, l) => {
+        if (layer.dropout === 0) return;
+        const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
         const { threshold, scale } = dropoutConstants(layer.dropout);
         w[e + abi.LAYER_DROP_T] = threshold;
-        f[e + abi.LAYER_F_DROP_SCALE] = scale;
-      }
-      prev = layer.units;
-    });
+        this.f32[e + abi.LAYER_F_DROP_SCALE] = scale;
+      });
+    }
     this.ensureCapacity(CHUNK_ROWS);
   }
 
@@ -170,24 +237,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
    */
   protected ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
-    const spec = this.spec;
-    const outputs = spec.layers[spec.layers.length - 1].units;
-    let pack = 0;
-    let prev = spec.inputSize;
-    for (const layer of spec.layers) {
-      // Packed operands: W (delta), A_prev by rows (dW), A_prev by 8-row panels (narrow
-      // forward), Delta by 8-column panels (narrow dW).
-      pack = Math.max(pack, layer.units * pad8(prev), rows * pad8(prev), pad8(rows) * prev, rows * pad8(layer.units));
-      prev = layer.units;
-    }
-    // X, Y, pack, sample weights, then Z, A, Delta, dropout mask and dropped A of each layer;
-    // inference needs no Y, weights, Delta or dropout.
-    const train = this.training ? 1 : 0;
-    const sizes = [rows * spec.inputSize, rows * outputs * train, pack, rows * train];
-    for (const layer of spec.layers) {
-      const drop = layer.dropout > 0 ? train : 0;
-      sizes.push(rows * layer.units, rows * layer.units, rows * layer.units * train, rows * layer.units * drop, rows * layer.units * drop);
-    }
+    const sizes = rowRegionFloats(this.spec, rows, this.training);
     const total = sizes.reduce((a, b) => a + b, 0) * 4;
     const available = this.rt.arena.maxBytes - this.rt.arena.bytesInUse;
     if (total > available) {
@@ -199,23 +249,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     const fresh = this.replaceRegions(this.activationRegions, sizes.map((n) => n * 4));
     this.activationRegions = fresh;
     this.capacity = rows;
-    const w = this.u32;
-    const base = this.net >>> 2;
-    w[base + abi.NET_CAPACITY] = rows;
-    w[base + abi.NET_X] = fresh[0];
-    w[base + abi.NET_Y] = fresh[1];
-    w[base + abi.NET_PACK] = fresh[2];
-    w[base + abi.NET_PACK_BYTES] = sizes[2] * 4;
-    w[base + abi.NET_SW] = this.sampleWeighted ? fresh[3] : 0;
-    spec.layers.forEach((_, l) => {
-      const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
-      const r = 4 + 5 * l;
-      w[e + abi.LAYER_Z] = fresh[r];
-      w[e + abi.LAYER_A] = fresh[r + 1];
-      w[e + abi.LAYER_DELTA] = fresh[r + 2];
-      w[e + abi.LAYER_MASK] = fresh[r + 3];
-      w[e + abi.LAYER_DROPPED] = fresh[r + 4];
-    });
+    writeRowRegions(this.u32, this.net, this.spec, rows, fresh, sizes[2] * 4, this.sampleWeighted);
   }
 
   readParams(out: Float32Array): void {

@@ -30,7 +30,8 @@ import { resolveMetadata, resolveNormalization, type JsonValue, type Normalizati
  * the model carries normalization or metadata, which a version-1 reader would silently drop.
  */
 export const FORMAT_VERSION = 2;
-const VERSIONS = [1, 2];
+/** The float format's versions. */
+export const VERSIONS: readonly number[] = [1, 2];
 /** The int8 format (src/quantized.ts): a separate reader, since it is not a trainable network. */
 export const QUANTIZED_VERSION = 3;
 /**
@@ -103,24 +104,45 @@ function invalid(message: string): WasmMlpError {
   return new WasmMlpError('INVALID_MODEL', message);
 }
 
-/** Re-validates the architecture part of a model file; option errors become INVALID_MODEL. */
-function decodeHeader(
-  h: Record<string, unknown>, version: number, where: string,
-): { spec: ModelSpec; optimizer: OptimizerSpec; seed: number } & ModelExtras {
-  try {
+/**
+ * Re-validates what a model file says serving needs: architecture, loss, normalization and
+ * metadata (not the optimizer or seed, which only training reads). Option errors become
+ * INVALID_MODEL. The whole reader (decodeHeader) and the lite entry (src/lite.ts) share it.
+ */
+export function decodeServingHeader(h: Record<string, unknown>, version: number, where: string): { spec: ModelSpec } & ModelExtras {
+  return asInvalidModel(where, () => {
     const spec = resolveModel(h.inputSize, h.layers, h.loss);
-    const optimizer = resolveOptimizer(h.optimizer);
-    const seed = checkInteger('seed', h.seed, 0, 2 ** 32 - 1);
     if (version === 1 && (h.normalization !== undefined || h.metadata !== undefined)) {
       throw new WasmMlpError('INVALID_MODEL', 'a version 1 model cannot carry normalization or metadata (version 2 adds them)');
     }
     const normalization = h.normalization === undefined ? null : resolveNormalization(h.normalization, spec.inputSize, 'normalization');
     const metadata = h.metadata === undefined ? null : resolveMetadata(h.metadata, 'metadata');
-    return { spec, optimizer, seed, normalization, metadata };
+    return { spec, normalization, metadata };
+  });
+}
+
+/** read(), its option errors (INVALID_OPTION, OUT_OF_MEMORY, ...) made INVALID_MODEL errors of `where`. */
+function asInvalidModel<T>(where: string, read: () => T): T {
+  try {
+    return read();
   } catch (e) {
     if (e instanceof WasmMlpError) throw invalid(`${where}: ${e.message}`);
     throw e;
   }
+}
+
+/** Re-validates a model file's header: what serving needs, then the optimizer and seed. */
+function decodeHeader(
+  h: Record<string, unknown>, version: number, where: string,
+): { spec: ModelSpec; optimizer: OptimizerSpec; seed: number } & ModelExtras {
+  const { spec, normalization, metadata } = decodeServingHeader(h, version, where);
+  return asInvalidModel(where, () => ({
+    spec,
+    optimizer: resolveOptimizer(h.optimizer),
+    seed: checkInteger('seed', h.seed, 0, 2 ** 32 - 1),
+    normalization,
+    metadata,
+  }));
 }
 
 export function decodeJson(json: unknown): DecodedModel {
@@ -228,7 +250,7 @@ export const jsScans: Scans = { crc32, firstNonFinite };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The frame of a binary model, checked: sizes, CRC and the header's JSON. */
-interface Container {
+export interface Container {
   version: number;
   header: Record<string, unknown>;
   view: DataView;
@@ -238,7 +260,7 @@ interface Container {
   count: number;
 }
 
-function readContainer(input: unknown, where: string, versions: number[], unit: number, scans: Scans = jsScans): Container {
+export function readContainer(input: unknown, where: string, versions: readonly number[], unit: number, scans: Scans): Container {
   let bytes: Uint8Array;
   if (input instanceof Uint8Array) bytes = input;
   else if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
@@ -321,11 +343,14 @@ export interface BinaryHeader extends Omit<DecodedModel, 'params'> {
 export function readBinary(input: unknown, scans: Scans = jsScans): BinaryHeader {
   const { version, header, base, count } = readContainer(input, 'Network.load', VERSIONS, 4, scans);
   const { spec, optimizer, seed, normalization, metadata } = decodeHeader(header, version, 'Network.load');
-  const layout = paramLayout(spec);
-  if (layout.count !== count) {
-    throw invalid(`Network.load: the architecture has ${layout.count} parameters but the file holds ${count}`);
-  }
+  checkParameterCount(spec, count, 'Network.load');
   return { spec, optimizer, seed, normalization, metadata, paramsOffset: base, count };
+}
+
+/** That a float file's block holds exactly the architecture's parameters. */
+export function checkParameterCount(spec: ModelSpec, count: number, where: string): void {
+  const layout = paramLayout(spec);
+  if (layout.count !== count) throw invalid(`${where}: the architecture has ${layout.count} parameters but the file holds ${count}`);
 }
 
 /** The loader's error for parameter `index` of a file, whose value is not finite. */

@@ -40,12 +40,12 @@
 // the loader (src/load.ts), the model-format reader (src/format.ts) and the memory plan
 // (src/core-net.ts) with the full entry, so its predictions are the full package's bits.
 
-import { Arena } from './arena.js';
-import { CoreNetwork, type CoreRuntime, type ForwardCore } from './core-net.js';
+import { CoreNetwork } from './core-net.js';
 import { batchRows, toMatrix } from './data.js';
 import { WasmMlpError } from './errors.js';
-import { decodeJson, decodeQuantized, floatParameterBlock, isQuantizedFile, nonFiniteParam, readBinary, type ModelJson, type Scans } from './format.js';
-import { compileSource, instantiateCore, packageFile, type WasmSource } from './load.js';
+import { decodeJson, decodeQuantized, floatParameterBlock, isQuantizedFile, nonFiniteParam, readBinary, type ModelJson } from './format.js';
+import { blockScans, coreScans, createInferRuntime, type InferRuntime } from './infer-core.js';
+import { compileSource, packageFile, type WasmSource } from './load.js';
 import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
 
@@ -57,20 +57,7 @@ export type { Normalization, JsonValue } from './normalize.js';
 export type { Matrix, Targets } from './config.js';
 import type { Matrix } from './config.js';
 
-const PAGE = 65536;
-/** Regions start above the module's static data. */
-const STATIC_BYTES = PAGE;
-/** 1 MiB to start (a 784-128-10 model and 256 rows need ~1.4 MiB); the arena grows it. */
-const INITIAL_PAGES = 16;
-const MAXIMUM_PAGES = 65536;
-
-/** infer.wasm's exports. */
-interface InferCore extends ForwardCore {
-  /** CRC-32 of n bytes at p, continued from `prior` (the CRC of the bytes before them, or 0). */
-  crc32(p: number, n: number, prior: number): number;
-}
-
-let runtime: Promise<CoreRuntime<InferCore>> | null = null;
+let runtime: Promise<InferRuntime> | null = null;
 
 const defaultUrl = (): URL => packageFile(() => new URL('../build/infer.wasm', import.meta.url), 'infer.wasm');
 
@@ -94,45 +81,12 @@ const defaultUrl = (): URL => packageFile(() => new URL('../build/infer.wasm', i
  */
 export function init(source?: WasmSource): Promise<void> {
   if (!runtime) {
-    runtime = Promise.resolve().then(async () => {
-      const module = await compileSource(source ?? defaultUrl());
-      const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-      const core = await instantiateCore<InferCore>(module, memory, ['forward', 'firstNonFinite', 'crc32'], 'infer.wasm');
-      if (core.crc32.length !== 3) {
-        // Builds before the continued CRC had crc32(p, n): every file would read as corrupt.
-        throw new WasmMlpError('WASM_UNAVAILABLE', `the infer.wasm given is older than this package's JS (its crc32 takes ${core.crc32.length} arguments, not 3); use the one this package ships`);
-      }
-      return { memory, core, arena: new Arena(memory, STATIC_BYTES, MAXIMUM_PAGES * PAGE) };
-    });
+    runtime = Promise.resolve().then(async () => createInferRuntime(await compileSource(source ?? defaultUrl())));
     runtime.catch(() => {
       runtime = null;
     });
   }
   return runtime.then(() => {});
-}
-
-/**
- * The loader's whole-file scans (CRC, finiteness) in the core: a copy into wasm memory and a
- * SIMD or table loop there cost a fraction of a millisecond in a fresh process, where the
- * same loops in JS run interpreted for milliseconds (bench/notes/cold.md).
- */
-function coreScans(rt: CoreRuntime<InferCore>): Scans {
-  return {
-    crc32: (bytes, start, end) => inCore(rt, bytes.subarray(start, end), (p, n) => rt.core.crc32(p, n, 0) >>> 0),
-    firstNonFinite: (values) =>
-      inCore(rt, new Uint8Array(values.buffer, values.byteOffset, values.byteLength), (p) => rt.core.firstNonFinite(p, values.length)),
-  };
-}
-
-/** scan(p, n) over a temporary copy of bytes at p in wasm memory. */
-function inCore(rt: CoreRuntime, bytes: Uint8Array, scan: (p: number, n: number) => number): number {
-  const p = rt.arena.alloc(Math.max(bytes.length, 1));
-  try {
-    new Uint8Array(rt.memory.buffer, p, bytes.length).set(bytes); // after alloc: a grow detaches the old buffer
-    return scan(p, bytes.length);
-  } finally {
-    rt.arena.free(p);
-  }
 }
 
 /**
@@ -183,7 +137,7 @@ export class InferenceNetwork {
    * JS copied the file three times and ran both scans interpreted (bench/notes/cold.md). Only
    * a block the file's own frame sizes is staged: anything else is refused first.
    */
-  private static loadBinary(rt: CoreRuntime<InferCore>, bytes: Uint8Array): InferenceNetwork {
+  private static loadBinary(rt: InferRuntime, bytes: Uint8Array): InferenceNetwork {
     const { core } = rt;
     const block = floatParameterBlock(bytes);
     if (!block) {
@@ -194,17 +148,7 @@ export class InferenceNetwork {
     let params = rt.arena.alloc(Math.max(block.length, 1));
     try {
       new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
-      const copying = coreScans(rt); // scans of a temporary copy in wasm memory
-      const scans: Scans = {
-        ...copying,
-        // readBinary asks for the CRC of bytes [0, length - 4): the bytes before the block,
-        // then the block where it now lies.
-        crc32: (all, start, end) =>
-          start === 0 && end === all.length - 4
-            ? core.crc32(params, block.length, copying.crc32(all, 0, block.offset)) >>> 0
-            : copying.crc32(all, start, end),
-      };
-      const { spec, normalization, metadata, count } = readBinary(bytes, scans); // the block is count floats
+      const { spec, normalization, metadata, count } = readBinary(bytes, blockScans(rt, block, params)); // the block is count floats
       const bad = core.firstNonFinite(params, count);
       if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad]);
       const net = new CoreNetwork(rt, spec, 1, false, params);

@@ -11,6 +11,11 @@ it('the inference entry exports exactly its names', async () => {
   expect(Object.keys(infer).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
 });
 
+it('the lite entry exports exactly its names', async () => {
+  const lite = await import('../src/lite.js');
+  expect(Object.keys(lite).sort()).toEqual(['LiteNetwork', 'WasmMlpError', 'init', 'load']);
+});
+
 it('the built entries (browser and Node) export the same names and keep class names', async () => {
   for (const file of ['../dist/index.js', '../dist/node.js']) {
     const entry = await import(/* @vite-ignore */ file);
@@ -22,6 +27,9 @@ it('the built entries (browser and Node) export the same names and keep class na
     const entry = await import(/* @vite-ignore */ file);
     expect(Object.keys(entry).sort()).toEqual(['InferenceNetwork', 'WasmMlpError', 'init']);
   }
+  const lite = await import(/* @vite-ignore */ '../dist/lite.js');
+  expect(Object.keys(lite).sort()).toEqual(['LiteNetwork', 'WasmMlpError', 'init', 'load']);
+  expect(lite.LiteNetwork.name).toBe('LiteNetwork');
 });
 
 import { Random } from '../src/random.js';
@@ -37,7 +45,7 @@ it('Random.fillSymmetric is the uniform() stream, scaled', () => {
 
 it('the built files hold no eval, no new Function and no top-level await; only the node entries import node:', async () => {
   const { readFileSync } = await import('node:fs');
-  const files = ['index.js', 'node.js', 'infer.js', 'infer.node.js', 'worker.js', 'worker.node.js'];
+  const files = ['index.js', 'node.js', 'infer.js', 'infer.node.js', 'lite.js', 'worker.js', 'worker.node.js'];
   for (const file of files) {
     const text = readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8');
     expect(text, file).not.toMatch(/\beval\(|new Function\b/);

@@ -1,0 +1,259 @@
+/**
+ * `wasm-mlp/lite`: the smallest way to serve a float model, for cold starts (edge functions,
+ * serverless). It loads a model file saved by `net.save()` and predicts from a flat
+ * `Float32Array`, with `wasm-mlp/infer`'s wasm (`wasm-mlp/infer.wasm`), its file reader and
+ * its results, bit for bit, in about half its JavaScript. What it leaves to `wasm-mlp/infer`:
+ * JSON models, int8 models, `number[][]` inputs, and finding the .wasm file itself.
+ *
+ * @example
+ * ```ts
+ * import { init, load } from 'wasm-mlp/lite';
+ * import wasm from 'wasm-mlp/infer.wasm'; // a WebAssembly.Module in workerd (wrangler)
+ * import model from './model.bin';        // bytes saved by net.save()
+ *
+ * await init(wasm);
+ * const net = load(model);
+ * const out = net.predict(new Float32Array(net.inputSize)); // one row in, outputSize values out
+ * net.predict(rows, out);                                   // many rows, into your buffer
+ * ```
+ *
+ * @sortStrategy kind, alphabetical-ignoring-documents
+ * @packageDocumentation
+ * @module wasm-mlp/lite
+ */
+
+// What a cold start runs, and each kilobyte of an entry costs a fresh process about 0.02 ms
+// to parse (bench/notes/cold.md). The frame reader, the header's validation and the
+// descriptor are the shared ones (src/format.ts, src/config.ts, src/core-net.ts), imported
+// function by function so that the bundle holds only what a float file and a flat batch use.
+
+import { LAYER_A, LAYER_WORDS, NET_HEADER_WORDS, NET_X } from './abi.js';
+import { CHUNK_ROWS, descriptorBytes, packedWtFloats, rowRegionFloats, writeArchitecture, writeRowRegions } from './core-net.js';
+import { nonFiniteError } from './data.js';
+import { paramLayout, type ModelSpec } from './engine.js';
+import { WasmMlpError, describe } from './errors.js';
+import { VERSIONS, checkParameterCount, decodeServingHeader, floatParameterBlock, nonFiniteParam, readContainer } from './format.js';
+import { blockScans, coreScans, createInferRuntime, type InferRuntime } from './infer-core.js';
+import { NormalizeScratch, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+
+export { WasmMlpError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { Normalization, JsonValue } from './normalize.js';
+
+let runtime: InferRuntime | null = null;
+let pending: Promise<InferRuntime> | null = null;
+
+/**
+ * Loads the inference core, once: await it before {@link load}. Calling it again returns the
+ * first call's promise; after a failure, a new call tries again.
+ *
+ * @param source - build/infer.wasm (`wasm-mlp/infer.wasm`): a precompiled WebAssembly.Module
+ *   (what workerd and Vercel's edge hand over; in a browser,
+ *   `WebAssembly.compileStreaming(fetch(url))`) or the file's bytes (in Node, Deno and Bun,
+ *   `readFileSync(fileURLToPath(import.meta.resolve('wasm-mlp/infer.wasm')))`).
+ * @throws {@link WasmMlpError} (the promise rejects) `WASM_UNAVAILABLE` when the source is
+ *   neither, does not compile, or is not infer.wasm.
+ */
+export function init(source: WebAssembly.Module | ArrayBuffer | ArrayBufferView): Promise<void> {
+  if (!pending) {
+    const started = compile(source).then(createInferRuntime);
+    pending = started;
+    started.then(
+      (rt) => (runtime = rt),
+      () => {
+        if (pending === started) pending = null;
+      },
+    );
+  }
+  return pending.then(() => {});
+}
+
+async function compile(source: unknown): Promise<WebAssembly.Module> {
+  const tag = Object.prototype.toString.call(source); // a Module or buffer of any realm
+  if (tag === '[object WebAssembly.Module]') return source as WebAssembly.Module;
+  if (ArrayBuffer.isView(source) || tag === '[object ArrayBuffer]') {
+    try {
+      return await WebAssembly.compile(source as BufferSource);
+    } catch (e) {
+      throw new WasmMlpError('WASM_UNAVAILABLE', `init: source: the bytes given do not compile (${(e as Error).message}); expected build/infer.wasm`);
+    }
+  }
+  throw new WasmMlpError('WASM_UNAVAILABLE', `init: source: expected infer.wasm as a WebAssembly.Module or its bytes, got ${describe(source)}`);
+}
+
+/**
+ * Loads a float model saved by `net.save()` (format versions 1 and 2, with normalization and
+ * metadata), once {@link init} has resolved. The file is untrusted input, checked as
+ * `Network.load` checks it: frame, sizes, CRC-32, architecture, normalization, metadata and
+ * every parameter. Not checked: the optimizer's settings and the seed, which serving never reads.
+ *
+ * @param model - The saved bytes (a Node Buffer is a Uint8Array). Not modified, not kept.
+ * @throws {@link WasmMlpError} `INVALID_MODEL` for a corrupt, truncated, malformed or
+ *   unknown-version file; `UNSUPPORTED_MODEL` for an int8 model (load it with
+ *   `wasm-mlp/infer`); `WASM_UNAVAILABLE` before init has resolved; `OUT_OF_MEMORY` when the
+ *   model does not fit in wasm memory.
+ */
+export function load(model: Uint8Array | ArrayBuffer): LiteNetwork {
+  const rt = runtime;
+  if (!rt) throw new WasmMlpError('WASM_UNAVAILABLE', 'load: the core is not loaded yet; await init(source) first');
+  let bytes: Uint8Array;
+  if (model instanceof Uint8Array) bytes = model;
+  else if (Object.prototype.toString.call(model) === '[object ArrayBuffer]') bytes = new Uint8Array(model as ArrayBuffer); // of any realm
+  else throw new WasmMlpError('INVALID_MODEL', `load: model: expected the bytes of a model file (a Uint8Array or ArrayBuffer from net.save()), got ${describe(model)}`);
+  const block = floatParameterBlock(bytes);
+  if (!block) {
+    // A frame that does not hold together, or an int8 file: the reader says which.
+    readContainer(bytes, 'load', VERSIONS, 4, coreScans(rt));
+    throw new WasmMlpError('INVALID_MODEL', 'load: not a float model file'); // not reached
+  }
+  // The parameter block is copied once, into the region that becomes the network's, where the
+  // core checks the CRC and finiteness: wasm-mlp/infer's loader.
+  let params = rt.arena.alloc(Math.max(block.length, 1));
+  try {
+    new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
+    const { version, header, count } = readContainer(bytes, 'load', VERSIONS, 4, blockScans(rt, block, params));
+    const { spec, normalization, metadata } = decodeServingHeader(header, version, 'load');
+    checkParameterCount(spec, count, 'load');
+    const bad = rt.core.firstNonFinite(params, count);
+    if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad]);
+    const net = new LiteNetwork(rt, spec, params, normalization, metadata);
+    params = 0; // the network's now
+    return net;
+  } finally {
+    if (params) rt.arena.free(params);
+  }
+}
+
+/** A region's size as the arena hands them out (16-aligned). */
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+/** Addresses of consecutive sub-regions of `floats` floats each from `p` (0 for an empty one). */
+function carve(p: number, floats: readonly number[]): number[] {
+  return floats.map((n) => {
+    const at = n ? p : 0;
+    p += align16(n * 4);
+    return at;
+  });
+}
+
+/** Bytes of {@link carve}'s sub-regions. */
+const carvedBytes = (floats: readonly number[]): number => floats.reduce((a, n) => a + align16(n * 4), 0);
+
+/**
+ * A loaded float model: predictions only. Create one with {@link load}; free its wasm memory
+ * with {@link LiteNetwork.dispose} when done.
+ */
+export class LiteNetwork {
+  /** Features per sample. */
+  readonly inputSize: number;
+  /** Outputs per sample. */
+  readonly outputSize: number;
+  // Three regions: the parameters; the descriptor, tile scratch and every layer's packed W^T;
+  // the rows of a batch of up to CHUNK_ROWS (X, packing scratch, Z and A per layer), planned
+  // by the first predict.
+  private readonly fixed: number;
+  private rows = 0;
+  private capacity = 0;
+  private disposed = false;
+  private readonly scratch = new NormalizeScratch();
+
+  /** @internal */
+  constructor(
+    private readonly rt: InferRuntime,
+    private readonly spec: ModelSpec,
+    private readonly params: number,
+    private readonly norm: Normalization | null,
+    private readonly meta: { [key: string]: JsonValue } | null,
+  ) {
+    this.inputSize = spec.inputSize;
+    this.outputSize = spec.layers[spec.layers.length - 1].units;
+    // Descriptor, tile (32 floats), packed W^T per layer: zeroed, as the descriptor must be.
+    const parts = [descriptorBytes(spec.layers.length) / 4, 32, ...packedWtFloats(spec)];
+    this.fixed = rt.arena.alloc(carvedBytes(parts), true);
+    const at = carve(this.fixed, parts);
+    const { buffer } = rt.memory;
+    writeArchitecture(new Uint32Array(buffer), new Float32Array(buffer), this.fixed, spec, paramLayout(spec), params, at[1], at.slice(2));
+  }
+
+  /** The model's input normalization (copies), or null; predict applies it. */
+  get normalization(): Normalization | null {
+    return copyNormalization(this.norm);
+  }
+
+  /** The model's metadata (a copy), or null. */
+  get metadata(): { [key: string]: JsonValue } | null {
+    return copyMetadata(this.meta);
+  }
+
+  /** Bytes of wasm memory this model holds now (parameters, packed weights, and after the first predict a batch's rows); 0 once disposed. */
+  get memoryBytes(): number {
+    const { arena } = this.rt;
+    return this.disposed ? 0 : arena.sizeOf(this.params) + arena.sizeOf(this.fixed) + (this.rows && arena.sizeOf(this.rows));
+  }
+
+  /**
+   * Outputs for the rows of `x`, after the model's input normalization if it has one:
+   * `wasm-mlp/infer`'s `predictBatch`, bit for bit.
+   *
+   * @param x - Inputs, rows x inputSize, row-major. Not modified.
+   * @param out - Receives rows x outputSize outputs from index 0 (the rest is left as it is).
+   *   Default: a new Float32Array of exactly that length.
+   * @returns `out`, or the new array.
+   * @throws {@link WasmMlpError} `INVALID_DATA` when x or out is not a Float32Array or x holds
+   *   NaN or Infinity; `SHAPE_MISMATCH` when x's length is not a multiple of inputSize or out
+   *   is too short; `DISPOSED` after dispose; `OUT_OF_MEMORY` when a batch's rows do not fit.
+   */
+  predict(x: Float32Array, out?: Float32Array): Float32Array {
+    if (this.disposed) throw new WasmMlpError('DISPOSED', 'predict: this LiteNetwork was disposed');
+    const nin = this.inputSize;
+    const nout = this.outputSize;
+    if (!(x instanceof Float32Array)) throw new WasmMlpError('INVALID_DATA', `predict: x: expected a Float32Array (rows x ${nin} values, row-major), got ${describe(x)}`);
+    if (x.length % nin !== 0) throw new WasmMlpError('SHAPE_MISMATCH', `predict: x: expected a multiple of inputSize ${nin} values, got ${x.length}`);
+    const m = x.length / nin;
+    if (out === undefined) {
+      out = new Float32Array(m * nout);
+    } else if (!(out instanceof Float32Array)) {
+      throw new WasmMlpError('INVALID_DATA', `predict: out: expected a Float32Array, got ${describe(out)}`);
+    } else if (out.length < m * nout) {
+      throw new WasmMlpError('SHAPE_MISMATCH', `predict: out: expected at least ${m * nout} values (${m} rows x ${nout} outputs), got ${out.length}`);
+    }
+    const input = this.norm ? this.scratch.apply(this.norm, x, nin) : x;
+    // Rows for CHUNK_ROWS whatever m is, as CoreNetwork plans them: the core's small-batch
+    // path stores m rows rounded up to 4 (assembly/small.ts), trusting every activation region to
+    // hold 256 rows. The chunks are then wasm-mlp/infer's too.
+    this.ensureCapacity(CHUNK_ROWS);
+    const { core, memory } = this.rt;
+    const word = this.fixed >>> 2;
+    const u32 = new Uint32Array(memory.buffer); // the core never grows the memory
+    const f32 = new Float32Array(memory.buffer);
+    const X = u32[word + NET_X];
+    const A = u32[word + NET_HEADER_WORDS + (this.spec.layers.length - 1) * LAYER_WORDS + LAYER_A] >>> 2;
+    for (let r = 0; r < m; r += this.capacity) {
+      const rows = Math.min(this.capacity, m - r);
+      f32.set(input.subarray(r * nin, (r + rows) * nin), X >>> 2);
+      const bad = core.firstNonFinite(X, rows * nin);
+      if (bad >= 0) throw nonFiniteError('x', input[r * nin + bad], r * nin + bad, nin);
+      core.forward(this.fixed, rows);
+      out.set(f32.subarray(A, A + rows * nout), r * nout);
+    }
+    return out;
+  }
+
+  /** Frees the model's wasm memory; predict throws `DISPOSED` afterwards. Calling it again does nothing. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of [this.params, this.fixed, this.rows]) if (p) this.rt.arena.free(p);
+  }
+
+  /** The region for the rows of a batch, planned once (the first predict; OUT_OF_MEMORY leaves none). */
+  private ensureCapacity(rows: number): void {
+    if (rows <= this.capacity) return;
+    const floats = rowRegionFloats(this.spec, rows, false);
+    const fresh = this.rt.arena.alloc(carvedBytes(floats));
+    if (this.rows) this.rt.arena.free(this.rows);
+    this.rows = fresh;
+    this.capacity = rows;
+    writeRowRegions(new Uint32Array(this.rt.memory.buffer), this.fixed, this.spec, rows, carve(fresh, floats), floats[2] * 4, false);
+  }
+}
