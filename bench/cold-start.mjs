@@ -1,5 +1,5 @@
-// Cold start of the inference entry (wasm-mlp/infer) per runtime: import + init + load of a
-// 784-128-10 model + first prediction, as the median of fresh processes. Node, Deno and Bun
+// Cold start of the serving entries (wasm-mlp/infer and wasm-mlp/lite) per runtime: import +
+// init + load of a 784-128-10 model + first prediction, as the median of fresh processes. Node, Deno and Bun
 // time it inside the process (bench/cold-start-child.mjs), with build/infer.wasm compiled to a
 // WebAssembly.Module before the clock starts (issue 14's target: an edge host hands one over);
 // Node also without (init() reads and compiles the file). workerd cannot: its clock stands
@@ -7,6 +7,8 @@
 // process (Miniflare) whose Worker imports the entry, the .wasm as a compiled module and the
 // model as a data module, and the time is that of its first request as the caller sees it,
 // which holds init + load + predict (the module's import runs when the process starts).
+// Node also times bench/cold-floor.ts, the same work with none of the library's checks: what
+// the engine costs anyway, in the same run. The configurations alternate process by process.
 // Run on its own (`node bench/cold-start.mjs [--runs 15]`) or as a section of `npm run bench`.
 // `--against DIR` times Node only, alternating process by process between this checkout and
 // the built checkout DIR (e.g. a worktree of main: `git worktree add /tmp/base main`, then
@@ -43,16 +45,33 @@ function medianRun(out) {
   return { total: m.total, parts: m, best: Math.min(...out.map((r) => r.total)) };
 }
 
-function processRuns(command, args, file, runs, mode = 'module') {
-  const out = [];
-  for (let i = 0; i < runs; i++) out.push(once(command, args, file, mode));
-  return medianRun(out);
+/** Fresh processes of every configuration, alternating round by round; the median run of each. */
+function processRuns(configs, file, runs) {
+  const out = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [name, [command, args, mode, pkg]] of Object.entries(configs)) out[name].push(once(command, args, file, mode, pkg));
+  }
+  return Object.fromEntries(Object.entries(out).map(([name, r]) => [name, medianRun(r)]));
+}
+
+/** bench/cold-floor.ts bundled into dir (marked as ESM, so Node does not sniff its syntax). */
+async function floorBundle(dir) {
+  const esbuild = await import('esbuild');
+  const out = join(dir, 'floor', 'floor.js');
+  await esbuild.build({ entryPoints: [join(root, 'bench', 'cold-floor.ts')], outfile: out, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning' });
+  writeFileSync(join(dir, 'floor', 'package.json'), '{"type":"module"}');
+  return out;
 }
 
 async function workerdRuns(dir, file, runs) {
   const esbuild = await import('esbuild');
   const { Miniflare } = await import('miniflare');
-  writeFileSync(join(dir, 'entry.mjs'), `
+  const worker = (name, body) =>
+    esbuild.build({
+      stdin: { contents: body, resolveDir: dir, sourcefile: `${name}-entry.mjs` }, outfile: join(dir, `${name}.mjs`), bundle: true, format: 'esm',
+      platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['./infer.wasm', './model.bin'], logLevel: 'warning',
+    });
+  await worker('infer', `
 import { init, InferenceNetwork } from ${JSON.stringify(join(root, 'dist', 'infer.js'))};
 import wasm from './infer.wasm';
 import model from './model.bin';
@@ -64,19 +83,26 @@ export default {
     return new Response(String(out.length));
   },
 };`);
-  await esbuild.build({
-    entryPoints: [join(dir, 'entry.mjs')], outfile: join(dir, 'worker.mjs'), bundle: true, format: 'esm',
-    platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['./infer.wasm', './model.bin'], logLevel: 'warning',
-  });
-  const modules = [
-    { type: 'ESModule', path: join(dir, 'worker.mjs'), contents: readFileSync(join(dir, 'worker.mjs'), 'utf8') },
+  await worker('lite', `
+import { init, load } from ${JSON.stringify(join(root, 'dist', 'lite.js'))};
+import wasm from './infer.wasm';
+import model from './model.bin';
+export default {
+  async fetch() {
+    await init(wasm);
+    const out = load(model).predict(new Float32Array(784).fill(0.5));
+    return new Response(String(out.length));
+  },
+};`);
+  const shared = [
     { type: 'CompiledWasm', path: join(dir, 'infer.wasm'), contents: readFileSync(join(root, 'build', 'infer.wasm')) },
     { type: 'Data', path: join(dir, 'model.bin'), contents: readFileSync(file) },
   ];
+  const script = (name) => ({ type: 'ESModule', path: join(dir, `${name}.mjs`), contents: readFileSync(join(dir, `${name}.mjs`), 'utf8') });
   // A bare worker (same modules bound, nothing run) answered the same way: what the harness
   // (Miniflare's loopback HTTP to workerd and back) and workerd's first request cost anyway.
-  const bare = [{ type: 'ESModule', path: join(dir, 'bare.mjs'), contents: "export default { fetch() { return new Response('10'); } };" }, ...modules.slice(1)];
-  const first = [];
+  const bare = [{ type: 'ESModule', path: join(dir, 'bare.mjs'), contents: "export default { fetch() { return new Response('10'); } };" }, ...shared];
+  const first = { infer: [], lite: [] };
   const whole = [];
   const baseline = [];
   const request = async (mods) => {
@@ -94,12 +120,13 @@ export default {
     }
   };
   for (let i = 0; i < runs; i++) {
-    const [a, b] = await request(modules);
-    first.push(a);
+    const [a, b] = await request([script('infer'), ...shared]);
+    first.infer.push(a);
     whole.push(b);
+    first.lite.push((await request([script('lite'), ...shared]))[0]);
     baseline.push((await request(bare))[0]);
   }
-  return { total: median(first), process: median(whole), bare: median(baseline) };
+  return { total: median(first.infer), lite: median(first.lite), process: median(whole), bare: median(baseline) };
 }
 
 export async function coldStart({ runs = 7 } = {}) {
@@ -107,11 +134,21 @@ export async function coldStart({ runs = 7 } = {}) {
   try {
     const file = join(dir, 'model.bin');
     writeFileSync(file, await model());
+    const floor = await floorBundle(dir);
+    const node = process.execPath;
+    const deno = [bin('deno'), ['run', '--allow-read']];
+    const bun = [bin('bun'), []];
     return {
-      node: processRuns(process.execPath, [], file, runs),
-      'node, init()': processRuns(process.execPath, [], file, runs, 'default'),
-      deno: processRuns(bin('deno'), ['run', '--allow-read'], file, runs),
-      bun: processRuns(bin('bun'), [], file, runs),
+      ...processRuns({
+        node: [node, [], 'module'],
+        'node, lite': [node, [], 'lite'],
+        'node, floor': [node, [], 'floor', floor],
+        'node, init()': [node, [], 'default'],
+        deno: [...deno, 'module'],
+        'deno, lite': [...deno, 'lite'],
+        bun: [...bun, 'module'],
+        'bun, lite': [...bun, 'lite'],
+      }, file, runs),
       workerd: await workerdRuns(dir, file, runs),
     };
   } finally {
@@ -142,10 +179,11 @@ const line = (name, r) =>
   `  ${name.padEnd(14)} ${f(r.total)} ms (import ${f(r.parts.import)}, init ${f(r.parts.init)}, load ${f(r.parts.load)}, predict ${f(r.parts.predict)}; best ${f(r.best)})`;
 
 export function printColdStart(r, runs = 7) {
-  console.log(`\ncold start of wasm-mlp/infer (import + init + load 784-128-10 + first prediction), median of ${runs} fresh processes, the .wasm precompiled unless init() says otherwise:`);
-  for (const name of ['node', 'node, init()', 'deno', 'bun']) console.log(line(name, r[name]));
+  console.log(`\ncold start (import + init + load 784-128-10 + first prediction), median of ${runs} fresh processes each, alternating; the .wasm precompiled unless init() says otherwise:`);
+  for (const name of ['node', 'node, lite', 'node, floor', 'node, init()', 'deno', 'deno, lite', 'bun', 'bun, lite']) console.log(line(name, r[name]));
+  console.log(`  (node = wasm-mlp/infer; lite = wasm-mlp/lite; floor = bench/cold-floor.ts, the same work with no checks: lite is ${f(r['node, lite'].total - r['node, floor'].total)} ms above it, infer ${f(r.node.total - r['node, floor'].total)})`);
   console.log(
-    `  workerd        ${f(r.workerd.total)} ms first request (init + load + predict, seen by the caller; a bare worker's first request ${f(r.workerd.bare)} ms, so ours adds ${f(r.workerd.total - r.workerd.bare)}); ${f(r.workerd.process)} ms from starting workerd`,
+    `  workerd        ${f(r.workerd.total)} ms first request, lite ${f(r.workerd.lite)} (init + load + predict, seen by the caller; a bare worker's first request ${f(r.workerd.bare)} ms, so infer adds ${f(r.workerd.total - r.workerd.bare)} and lite ${f(r.workerd.lite - r.workerd.bare)}); ${f(r.workerd.process)} ms from starting workerd`,
   );
 }
 
