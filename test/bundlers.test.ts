@@ -35,8 +35,10 @@ const BUDGET = 30 * 1024;
 
 const app = inject('packedApp');
 const node = JSON.parse(inject('nodeResults')) as Record<string, unknown> & { inferPredict: string };
-// The full app also trains on two threads (its page is cross-origin isolated): all of Node's JSON.
-const nodeFull = node;
+// The full app also trains on two threads (its page is cross-origin isolated): all of Node's JSON
+// but lite's predictions (wasm-mlp/lite finds no .wasm by itself, so the app leaves it out; it
+// is bundled and run in workerd and edge-runtime by test/edge.test.ts).
+const { litePredict: _lite, ...nodeFull } = node;
 /** The data files every page fetches from its server. */
 const DATA = { 'digits.bin': join(app, 'digits.bin'), 'model.bin': join(app, 'model.bin') };
 const PACKAGE_WASM = ['wasm-mlp.wasm', 'wasm-mlp.threads.wasm', 'infer.wasm'].map((name) => ({

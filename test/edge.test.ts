@@ -136,7 +136,7 @@ describe('workerd (Miniflare 4, no compatibility flags)', () => {
     }
   }
 
-  it('the inference Worker: init() alone fails naming init(source), bytes are refused, and the CompiledWasm module predicts Node\'s bits [consistency only]', async () => {
+  it('the inference Worker: init() alone fails naming init(source), bytes are refused, and the CompiledWasm module predicts Node\'s bits, through wasm-mlp/infer and wasm-mlp/lite [consistency only]', async () => {
     const { modules } = workers.get('infer')!;
     // The package's exports map gave the wasm, and the Worker got the installed package's file.
     expect(modules.get('infer.wasm')?.path).toBe(installed('infer.wasm'));
@@ -149,7 +149,7 @@ describe('workerd (Miniflare 4, no compatibility flags)', () => {
       expect(probe.bytesInit.message).toContain('could not load the wasm module from 8 bytes');
       expect(probe.bytesInit.message).toMatch(/code generation disallowed/i);
       // After those failed inits, init(module) still works.
-      for (const path of ['/predict', '/predict?batch']) {
+      for (const path of ['/predict', '/predict?batch', '/lite', '/lite?batch']) {
         const res = await fetch(new URL(path, url), { method: 'POST', body: testRows });
         expect(res.status, path).toBe(200);
         expect(hexOf(await res.arrayBuffer()), path).toBe(node.inferPredict);
@@ -167,7 +167,8 @@ describe('workerd (Miniflare 4, no compatibility flags)', () => {
       expect(res.status, res.status === 200 ? '' : await res.clone().text()).toBe(200);
       return res.json();
     });
-    const { threads, threadsPredict, workersRan, ...expected } = node;
+    const { threads, threadsPredict, workersRan, litePredict, ...expected } = node; // the training Worker runs no lite
+    expect(litePredict).toBe(node.predict);
     expect(threads).toBe(2);
     expect(threadsPredict).toBe(node.predict);
     expect(workersRan).toBe(true);
@@ -210,7 +211,7 @@ describe('edge-runtime (Vercel)', () => {
 
   async function predictions(url: string): Promise<string[]> {
     const out: string[] = [];
-    for (const path of ['/predict', '/predict?batch']) {
+    for (const path of ['/predict', '/predict?batch', '/lite', '/lite?batch']) {
       const res = await fetch(new URL(path, url), { method: 'POST', body: testRows });
       out.push(res.status === 200 ? hexOf(await res.arrayBuffer()) : `HTTP ${res.status}: ${await res.text()}`);
     }
@@ -222,13 +223,13 @@ describe('edge-runtime (Vercel)', () => {
     expectNoDefault((probe as { defaultInit: Outcome }).defaultInit, 'infer.wasm');
   });
 
-  it('a WebAssembly.Module from the host realm: Node\'s bits [consistency only]', async () => {
+  it('a WebAssembly.Module from the host realm: Node\'s bits through both serving entries [consistency only]', async () => {
     const module = new WebAssembly.Module(wasm);
     // The runtime's realm has its own WebAssembly: the host's Module is not its instance.
     const realm = new EdgeRuntime({ extend: (context) => Object.assign(context, { WASM_MODULE: module }) });
     expect(realm.evaluate('WASM_MODULE instanceof WebAssembly.Module')).toBe(false);
     const got = await withRuntime({ WASM_MODULE: module }, predictions);
-    expect(got).toEqual([node.inferPredict, node.inferPredict]);
+    expect(got).toEqual([node.inferPredict, node.inferPredict, node.inferPredict, node.inferPredict]);
   });
 
   it('init(fetch(url)) of an application/wasm response from 127.0.0.1: Node\'s bits (compileStreaming refused, bytes compiled) [consistency only]', async () => {
@@ -236,8 +237,8 @@ describe('edge-runtime (Vercel)', () => {
     try {
       const WASM_URL = `${files.url}infer.wasm`;
       const got = await withRuntime({ WASM_URL }, predictions);
-      expect(got).toEqual([node.inferPredict, node.inferPredict]);
-      expect(files.requests).toEqual(['infer.wasm']); // fetched once, by the first prediction
+      expect(got).toEqual([node.inferPredict, node.inferPredict, node.inferPredict, node.inferPredict]);
+      expect(files.requests).toEqual(['infer.wasm', 'infer.wasm']); // fetched once per entry, by its first prediction (lite's bytes, infer's Response)
       // What makes this the fallback path: the runtime's own compileStreaming refuses its Response.
       const streaming = await withRuntime({ WASM_URL }, async (url) => (await fetch(new URL('/compile-streaming', url))).json());
       expect(streaming).toMatchObject({ ok: false, name: 'TypeError' });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Network } from '../src/index.js';
 import { InferenceNetwork } from '../src/infer.js';
+import * as lite from '../src/lite.js';
 // @ts-expect-error: plain ESM helper shared with the runtimes, no type declarations
 import { runTask, predictSaved } from './runtimes/task.mjs';
 
@@ -23,12 +24,14 @@ function run(command: string, args: string[], extra: string[] = []): Record<stri
 }
 
 describe('the installed package', () => {
-  it('in Node: the source tree\'s bits, and the inference entry predicts the full entry\'s bits [consistency only]', async () => {
+  it('in Node: the source tree\'s bits, and the inference entries predict the full entry\'s bits [consistency only]', async () => {
     const digits = new Uint8Array(readFileSync(join(app, 'digits.bin')));
-    const here = await runTask({ Network, InferenceNetwork }, digits);
+    await lite.init(readFileSync(new URL('../build/infer.wasm', import.meta.url)));
+    const here = await runTask({ Network, InferenceNetwork, lite }, digits);
     for (const key of Object.keys(here)) expect(node[key], key).toEqual(here[key]);
     expect(node.predict.length).toBe(64 * 10 * 8);
     expect(node.inferPredict).toBe(node.predict);
+    expect(node.litePredict).toBe(node.predict);
     expect(node.loadedPredict).toBe(node.predict);
     expect(node.threads).toBe(2);
     expect(node.workersRan).toBe(true);

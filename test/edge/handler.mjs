@@ -2,10 +2,14 @@
 // edge-runtime entry (edge-infer.mjs); bundled with the installed package, so it is plain JS.
 //   POST /predict         body: rows of 784 float32 pixels -> the saved model's outputs (float32 bytes)
 //   POST /predict?batch   the same through predictBatch(x, out)
+//   POST /lite            the same through wasm-mlp/lite (lite.load(model).predict(x))
+//   POST /lite?batch      the same through lite's predict(x, out)
 //   GET  /default-init    what init() without a source, and init(bytes), do in this runtime (JSON)
 // `wasm()` gives what init() is handed (a WebAssembly.Module, or fetch() of the wasm's URL);
-// it is called once, on the first prediction, since init() keeps its first success.
+// it is called once per entry, on its first prediction, since init() keeps its first success.
+// lite's init takes a Module or bytes: a Response is read to bytes first, as its docs say.
 import { init, InferenceNetwork, WasmMlpError } from 'wasm-mlp/infer';
+import * as lite from 'wasm-mlp/lite';
 
 /** A minimal valid wasm module (magic and version, nothing else). */
 const EMPTY_WASM = [0, 97, 115, 109, 1, 0, 0, 0];
@@ -20,6 +24,13 @@ async function outcome(f) {
 }
 
 let network = null;
+let liteNetwork = null;
+
+async function liteLoad(source, model) {
+  const given = await source;
+  await lite.init(typeof given?.arrayBuffer === 'function' ? await given.arrayBuffer() : given);
+  return lite.load(model);
+}
 
 export async function handle(request, { wasm, model }) {
   const { pathname, searchParams } = new URL(request.url);
@@ -31,6 +42,14 @@ export async function handle(request, { wasm, model }) {
     const y = searchParams.has('batch')
       ? net.predictBatch(x, new Float32Array((x.length / net.inputSize) * net.outputSize))
       : net.predict(x);
+    return new Response(y, { headers: { 'content-type': 'application/octet-stream' } });
+  }
+  if (request.method === 'POST' && pathname === '/lite') {
+    liteNetwork ??= liteLoad(wasm(), model);
+    liteNetwork.catch(() => (liteNetwork = null));
+    const net = await liteNetwork;
+    const x = new Float32Array(await request.arrayBuffer());
+    const y = searchParams.has('batch') ? net.predict(x, new Float32Array((x.length / net.inputSize) * net.outputSize)) : net.predict(x);
     return new Response(y, { headers: { 'content-type': 'application/octet-stream' } });
   }
   if (request.method === 'GET' && pathname === '/default-init') {

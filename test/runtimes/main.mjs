@@ -6,11 +6,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Network, terminateWorkers, threadStats } from 'wasm-mlp';
 import { InferenceNetwork } from 'wasm-mlp/infer';
+import * as lite from 'wasm-mlp/lite';
 import { runTask, digits, trainDigits, hex } from './task.mjs';
+
+// lite finds no .wasm itself: the package's file, resolved as a user would.
+await lite.init(readFileSync(new URL(import.meta.resolve('wasm-mlp/infer.wasm'))));
 
 const bytes = new Uint8Array(readFileSync(new URL('./digits.bin', import.meta.url)));
 const save = process.argv.includes('save');
-const result = await runTask({ Network, InferenceNetwork }, bytes, (model) => {
+const result = await runTask({ Network, InferenceNetwork, lite }, bytes, (model) => {
   if (save) writeFileSync(new URL('./model.bin', import.meta.url), model);
 });
 if (process.argv.includes('threads')) {

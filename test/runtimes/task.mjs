@@ -1,6 +1,6 @@
 // One fixed job for every runtime (Node, Deno, Bun, workerd, edge-runtime, browsers): train a
 // fixed-seed XOR net and a digits net with the full entry, save the digits net, and predict
-// its test rows with the full entry and with the inference entry. Plain JS with no imports:
+// its test rows with the full entry and with the inference entries. Plain JS with no imports:
 // each runtime hands it the package's exports and the digits file's bytes.
 
 const hex = (a) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -59,7 +59,7 @@ export async function trainDigits(Network, data, options = {}) {
  * The whole job: hashes and prediction bits, as one JSON-able object. `onSaved` receives the
  * saved digits model (Node writes it to model.bin for the runtimes that only predict).
  */
-export async function runTask({ Network, InferenceNetwork }, bytes, onSaved = () => {}) {
+export async function runTask({ Network, InferenceNetwork, lite }, bytes, onSaved = () => {}) {
   const data = digits(bytes);
   const xor = await trainXor(Network);
   const net = await trainDigits(Network, data);
@@ -78,6 +78,12 @@ export async function runTask({ Network, InferenceNetwork }, bytes, onSaved = ()
   const inference = await InferenceNetwork.load(saved);
   result.inferPredict = hex(inference.predict(data.xTest));
   inference.dispose();
+  if (lite) {
+    // wasm-mlp/lite, its init already awaited: load and predict are synchronous.
+    const small = lite.load(saved);
+    result.litePredict = hex(small.predict(data.xTest));
+    small.dispose();
+  }
   return result;
 }
 
