@@ -7,14 +7,19 @@
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import { init, load } from 'wasm-mlp/lite';
- * import wasm from 'wasm-mlp/infer.wasm'; // a WebAssembly.Module in workerd (wrangler)
- * import model from './model.bin';        // bytes saved by net.save()
  *
- * await init(wasm);
- * const net = load(model);
- * const out = net.predict(new Float32Array(net.inputSize)); // one row in, outputSize values out
- * net.predict(rows, out);                                   // many rows, into your buffer
+ * // The core: its bytes here (Node, Deno, Bun); in workerd,
+ * // `import wasm from 'wasm-mlp/infer.wasm'` gives a WebAssembly.Module: `await init(wasm)`.
+ * await init(readFileSync(new URL(import.meta.resolve('wasm-mlp/infer.wasm'))));
+ * const net = load(readFileSync('model.bin'));     // the bytes net.save() wrote
+ * console.log(net.inputSize, net.outputSize);      // 784 10 for a digits model
+ * const rows = new Float32Array(2 * net.inputSize); // two rows, row-major
+ * const out = new Float32Array(2 * net.outputSize);
+ * net.predict(rows, out);                           // into your buffer: no allocation
+ * console.log(net.predict(rows.subarray(0, net.inputSize))); // one row: a new Float32Array
+ * net.dispose();
  * ```
  *
  * @sortStrategy kind, alphabetical-ignoring-documents

@@ -83,11 +83,12 @@ function field(owner: Reflection, name: string): Reflection {
 }
 
 describe('TypeDoc', () => {
-  it('builds the docs of both entries with no warning and no error', () => {
+  it('builds the docs of the three entries with no warning and no error', () => {
     expect(run.output).not.toMatch(/\[(warning|error)\]/);
     expect(run.status, run.output).toBe(0);
     expect(entry('wasm-mlp')).toBeDefined();
     expect(entry('wasm-mlp/infer')).toBeDefined();
+    expect(entry('wasm-mlp/lite')).toBeDefined();
     console.log(`typedoc: ${run.seconds.toFixed(1)} s`);
   });
 
@@ -99,6 +100,7 @@ describe('TypeDoc', () => {
     };
     expect(page('classes/wasm-mlp.Network.html')).toMatch(/Throws[\s\S]*INVALID_OPTION/);
     expect(page('classes/wasm-mlp_infer.InferenceNetwork.html')).toContain('predictBatch');
+    expect(page('classes/wasm-mlp_lite.LiteNetwork.html')).toMatch(/Throws[\s\S]*SHAPE_MISMATCH/);
     const network = page('interfaces/wasm-mlp.NetworkOptions.html');
     const fit = page('interfaces/wasm-mlp.FitOptions.html');
     for (const text of [network, fit]) expect(text).toContain('Default Value');
@@ -253,6 +255,14 @@ describe('module examples', () => {
     const [xor, copy] = printedArrays(output);
     expect(xor.map((p) => Math.round(p))).toEqual([0, 1, 1, 0]);
     expect(copy).toEqual([xor[2]]);
+  });
+
+  it('the lite entry\'s example loads the saved digits model and predicts one row, as its first row of two', () => {
+    const output = runInApp('docs-example-lite.mjs', moduleExample('src/lite.ts'));
+    expect(output.split('\n')[0]).toBe('784 10');
+    const [row] = printedArrays(output);
+    expect(row).toHaveLength(10);
+    expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5); // a softmax
   });
 
   it('the inference entry\'s example loads the AND gate and predicts it', () => {
