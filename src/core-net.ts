@@ -283,6 +283,9 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
   predict(x: Float32Array, m: number, out: Float32Array, name = 'x'): void {
     const nout = this.outputs;
     this.ensureCapacity(Math.min(m, CHUNK_ROWS));
+    // More than one chunk: every row is checked before any output is written, so a bad row
+    // leaves the caller's `out` (predictBatch) as it was.
+    if (m > this.capacity) for (let r = 0; r < m; r += this.capacity) this.loadRows(x, r, Math.min(this.capacity, m - r), name);
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
       this.loadRows(x, r, rows, name);

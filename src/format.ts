@@ -107,18 +107,35 @@ function invalid(message: string): WasmMlpError {
 /**
  * Re-validates what a model file says serving needs: architecture, loss, normalization and
  * metadata (not the optimizer or seed, which only training reads). Option errors become
- * INVALID_MODEL. The whole reader (decodeHeader) and the lite entry (src/lite.ts) share it.
+ * INVALID_MODEL. The lite entry (src/lite.ts) reads headers with it; decodeHeader adds the rest.
  */
 export function decodeServingHeader(h: Record<string, unknown>, version: number, where: string): { spec: ModelSpec } & ModelExtras {
   return asInvalidModel(where, () => {
     const spec = resolveModel(h.inputSize, h.layers, h.loss);
-    if (version === 1 && (h.normalization !== undefined || h.metadata !== undefined)) {
-      throw new WasmMlpError('INVALID_MODEL', 'a version 1 model cannot carry normalization or metadata (version 2 adds them)');
-    }
-    const normalization = h.normalization === undefined ? null : resolveNormalization(h.normalization, spec.inputSize, 'normalization');
-    const metadata = h.metadata === undefined ? null : resolveMetadata(h.metadata, 'metadata');
-    return { spec, normalization, metadata };
+    return { spec, ...decodeExtras(h, version, spec) };
   });
+}
+
+/** Re-validates the architecture part of a model file; option errors become INVALID_MODEL. */
+function decodeHeader(
+  h: Record<string, unknown>, version: number, where: string,
+): { spec: ModelSpec; optimizer: OptimizerSpec; seed: number } & ModelExtras {
+  return asInvalidModel(where, () => {
+    const spec = resolveModel(h.inputSize, h.layers, h.loss);
+    const optimizer = resolveOptimizer(h.optimizer);
+    const seed = checkInteger('seed', h.seed, 0, 2 ** 32 - 1);
+    return { spec, optimizer, seed, ...decodeExtras(h, version, spec) };
+  });
+}
+
+/** A header's normalization and metadata, which version 2 adds. */
+function decodeExtras(h: Record<string, unknown>, version: number, spec: ModelSpec): ModelExtras {
+  if (version === 1 && (h.normalization !== undefined || h.metadata !== undefined)) {
+    throw new WasmMlpError('INVALID_MODEL', 'a version 1 model cannot carry normalization or metadata (version 2 adds them)');
+  }
+  const normalization = h.normalization === undefined ? null : resolveNormalization(h.normalization, spec.inputSize, 'normalization');
+  const metadata = h.metadata === undefined ? null : resolveMetadata(h.metadata, 'metadata');
+  return { normalization, metadata };
 }
 
 /** read(), its option errors (INVALID_OPTION, OUT_OF_MEMORY, ...) made INVALID_MODEL errors of `where`. */
@@ -129,20 +146,6 @@ function asInvalidModel<T>(where: string, read: () => T): T {
     if (e instanceof WasmMlpError) throw invalid(`${where}: ${e.message}`);
     throw e;
   }
-}
-
-/** Re-validates a model file's header: what serving needs, then the optimizer and seed. */
-function decodeHeader(
-  h: Record<string, unknown>, version: number, where: string,
-): { spec: ModelSpec; optimizer: OptimizerSpec; seed: number } & ModelExtras {
-  const { spec, normalization, metadata } = decodeServingHeader(h, version, where);
-  return asInvalidModel(where, () => ({
-    spec,
-    optimizer: resolveOptimizer(h.optimizer),
-    seed: checkInteger('seed', h.seed, 0, 2 ** 32 - 1),
-    normalization,
-    metadata,
-  }));
 }
 
 export function decodeJson(json: unknown): DecodedModel {
@@ -353,9 +356,9 @@ export function checkParameterCount(spec: ModelSpec, count: number, where: strin
   if (layout.count !== count) throw invalid(`${where}: the architecture has ${layout.count} parameters but the file holds ${count}`);
 }
 
-/** The loader's error for parameter `index` of a file, whose value is not finite. */
-export function nonFiniteParam(index: number, value: number): WasmMlpError {
-  return invalid(`Network.load: parameter ${index} is ${value}`);
+/** The loader's error for parameter `index` of a file, whose value is not finite; `where` names the loader. */
+export function nonFiniteParam(index: number, value: number, where = 'Network.load'): WasmMlpError {
+  return invalid(`${where}: parameter ${index} is ${value}`);
 }
 
 export function decodeBinary(input: unknown, scans: Scans = jsScans): DecodedModel {

@@ -101,9 +101,11 @@ async function compile(source: unknown): Promise<WebAssembly.Module> {
 export function load(model: Uint8Array | ArrayBuffer): LiteNetwork {
   const rt = runtime;
   if (!rt) throw new WasmMlpError('WASM_UNAVAILABLE', 'load: the core is not loaded yet; await init(source) first');
+  // Plain views, of any realm's Uint8Array (a Node Buffer too) or ArrayBuffer.
+  const tag = Object.prototype.toString.call(model);
   let bytes: Uint8Array;
-  if (model instanceof Uint8Array) bytes = model;
-  else if (Object.prototype.toString.call(model) === '[object ArrayBuffer]') bytes = new Uint8Array(model as ArrayBuffer); // of any realm
+  if (tag === '[object Uint8Array]') bytes = new Uint8Array((model as Uint8Array).buffer, (model as Uint8Array).byteOffset, (model as Uint8Array).byteLength);
+  else if (tag === '[object ArrayBuffer]') bytes = new Uint8Array(model as ArrayBuffer);
   else throw new WasmMlpError('INVALID_MODEL', `load: model: expected the bytes of a model file (a Uint8Array or ArrayBuffer from net.save()), got ${describe(model)}`);
   const block = floatParameterBlock(bytes);
   if (!block) {
@@ -120,7 +122,7 @@ export function load(model: Uint8Array | ArrayBuffer): LiteNetwork {
     const { spec, normalization, metadata } = decodeServingHeader(header, version, 'load');
     checkParameterCount(spec, count, 'load');
     const bad = rt.core.firstNonFinite(params, count);
-    if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad]);
+    if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad], 'load');
     const net = new LiteNetwork(rt, spec, params, normalization, metadata);
     params = 0; // the network's now
     return net;
@@ -154,11 +156,9 @@ export class LiteNetwork {
   /** Outputs per sample. */
   readonly outputSize: number;
   // Three regions: the parameters; the descriptor, tile scratch and every layer's packed W^T;
-  // the rows of a batch of up to CHUNK_ROWS (X, packing scratch, Z and A per layer), planned
-  // by the first predict.
+  // the rows of a batch of up to CHUNK_ROWS (X, packing scratch, Z and A per layer).
   private readonly fixed: number;
-  private rows = 0;
-  private capacity = 0;
+  private readonly rows: number;
   private disposed = false;
   private readonly scratch = new NormalizeScratch();
 
@@ -173,11 +173,31 @@ export class LiteNetwork {
     this.inputSize = spec.inputSize;
     this.outputSize = spec.layers[spec.layers.length - 1].units;
     // Descriptor, tile (32 floats), packed W^T per layer: zeroed, as the descriptor must be.
+    // Then CHUNK_ROWS rows of X, the packing scratch, Z and A per layer, whatever the batch:
+    // the core's small-batch path writes m rows rounded up to 4 (assembly/small.ts), trusting
+    // every activation region to hold 256 rows, as CoreNetwork plans them. So predict never
+    // allocates, and a model whose rows would not fit is refused here.
     const parts = [descriptorBytes(spec.layers.length) / 4, 32, ...packedWtFloats(spec)];
-    this.fixed = rt.arena.alloc(carvedBytes(parts), true);
+    const rows = rowRegionFloats(spec, CHUNK_ROWS, false);
+    const { arena, memory } = rt;
+    const need = carvedBytes(parts) + carvedBytes(rows);
+    if (need > arena.maxBytes - arena.bytesInUse) {
+      throw new WasmMlpError(
+        'OUT_OF_MEMORY',
+        `load: this model needs ${need} bytes of wasm memory besides its parameters (packed weights, activations for ${CHUNK_ROWS} rows); ${arena.maxBytes - arena.bytesInUse} bytes are available`,
+      );
+    }
+    this.fixed = arena.alloc(carvedBytes(parts), true);
+    try {
+      this.rows = arena.alloc(carvedBytes(rows));
+    } catch (e) {
+      arena.free(this.fixed);
+      throw e;
+    }
     const at = carve(this.fixed, parts);
-    const { buffer } = rt.memory;
-    writeArchitecture(new Uint32Array(buffer), new Float32Array(buffer), this.fixed, spec, paramLayout(spec), params, at[1], at.slice(2));
+    const u32 = new Uint32Array(memory.buffer);
+    writeArchitecture(u32, new Float32Array(memory.buffer), this.fixed, spec, paramLayout(spec), params, at[1], at.slice(2));
+    writeRowRegions(u32, this.fixed, spec, CHUNK_ROWS, carve(this.rows, rows), rows[2] * 4, false);
   }
 
   /** The model's input normalization (copies), or null; predict applies it. */
@@ -190,10 +210,10 @@ export class LiteNetwork {
     return copyMetadata(this.meta);
   }
 
-  /** Bytes of wasm memory this model holds now (parameters, packed weights, and after the first predict a batch's rows); 0 once disposed. */
+  /** Bytes of wasm memory this model holds (parameters, packed weights, 256 rows of activations); 0 once disposed. */
   get memoryBytes(): number {
     const { arena } = this.rt;
-    return this.disposed ? 0 : arena.sizeOf(this.params) + arena.sizeOf(this.fixed) + (this.rows && arena.sizeOf(this.rows));
+    return this.disposed ? 0 : arena.sizeOf(this.params) + arena.sizeOf(this.fixed) + arena.sizeOf(this.rows);
   }
 
   /**
@@ -223,21 +243,24 @@ export class LiteNetwork {
       throw new WasmMlpError('SHAPE_MISMATCH', `predict: out: expected at least ${m * nout} values (${m} rows x ${nout} outputs), got ${out.length}`);
     }
     const input = this.norm ? this.scratch.apply(this.norm, x, nin) : x;
-    // Rows for CHUNK_ROWS whatever m is, as CoreNetwork plans them: the core's small-batch
-    // path stores m rows rounded up to 4 (assembly/small.ts), trusting every activation region to
-    // hold 256 rows. The chunks are then wasm-mlp/infer's too.
-    this.ensureCapacity(CHUNK_ROWS);
     const { core, memory } = this.rt;
     const word = this.fixed >>> 2;
     const u32 = new Uint32Array(memory.buffer); // the core never grows the memory
     const f32 = new Float32Array(memory.buffer);
     const X = u32[word + NET_X];
     const A = u32[word + NET_HEADER_WORDS + (this.spec.layers.length - 1) * LAYER_WORDS + LAYER_A] >>> 2;
-    for (let r = 0; r < m; r += this.capacity) {
-      const rows = Math.min(this.capacity, m - r);
+    /** Rows [r, r + rows) into X, checked there for NaN and infinities. */
+    const stage = (r: number, rows: number): void => {
       f32.set(input.subarray(r * nin, (r + rows) * nin), X >>> 2);
       const bad = core.firstNonFinite(X, rows * nin);
       if (bad >= 0) throw nonFiniteError('x', input[r * nin + bad], r * nin + bad, nin);
+    };
+    // More than one chunk: every row is checked before any output is written, so a bad row
+    // leaves `out` as it was.
+    if (m > CHUNK_ROWS) for (let r = 0; r < m; r += CHUNK_ROWS) stage(r, Math.min(CHUNK_ROWS, m - r));
+    for (let r = 0; r < m; r += CHUNK_ROWS) {
+      const rows = Math.min(CHUNK_ROWS, m - r);
+      stage(r, rows);
       core.forward(this.fixed, rows);
       out.set(f32.subarray(A, A + rows * nout), r * nout);
     }
@@ -249,16 +272,5 @@ export class LiteNetwork {
     if (this.disposed) return;
     this.disposed = true;
     for (const p of [this.params, this.fixed, this.rows]) if (p) this.rt.arena.free(p);
-  }
-
-  /** The region for the rows of a batch, planned once (the first predict; OUT_OF_MEMORY leaves none). */
-  private ensureCapacity(rows: number): void {
-    if (rows <= this.capacity) return;
-    const floats = rowRegionFloats(this.spec, rows, false);
-    const fresh = this.rt.arena.alloc(carvedBytes(floats));
-    if (this.rows) this.rt.arena.free(this.rows);
-    this.rows = fresh;
-    this.capacity = rows;
-    writeRowRegions(new Uint32Array(this.rt.memory.buffer), this.fixed, this.spec, rows, carve(fresh, floats), floats[2] * 4, false);
   }
 }

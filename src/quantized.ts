@@ -180,6 +180,15 @@ export class QuantCore extends Regions<QuantRuntime> {
     const nout = this.outputs;
     this.ensureCapacity(Math.min(m, CHUNK_ROWS));
     const a = this.layerWord(this.spec.layers.length - 1, q.QL_A);
+    // More than one chunk: every row is checked before any output is written, so a bad row
+    // leaves the caller's `out` (predictBatch) as it was.
+    if (m > this.capacity) {
+      for (let r = 0; r < m; r += this.capacity) {
+        const rows = Math.min(this.capacity, m - r);
+        this.loadRows(x, r, rows);
+        this.checkRows(x, r, rows, name);
+      }
+    }
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
       this.loadRows(x, r, rows);

@@ -108,3 +108,31 @@ describe('non-finite inputs', () => {
     }
   }
 });
+
+describe('predictBatch into the caller\'s out', () => {
+  it('a NaN in a later 256-row chunk throws before any output is written: out is left as it was (float and int8, wasm-mlp/infer and wasm-mlp/lite)', async () => {
+    const { InferenceNetwork } = await import('../src/infer.js');
+    const lite = await import('../src/lite.js');
+    const { readFileSync } = await import('node:fs');
+    await lite.init(readFileSync(new URL('../build/infer.wasm', import.meta.url)));
+    const net = await Network.create({ inputSize: 3, layers: [{ units: 5, activation: 'relu' }, { units: 2, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 3 });
+    const q = await net.quantize({ calibration: new Float32Array(30).map((_, i) => Math.sin(i)) });
+    const batchers: [string, { predictBatch(x: Float32Array, out: Float32Array): Float32Array; dispose(): void }][] = [
+      ['InferenceNetwork (float)', await InferenceNetwork.load(net.save())],
+      ['InferenceNetwork (int8)', await InferenceNetwork.load(q.save())],
+      ['QuantizedNetwork', q],
+      ['lite', (() => { const l = lite.load(net.save()); return { predictBatch: (x: Float32Array, out: Float32Array) => l.predict(x, out), dispose: () => l.dispose() }; })()],
+    ];
+    const x = new Float32Array(600 * 3).map((_, i) => Math.cos(i));
+    x[500 * 3 + 2] = NaN;
+    for (const [name, b] of batchers) {
+      const out = new Float32Array(600 * 2).fill(7);
+      expect(() => b.predictBatch(x, out), name).toThrow(expect.objectContaining({ code: 'INVALID_DATA', message: expect.stringContaining('got NaN at row 500, column 2') }));
+      expect(out.every((v) => v === 7), `${name} wrote outputs before throwing`).toBe(true);
+      // Still usable: the same rows without the NaN predict.
+      expect(b.predictBatch(x.subarray(0, 500 * 3), out).subarray(0, 1000).every(Number.isFinite), name).toBe(true);
+      b.dispose();
+    }
+    net.dispose();
+  });
+});
