@@ -3,9 +3,10 @@
 // InferenceNetwork.load refuses with the same code and reason (but for the optimizer and seed,
 // which it does not read), and keep the library's habits on bad input: a WasmMlpError naming
 // the argument, nothing mutated, the network usable afterwards.
-import { describe, it, expect, beforeAll, vi } from 'vitest';
+import { describe, it, expect, beforeAll, inject, vi } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -76,7 +77,15 @@ const viaInfer = (bytes: Uint8Array) => outcome(async () => {
   const net = await InferenceNetwork.load(bytes);
   return { inputSize: net.inputSize, predict: (x: Float32Array) => net.predictBatch(x, new Float32Array((x.length / net.inputSize) * net.outputSize)), dispose: () => net.dispose() };
 });
-const viaLite = (bytes: Uint8Array) => outcome(async () => lite.load(bytes));
+const viaLite = async (bytes: Uint8Array): Promise<Outcome> => {
+  try {
+    lite.load(bytes).dispose();
+  } catch (e) {
+    // lite names itself 'load' in every refusal (wasm-mlp/infer says 'Network.load').
+    if (e instanceof WasmMlpError) expect(e.message).toMatch(/^load: /);
+  }
+  return outcome(async () => lite.load(bytes));
+};
 
 beforeAll(async () => {
   await lite.init(wasm);
@@ -322,13 +331,19 @@ describe('bad input to predict', () => {
       if (input instanceof Float32Array) expect(bits(input)).toBe(bits(copy as Float32Array));
       expect(bits(net.predict(x))).toBe(want);
     }
-    // A NaN past the first chunk of 256 rows names its own row.
-    const big = inputs(4 * 300);
-    big[4 * 290 + 1] = Infinity;
-    expect(() => net.predict(big)).toThrow(/got Infinity at row 290, column 1/);
+    // A NaN past the first chunk of 256 rows names its own row; so does the first value of
+    // a batch and of a chunk.
+    for (const [row, col] of [[290, 1], [0, 0], [256, 0], [299, 3]]) {
+      const big = inputs(4 * 300);
+      big[4 * row + col] = Infinity;
+      expect(() => net.predict(big)).toThrow(`got Infinity at row ${row}, column ${col}`);
+      const small = inputs(4 * 3);
+      small[0] = NaN;
+      expect(() => net.predict(small)).toThrow('got NaN at row 0, column 0');
+    }
     expect(bits(net.predict(x))).toBe(want);
     net.dispose();
-    expect(() => net.predict(x)).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+    expect(() => net.predict(x)).toThrow(expect.objectContaining({ code: 'DISPOSED', message: 'predict: this LiteNetwork was disposed' }));
     net.dispose(); // again: nothing
   });
 });
@@ -360,6 +375,42 @@ describe('memory', () => {
     expect([...sizes]).toEqual([planned]);
   });
 
+  it('failed loads and disposed networks give their memory back: 300 rounds of a 16 MB model never exhaust 4 GiB', async () => {
+    // 2048 -> 2048 -> 2: 4.2M parameters. A round leaks 16.8 MB (a refused load) and 42 MB
+    // (a network) if either were kept: 300 rounds would pass 4 GiB and fail with OUT_OF_MEMORY.
+    const bytes = await saved({ inputSize: 2048, layers: [{ units: 2048, activation: 'relu' }, { units: 2, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 8 });
+    const { header, params } = parts(bytes);
+    const bad = params.slice();
+    bad[params.length - 1] = NaN;
+    const refused = frame(JSON.stringify(header), bad);
+    const x = inputs(2048);
+    let out = '';
+    for (let i = 0; i < 300; i++) {
+      expect(() => lite.load(refused)).toThrow(expect.objectContaining({ code: 'INVALID_MODEL' }));
+      const net = lite.load(bytes);
+      const y = bits(net.predict(x));
+      if (i === 0) out = y;
+      else expect(y).toBe(out);
+      net.dispose();
+    }
+  }, 60_000);
+
+  it('disposing twice does nothing, even after another network took the freed memory', async () => {
+    const bytes = await saved({ inputSize: 6, layers: [{ units: 5, activation: 'tanh' }, { units: 3, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 9 });
+    const other = await saved({ inputSize: 6, layers: [{ units: 5, activation: 'relu' }, { units: 3, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 10 });
+    const x = inputs(6 * 4);
+    const a = lite.load(bytes);
+    const want = bits(a.predict(x));
+    a.dispose();
+    const b = lite.load(bytes); // in a's old regions
+    a.dispose(); // must not free them
+    const c = lite.load(other); // would take them if it had
+    c.predict(inputs(6 * 300));
+    expect(bits(b.predict(x))).toBe(want);
+    b.dispose();
+    c.dispose();
+  });
+
   it('a model whose 256 rows cannot fit in 4 GiB is OUT_OF_MEMORY at load, as in wasm-mlp/infer, and leaves nothing behind', async () => {
     // 1 -> 2^20 -> 1 -> 2^20 -> 1: 4M parameters (a 16 MB file), but Z and A of 256 rows of
     // each wide layer take 2 GiB.
@@ -370,7 +421,18 @@ describe('memory', () => {
     const before = lite.load(small);
     const baseline = before.memoryBytes;
     before.dispose();
-    expect(() => lite.load(huge)).toThrow(expect.objectContaining({ code: 'OUT_OF_MEMORY', message: expect.stringMatching(/^load: this model needs \d+ bytes of wasm memory besides its parameters/) }));
+    let message = '';
+    expect(() => {
+      try {
+        lite.load(huge);
+      } catch (e) {
+        message = (e as Error).message;
+        throw e;
+      }
+    }).toThrow(expect.objectContaining({ code: 'OUT_OF_MEMORY', message: expect.stringMatching(/^load: this model needs \d+ bytes of wasm memory besides its parameters/) }));
+    const [need, available] = [...message.matchAll(/(\d+) bytes/g)].map((m) => Number(m[1]));
+    expect(need).toBeGreaterThan(2 * 2 ** 31); // Z and A of 2 x 256 rows of 2^20 units
+    expect(available).toBeLessThan(2 ** 32 - 16 * 2 ** 20); // 4 GiB less what is in use (the 16 MB parameters at least)
     expect(await viaInfer(huge)).toMatchObject({ ok: false, code: 'OUT_OF_MEMORY' });
     const after = lite.load(small); // the parameters' region was freed: the same plan as before
     expect(after.memoryBytes).toBe(baseline);
@@ -399,17 +461,24 @@ describe('init', () => {
     vi.resetModules();
     const other = (await import('../src/lite.js')) as typeof lite;
     await other.init(foreign); // a Module of another realm
+    vi.resetModules();
+    const third = (await import('../src/lite.js')) as typeof lite;
+    await third.init(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength)); // an ArrayBuffer
+    expect(third.load(await saved({ inputSize: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'mse', seed: 1 })).inputSize).toBe(2);
     const file = await saved({ inputSize: 2, layers: [{ units: 1, activation: 'sigmoid' }], loss: 'mse', seed: 1 });
     expect(fresh.load(file).predict(new Float32Array([1, 2]))).toEqual(other.load(file).predict(new Float32Array([1, 2])));
   });
 });
 
-it('is small: minified and gzipped, under 60% of wasm-mlp/infer\'s JavaScript and under 8 KB', async () => {
+it('is small: the installed package\'s lite entry, minified and gzipped, is under 60% of wasm-mlp/infer\'s JavaScript and under 8 KB', async () => {
+  // The files users get (the packed package, as installed), bundled and minified as their
+  // bundler would; not src/, which mutation testing instruments.
+  const dist = join(inject('packedApp'), 'node_modules', 'wasm-mlp', 'dist');
   const size = async (entry: string) => {
-    const out = await esbuild.build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', platform: 'neutral', write: false, external: ['node:*'], logLevel: 'silent' });
+    const out = await esbuild.build({ entryPoints: [join(dist, entry)], bundle: true, minify: true, format: 'esm', platform: 'neutral', write: false, external: ['node:*'], logLevel: 'silent' });
     return gzipSync(out.outputFiles[0].contents).length;
   };
-  const [small, infer] = [await size('src/lite.ts'), await size('src/infer.ts')];
+  const [small, infer] = [await size('lite.js'), await size('infer.js')];
   expect(small, `lite ${small} B, infer ${infer} B gzipped`).toBeLessThan(8 * 1024);
   expect(small / infer).toBeLessThan(0.6);
 });
