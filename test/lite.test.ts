@@ -257,6 +257,15 @@ describe('model files', () => {
     }
   });
 
+  it('a header whose architecture does not match the parameter block is refused naming both counts', async () => {
+    const { header, params } = parts(files[0]);
+    const h = structuredClone(header) as { layers: { units: number }[] };
+    h.layers[0].units = 5; // 5-5-3 needs 48 parameters; the block holds 5-4-3's 39
+    const bytes = frame(JSON.stringify(h), params);
+    expect(() => lite.load(bytes)).toThrow(expect.objectContaining({ code: 'INVALID_MODEL', message: 'load: the architecture has 48 parameters but the file holds 39' }));
+    expect(await viaInfer(bytes)).toEqual({ ok: false, code: 'INVALID_MODEL', reason: 'the architecture has 48 parameters but the file holds 39' });
+  });
+
   it('an int8 file is UNSUPPORTED_MODEL naming wasm-mlp/infer\'s loader; a corrupt one is INVALID_MODEL', async () => {
     const net = await Network.load(files[0]);
     const q = await net.quantize({ calibration: inputs(40) });
