@@ -404,6 +404,18 @@ describe('memory', () => {
     }
   }, 60_000);
 
+  it('a batch of thousands of rows stays inside the network\'s own regions: a network loaded after it predicts the same bits', async () => {
+    const small = await saved({ inputSize: 4, layers: [{ units: 3, activation: 'relu' }, { units: 2, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 11 });
+    const a = lite.load(small);
+    const b = lite.load(small); // its regions lie after a's
+    const x = inputs(4 * 5);
+    const want = bits(b.predict(x));
+    expect(a.predict(inputs(4 * 5000)).length).toBe(2 * 5000);
+    expect(bits(b.predict(x))).toBe(want);
+    a.dispose();
+    b.dispose();
+  });
+
   it('disposing twice does nothing, even after another network took the freed memory', async () => {
     const bytes = await saved({ inputSize: 6, layers: [{ units: 5, activation: 'tanh' }, { units: 3, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 9 });
     const other = await saved({ inputSize: 6, layers: [{ units: 5, activation: 'relu' }, { units: 3, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 10 });
