@@ -29,6 +29,27 @@ w.onmessage = (e) => { window.__result = e.data; };
 w.onerror = (e) => { window.__result = { error: 'worker error: ' + e.message }; };
 </script></head><body></body></html>`;
 
+/**
+ * wasm-mlp/lite in a page, as its docs say to use it there: the page compiles infer.wasm
+ * itself (compileStreaming of fetch), saves a trained network and serves it with lite; the
+ * full entry's predictions of the same rows, and lite's, as hex.
+ */
+const LITE_PAGE = `<!doctype html><html><head><script type="module">
+import { Network } from '/dist/index.js';
+import { init, load } from '/dist/lite.js';
+const hex = (a) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), (b) => b.toString(16).padStart(2, '0')).join('');
+try {
+  const net = await Network.create({ inputSize: 3, layers: [{ units: 6, activation: 'tanh' }, { units: 2, activation: 'softmax' }], loss: 'categorical-cross-entropy', seed: 5 });
+  const x = Float32Array.from({ length: 3 * 300 }, (_, i) => Math.sin(i));
+  await net.fit(x, Int32Array.from({ length: 300 }, (_, i) => i % 2), { epochs: 3 });
+  await init(await WebAssembly.compileStreaming(fetch('/build/infer.wasm')));
+  const served = load(net.save());
+  window.__result = { full: hex(net.predict(x)), lite: hex(served.predict(x)), rows: served.predict(x).length / 2 };
+} catch (e) {
+  window.__result = { error: String(e && e.stack ? e.stack : e) };
+}
+</script></head><body></body></html>`;
+
 let server: Server;
 let browser: Browser;
 let origin = '';
@@ -51,6 +72,10 @@ beforeAll(async () => {
     }
     if (path === '/worker' || path === '/worker-isolated') {
       res.writeHead(200, { 'content-type': 'text/html', ...(path === '/worker' ? {} : ISOLATION) }).end(WORKER_PAGE);
+      return;
+    }
+    if (path === '/lite') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(LITE_PAGE);
       return;
     }
     if (path === '/kill-isolated') {
@@ -98,6 +123,21 @@ describe('in Chromium', () => {
     expect(result.hex!.length).toBeGreaterThan(100);
     expect(result.hex).toBe(node);
     await page.close();
+  }, 120_000);
+
+  it('wasm-mlp/lite given infer.wasm compiled by the page predicts the full entry\'s bits [consistency only]', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(origin + '/lite');
+    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
+    const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { full?: string; lite?: string; rows?: number; error?: string };
+    await page.close();
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.rows).toBe(300);
+    expect(result.full!.length).toBe(300 * 2 * 8);
+    expect(result.lite).toBe(result.full);
   }, 120_000);
 
   it('a cross-origin isolated page whose networks run on one thread fetches only the plain wasm', async () => {
