@@ -1,7 +1,8 @@
 // A network's regions and descriptor in wasm linear memory (layout in src/abi.ts), and the
-// forward pass over them: what the training engine (src/backends/wasm.ts) and the inference
-// entry (src/infer.ts) share. TS plans every region; the core receives only the descriptor's
-// address and row counts.
+// forward pass over them: the training engine's base (src/backends/wasm.ts). The descriptor
+// writers below are shared with the serving entries' network (src/serving-net.ts), so all
+// of them hand the core the same layout. TS plans every region; the core receives only the
+// descriptor's address and row counts.
 
 import * as abi from './abi.js';
 import { activationCode, lossCode } from './enums.js';
@@ -149,27 +150,16 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
   /** Whether the loaded training set has sample weights (NET_SW then points at the batch's). */
   protected sampleWeighted = false;
 
-  /**
-   * Plans every region for `spec`. Without `training`, only what a forward pass uses:
-   * parameters, packed weights, input and activation rows (no gradients, optimizer state,
-   * targets or deltas).
-   *
-   * @param givenParams - A region of the arena, 4 x parameter-count bytes holding the
-   *   parameters, that becomes the network's (a model file's block loaded in place); 0: a
-   *   zeroed one. If the constructor throws, the region stays the caller's.
-   */
+  /** Plans every region for `spec`: parameters, gradients, optimizer state, packed weights, rows. */
   constructor(
     rt: R,
     readonly spec: ModelSpec,
     threads = 1,
-    protected readonly training = true,
-    private readonly givenParams = 0,
   ) {
     super(rt);
     this.requestedThreads = rt.pool ? Math.max(1, Math.min(threads, rt.pool.size)) : 1;
     this.layout = paramLayout(spec);
-    // A given parameter region is already in use: it is part of the need, not of the rest.
-    const need = plannedBytes(spec, CHUNK_ROWS) - (givenParams ? 4 * this.layout.count : 0);
+    const need = plannedBytes(spec, CHUNK_ROWS);
     if (need > rt.arena.maxBytes - rt.arena.bytesInUse) {
       throw new WasmMlpError(
         'OUT_OF_MEMORY',
@@ -179,9 +169,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     try {
       this.plan();
     } catch (e) {
-      // A region that did not fit leaves nothing behind; a given one stays the caller's.
-      if (givenParams) this.regions.delete(givenParams);
-      this.freeAll();
+      this.freeAll(); // a region that did not fit leaves nothing behind
       throw e;
     }
   }
@@ -198,13 +186,12 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     // Every allocation first: an allocation can grow (and so detach) the memory, so no view
     // is taken until the last one is done.
     this.net = this.alloc(descriptorBytes(spec.layers.length), true);
-    const params = this.givenParams ? this.adopt(this.givenParams, count * 4) : this.alloc(count * 4, true);
-    // Gradients, optimizer states and the shuffle's PRNG state only where training happens.
-    const grads = this.training ? this.alloc(count * 4, true) : 0;
-    const s1 = this.training ? this.alloc(count * 4, true) : 0;
-    const s2 = this.training ? this.alloc(count * 4, true) : 0;
+    const params = this.alloc(count * 4, true);
+    const grads = this.alloc(count * 4, true);
+    const s1 = this.alloc(count * 4, true);
+    const s2 = this.alloc(count * 4, true);
     const tile = this.alloc(32 * 4);
-    const rng = this.training ? this.alloc(16) : 0;
+    const rng = this.alloc(16);
     const packedWt = packedWtFloats(spec).map((n) => this.alloc(n * 4));
     const w = this.u32;
     const base = this.net >>> 2;
@@ -215,15 +202,13 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
     w[base + abi.NET_RNG] = rng;
     w[base + abi.NET_POOL] = this.rt.pool ? this.rt.pool.address : 0;
     w[base + abi.NET_THREADS] = this.requestedThreads;
-    if (this.training) {
-      spec.layers.forEach((layer, l) => {
-        if (layer.dropout === 0) return;
-        const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
-        const { threshold, scale } = dropoutConstants(layer.dropout);
-        w[e + abi.LAYER_DROP_T] = threshold;
-        this.f32[e + abi.LAYER_F_DROP_SCALE] = scale;
-      });
-    }
+    spec.layers.forEach((layer, l) => {
+      if (layer.dropout === 0) return;
+      const e = base + abi.NET_HEADER_WORDS + l * abi.LAYER_WORDS;
+      const { threshold, scale } = dropoutConstants(layer.dropout);
+      w[e + abi.LAYER_DROP_T] = threshold;
+      this.f32[e + abi.LAYER_F_DROP_SCALE] = scale;
+    });
     this.ensureCapacity(CHUNK_ROWS);
   }
 
@@ -237,7 +222,7 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
    */
   protected ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
-    const sizes = rowRegionFloats(this.spec, rows, this.training);
+    const sizes = rowRegionFloats(this.spec, rows, true);
     const total = sizes.reduce((a, b) => a + b, 0) * 4;
     const available = this.rt.arena.maxBytes - this.rt.arena.bytesInUse;
     if (total > available) {
@@ -283,9 +268,6 @@ export class CoreNetwork<R extends CoreRuntime = CoreRuntime> extends Regions<R>
   predict(x: Float32Array, m: number, out: Float32Array, name = 'x'): void {
     const nout = this.outputs;
     this.ensureCapacity(Math.min(m, CHUNK_ROWS));
-    // More than one chunk: every row is checked before any output is written, so a bad row
-    // leaves the caller's `out` (predictBatch) as it was.
-    if (m > this.capacity) for (let r = 0; r < m; r += this.capacity) this.loadRows(x, r, Math.min(this.capacity, m - r), name);
     for (let r = 0; r < m; r += this.capacity) {
       const rows = Math.min(this.capacity, m - r);
       this.loadRows(x, r, rows, name);

@@ -37,10 +37,10 @@
 // wasm-mlp/infer: what serving a trained model needs and nothing else. It loads a saved model
 // (binary or JSON), predicts, and runs on its own small wasm build (build/infer.wasm: the
 // forward path of the same AssemblyScript sources, no training kernels, no threads). It shares
-// the loader (src/load.ts), the model-format reader (src/format.ts) and the memory plan
-// (src/core-net.ts) with the full entry, so its predictions are the full package's bits.
+// the loader (src/load.ts), the model-format reader (src/format.ts) and the descriptor writers
+// (src/core-net.ts) with the full entry, so its predictions are the full package's bits; a
+// float model is a ServingNetwork (src/serving-net.ts), as in wasm-mlp/lite.
 
-import { CoreNetwork } from './core-net.js';
 import { batchRows, toMatrix } from './data.js';
 import { WasmMlpError } from './errors.js';
 import { decodeJson, decodeQuantized, floatParameterBlock, isQuantizedFile, nonFiniteParam, readBinary, type ModelJson } from './format.js';
@@ -48,6 +48,7 @@ import { blockScans, coreScans, createInferRuntime, type InferRuntime } from './
 import { compileSource, packageFile, type WasmSource } from './load.js';
 import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
+import { ServingNetwork, parameterRegion } from './serving-net.js';
 
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
@@ -98,7 +99,7 @@ export class InferenceNetwork {
   private readonly scratch = new NormalizeScratch();
 
   private constructor(
-    private readonly core: CoreNetwork | QuantCore,
+    private readonly core: ServingNetwork | QuantCore,
     private readonly norm: Normalization | null,
     private readonly meta: { [key: string]: JsonValue } | null,
   ) {}
@@ -125,9 +126,13 @@ export class InferenceNetwork {
     }
     if (bytes) return InferenceNetwork.loadBinary(rt, model instanceof Uint8Array ? model : new Uint8Array(model as ArrayBuffer));
     const decoded = decodeJson(model);
-    const core = new CoreNetwork(rt, decoded.spec, 1, false);
-    core.writeParams(decoded.params);
-    return new InferenceNetwork(core, decoded.normalization, decoded.metadata);
+    const params = parameterRegion(rt, decoded.params);
+    try {
+      return new InferenceNetwork(new ServingNetwork(rt, decoded.spec, params, 'InferenceNetwork.load'), decoded.normalization, decoded.metadata);
+    } catch (e) {
+      rt.arena.free(params); // a network that was not planned leaves its parameters to us
+      throw e;
+    }
   }
 
   /**
@@ -151,7 +156,7 @@ export class InferenceNetwork {
       const { spec, normalization, metadata, count } = readBinary(bytes, blockScans(rt, block, params)); // the block is count floats
       const bad = core.firstNonFinite(params, count);
       if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad]);
-      const net = new CoreNetwork(rt, spec, 1, false, params);
+      const net = new ServingNetwork(rt, spec, params, 'InferenceNetwork.load');
       params = 0; // the network's now
       return new InferenceNetwork(net, normalization, metadata);
     } finally {

@@ -28,18 +28,16 @@
  */
 
 // What a cold start runs, and each kilobyte of an entry costs a fresh process about 0.02 ms
-// to parse (bench/notes/cold.md). The frame reader, the header's validation and the
-// descriptor are the shared ones (src/format.ts, src/config.ts, src/core-net.ts), imported
-// function by function so that the bundle holds only what a float file and a flat batch use.
+// to parse (bench/notes/cold.md). The frame reader, the header's validation and the network
+// in wasm memory are the shared ones (src/format.ts, src/config.ts, src/serving-net.ts, which
+// wasm-mlp/infer serves float models with too), imported function by function so that the
+// bundle holds only what a float file and a flat batch use.
 
-import { LAYER_A, LAYER_WORDS, NET_HEADER_WORDS, NET_X } from './abi.js';
-import { CHUNK_ROWS, descriptorBytes, packedWtFloats, rowRegionFloats, writeArchitecture, writeRowRegions } from './core-net.js';
-import { nonFiniteError } from './data.js';
-import { paramLayout, type ModelSpec } from './engine.js';
 import { WasmMlpError, describe } from './errors.js';
 import { VERSIONS, checkParameterCount, decodeServingHeader, floatParameterBlock, nonFiniteParam, readContainer } from './format.js';
 import { blockScans, coreScans, createInferRuntime, type InferRuntime } from './infer-core.js';
 import { NormalizeScratch, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
+import { ServingNetwork } from './serving-net.js';
 
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
@@ -123,28 +121,13 @@ export function load(model: Uint8Array | ArrayBuffer): LiteNetwork {
     checkParameterCount(spec, count, 'load');
     const bad = rt.core.firstNonFinite(params, count);
     if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad], 'load');
-    const net = new LiteNetwork(rt, spec, params, normalization, metadata);
+    const net = new ServingNetwork(rt, spec, params, 'load');
     params = 0; // the network's now
-    return net;
+    return new LiteNetwork(net, normalization, metadata);
   } finally {
     if (params) rt.arena.free(params);
   }
 }
-
-/** A region's size as the arena hands them out (16-aligned). */
-const align16 = (n: number): number => Math.ceil(n / 16) * 16;
-
-/** Addresses of consecutive sub-regions of `floats` floats each from `p` (0 for an empty one). */
-function carve(p: number, floats: readonly number[]): number[] {
-  return floats.map((n) => {
-    const at = n ? p : 0;
-    p += align16(n * 4);
-    return at;
-  });
-}
-
-/** Bytes of {@link carve}'s sub-regions. */
-const carvedBytes = (floats: readonly number[]): number => floats.reduce((a, n) => a + align16(n * 4), 0);
 
 /**
  * A loaded float model: predictions only. Create one with {@link load}; free its wasm memory
@@ -155,49 +138,17 @@ export class LiteNetwork {
   readonly inputSize: number;
   /** Outputs per sample. */
   readonly outputSize: number;
-  // Three regions: the parameters; the descriptor, tile scratch and every layer's packed W^T;
-  // the rows of a batch of up to CHUNK_ROWS (X, packing scratch, Z and A per layer).
-  private readonly fixed: number;
-  private readonly rows: number;
   private disposed = false;
   private readonly scratch = new NormalizeScratch();
 
   /** @internal */
   constructor(
-    private readonly rt: InferRuntime,
-    private readonly spec: ModelSpec,
-    private readonly params: number,
+    private readonly core: ServingNetwork,
     private readonly norm: Normalization | null,
     private readonly meta: { [key: string]: JsonValue } | null,
   ) {
-    this.inputSize = spec.inputSize;
-    this.outputSize = spec.layers[spec.layers.length - 1].units;
-    // Descriptor, tile (32 floats), packed W^T per layer: zeroed, as the descriptor must be.
-    // Then CHUNK_ROWS rows of X, the packing scratch, Z and A per layer, whatever the batch:
-    // the core's small-batch path writes m rows rounded up to 4 (assembly/small.ts), trusting
-    // every activation region to hold 256 rows, as CoreNetwork plans them. So predict never
-    // allocates, and a model whose rows would not fit is refused here.
-    const parts = [descriptorBytes(spec.layers.length) / 4, 32, ...packedWtFloats(spec)];
-    const rows = rowRegionFloats(spec, CHUNK_ROWS, false);
-    const { arena, memory } = rt;
-    const need = carvedBytes(parts) + carvedBytes(rows);
-    if (need > arena.maxBytes - arena.bytesInUse) {
-      throw new WasmMlpError(
-        'OUT_OF_MEMORY',
-        `load: this model needs ${need} bytes of wasm memory besides its parameters (packed weights, activations for ${CHUNK_ROWS} rows); ${arena.maxBytes - arena.bytesInUse} bytes are available`,
-      );
-    }
-    this.fixed = arena.alloc(carvedBytes(parts), true);
-    try {
-      this.rows = arena.alloc(carvedBytes(rows));
-    } catch (e) {
-      arena.free(this.fixed);
-      throw e;
-    }
-    const at = carve(this.fixed, parts);
-    const u32 = new Uint32Array(memory.buffer);
-    writeArchitecture(u32, new Float32Array(memory.buffer), this.fixed, spec, paramLayout(spec), params, at[1], at.slice(2));
-    writeRowRegions(u32, this.fixed, spec, CHUNK_ROWS, carve(this.rows, rows), rows[2] * 4, false);
+    this.inputSize = core.spec.inputSize;
+    this.outputSize = core.spec.layers[core.spec.layers.length - 1].units;
   }
 
   /** The model's input normalization (copies), or null; predict applies it. */
@@ -212,8 +163,7 @@ export class LiteNetwork {
 
   /** Bytes of wasm memory this model holds (parameters, packed weights, 256 rows of activations); 0 once disposed. */
   get memoryBytes(): number {
-    const { arena } = this.rt;
-    return this.disposed ? 0 : arena.sizeOf(this.params) + arena.sizeOf(this.fixed) + arena.sizeOf(this.rows);
+    return this.core.memoryBytes;
   }
 
   /**
@@ -221,12 +171,12 @@ export class LiteNetwork {
    * `wasm-mlp/infer`'s `predictBatch`, bit for bit.
    *
    * @param x - Inputs, rows x inputSize, row-major. Not modified.
-   * @param out - Receives rows x outputSize outputs from index 0 (the rest is left as it is).
-   *   Default: a new Float32Array of exactly that length.
+   * @param out - Receives rows x outputSize outputs from index 0 (the rest is left as it is;
+   *   all of it, if predict throws). Default: a new Float32Array of exactly that length.
    * @returns `out`, or the new array.
    * @throws {@link WasmMlpError} `INVALID_DATA` when x or out is not a Float32Array or x holds
    *   NaN or Infinity; `SHAPE_MISMATCH` when x's length is not a multiple of inputSize or out
-   *   is too short; `DISPOSED` after dispose; `OUT_OF_MEMORY` when a batch's rows do not fit.
+   *   is too short; `DISPOSED` after dispose.
    */
   predict(x: Float32Array, out?: Float32Array): Float32Array {
     if (this.disposed) throw new WasmMlpError('DISPOSED', 'predict: this LiteNetwork was disposed');
@@ -242,35 +192,13 @@ export class LiteNetwork {
     } else if (out.length < m * nout) {
       throw new WasmMlpError('SHAPE_MISMATCH', `predict: out: expected at least ${m * nout} values (${m} rows x ${nout} outputs), got ${out.length}`);
     }
-    const input = this.norm ? this.scratch.apply(this.norm, x, nin) : x;
-    const { core, memory } = this.rt;
-    const word = this.fixed >>> 2;
-    const u32 = new Uint32Array(memory.buffer); // the core never grows the memory
-    const f32 = new Float32Array(memory.buffer);
-    const X = u32[word + NET_X];
-    const A = u32[word + NET_HEADER_WORDS + (this.spec.layers.length - 1) * LAYER_WORDS + LAYER_A] >>> 2;
-    /** Rows [r, r + rows) into X, checked there for NaN and infinities. */
-    const stage = (r: number, rows: number): void => {
-      f32.set(input.subarray(r * nin, (r + rows) * nin), X >>> 2);
-      const bad = core.firstNonFinite(X, rows * nin);
-      if (bad >= 0) throw nonFiniteError('x', input[r * nin + bad], r * nin + bad, nin);
-    };
-    // More than one chunk: every row is checked before any output is written, so a bad row
-    // leaves `out` as it was.
-    if (m > CHUNK_ROWS) for (let r = 0; r < m; r += CHUNK_ROWS) stage(r, Math.min(CHUNK_ROWS, m - r));
-    for (let r = 0; r < m; r += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, m - r);
-      stage(r, rows);
-      core.forward(this.fixed, rows);
-      out.set(f32.subarray(A, A + rows * nout), r * nout);
-    }
+    this.core.predict(this.norm ? this.scratch.apply(this.norm, x, nin) : x, m, out, 'x');
     return out;
   }
 
   /** Frees the model's wasm memory; predict throws `DISPOSED` afterwards. Calling it again does nothing. */
   dispose(): void {
-    if (this.disposed) return;
     this.disposed = true;
-    for (const p of [this.params, this.fixed, this.rows]) if (p) this.rt.arena.free(p);
+    this.core.dispose();
   }
 }

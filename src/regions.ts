@@ -52,12 +52,6 @@ export class Regions<R extends MemoryRuntime = MemoryRuntime> {
     return ptr;
   }
 
-  /** Takes `ptr`, a region of `bytes` the caller allocated from the arena, as this network's. */
-  protected adopt(ptr: number, bytes: number): number {
-    this.regions.set(ptr, bytes);
-    return ptr;
-  }
-
   protected freeRegion(ptr: number): void {
     this.rt.arena.free(ptr);
     this.regions.delete(ptr);

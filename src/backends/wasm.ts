@@ -37,7 +37,7 @@ export class WasmEngine extends CoreNetwork<Runtime> implements Engine {
   }
 
   constructor(rt: Runtime, spec: ModelSpec, threads = 1) {
-    super(rt, spec, threads, true);
+    super(rt, spec, threads);
   }
 
   /** Whether the loaded set is in wasm memory (so the core can run whole epochs of it). */
