@@ -105,35 +105,30 @@ afterAll(async () => {
 });
 
 describe('in Chromium', () => {
-  it('loads over HTTP, learns XOR, and trains to the same bits as Node [consistency only]', async () => {
+  /** Opens `path`, waits for the page's window.__result and returns it; the page threw nothing. */
+  async function pageResult<T>(path: string): Promise<T> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(origin + '/');
+    await page.goto(origin + path);
     await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
-    const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
-      hex?: string;
-      xor?: number[];
-      error?: string;
-    };
+    const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as T;
+    await page.close();
     expect(errors).toEqual([]);
+    return result;
+  }
+
+  it('loads over HTTP, learns XOR, and trains to the same bits as Node [consistency only]', async () => {
+    const result = await pageResult<{ hex?: string; xor?: number[]; error?: string }>('/');
     expect(result.error).toBeUndefined();
     expect(result.xor!.map((v) => (v >= 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
     const node: string = await trainFixed(Network, 'wasm');
     expect(result.hex!.length).toBeGreaterThan(100);
     expect(result.hex).toBe(node);
-    await page.close();
   }, 120_000);
 
   it('wasm-mlp/lite given infer.wasm compiled by the page predicts the full entry\'s bits [consistency only]', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(origin + '/lite');
-    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
-    const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { full?: string; lite?: string; rows?: number; error?: string };
-    await page.close();
-    expect(errors).toEqual([]);
+    const result = await pageResult<{ full?: string; lite?: string; rows?: number; error?: string }>('/lite');
     expect(result.error).toBeUndefined();
     expect(result.rows).toBe(300);
     expect(result.full!.length).toBe(300 * 2 * 8);
@@ -159,14 +154,7 @@ describe('in Chromium', () => {
 
   type ThreadsResult = { threads?: number; hex?: string; isolated?: boolean; warnings?: string[]; workerChunks?: number; error?: string };
   async function threadsPage(path: string): Promise<ThreadsResult> {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(origin + path);
-    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
-    const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as ThreadsResult;
-    await page.close();
-    expect(errors).toEqual([]);
+    const result = await pageResult<ThreadsResult>(path);
     expect(result.error).toBeUndefined();
     return result;
   }
@@ -182,17 +170,10 @@ describe('in Chromium', () => {
   }, 120_000);
 
   it('a pool worker terminated from outside mid-job: the page gets WORKER_FAILED after the 3 s stall bound, then one-thread bits [consistency only]', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(origin + '/kill-isolated');
-    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
-    const r = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
+    const r = await pageResult<{
       threadsBefore?: number; killed?: boolean; error?: { name?: string; code?: string; message: string }; ms?: number;
       threadsAfter?: number; same?: boolean; expectedLength?: number;
-    };
-    await page.close();
-    expect(errors).toEqual([]);
+    }>('/kill-isolated');
     expect(r.threadsBefore).toBe(2);
     expect(r.killed).toBe(true);
     expect(r.error?.code, r.error?.message).toBe('WORKER_FAILED');
@@ -216,14 +197,7 @@ describe('in Chromium', () => {
   it('trains inside a module Web Worker to the same bits as Node, isolated or not [consistency only]', async () => {
     const node: string = await trainFixed(Network, 'wasm');
     for (const [path, isolated] of [['/worker', false], ['/worker-isolated', true]] as const) {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(origin + path);
-      await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: 60_000 });
-      const r = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { hex?: string; isolated?: boolean; error?: string };
-      await page.close();
-      expect(errors).toEqual([]);
+      const r = await pageResult<{ hex?: string; isolated?: boolean; error?: string }>(path);
       expect(r.error).toBeUndefined();
       expect(r.isolated).toBe(isolated);
       expect(r.hex).toBe(node);
