@@ -50,7 +50,7 @@ export function plannedBytes(spec: ModelSpec, rows: number): number {
  * Writes a descriptor's architecture (src/abi.ts layout) at `net`: sizes, loss, the parameter
  * block and each layer's entry (sizes, activation, alpha, offsets, packed W^T region). What
  * only training sets (gradients, optimizer state, dropout, threads) is left as it is (zero in
- * a zeroed descriptor). Shared by CoreNetwork and the lite entry (src/lite.ts).
+ * a zeroed descriptor). Shared by CoreNetwork and the serving entries' ServingNetwork.
  */
 export function writeArchitecture(
   w: Uint32Array, f: Float32Array, net: number, spec: ModelSpec, layout: ParamLayout, params: number, tile: number, packedWt: readonly number[],

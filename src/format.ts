@@ -30,8 +30,7 @@ import { resolveMetadata, resolveNormalization, type JsonValue, type Normalizati
  * the model carries normalization or metadata, which a version-1 reader would silently drop.
  */
 export const FORMAT_VERSION = 2;
-/** The float format's versions. */
-export const VERSIONS: readonly number[] = [1, 2];
+const VERSIONS = [1, 2];
 /** The int8 format (src/quantized.ts): a separate reader, since it is not a trainable network. */
 export const QUANTIZED_VERSION = 3;
 /**
@@ -107,9 +106,10 @@ function invalid(message: string): WasmMlpError {
 /**
  * Re-validates what a model file says serving needs: architecture, loss, normalization and
  * metadata (not the optimizer or seed, which only training reads). Option errors become
- * INVALID_MODEL. The lite entry (src/lite.ts) reads headers with it; decodeHeader adds the rest.
+ * INVALID_MODEL. readServingBinary (wasm-mlp/lite) reads headers with it; decodeHeader adds
+ * the rest.
  */
-export function decodeServingHeader(h: Record<string, unknown>, version: number, where: string): { spec: ModelSpec } & ModelExtras {
+function decodeServingHeader(h: Record<string, unknown>, version: number, where: string): { spec: ModelSpec } & ModelExtras {
   return asInvalidModel(where, () => {
     const spec = resolveModel(h.inputSize, h.layers, h.loss);
     return { spec, ...decodeExtras(h, version, spec) };
@@ -253,7 +253,7 @@ export const jsScans: Scans = { crc32, firstNonFinite };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The frame of a binary model, checked: sizes, CRC and the header's JSON. */
-export interface Container {
+interface Container {
   version: number;
   header: Record<string, unknown>;
   view: DataView;
@@ -263,7 +263,7 @@ export interface Container {
   count: number;
 }
 
-export function readContainer(input: unknown, where: string, versions: readonly number[], unit: number, scans: Scans): Container {
+function readContainer(input: unknown, where: string, versions: number[], unit: number, scans: Scans): Container {
   let bytes: Uint8Array;
   if (input instanceof Uint8Array) bytes = input;
   else if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
@@ -350,8 +350,19 @@ export function readBinary(input: unknown, scans: Scans = jsScans): BinaryHeader
   return { spec, optimizer, seed, normalization, metadata, paramsOffset: base, count };
 }
 
+/**
+ * readBinary for serving (wasm-mlp/lite): the same frame and checks, but of the header only
+ * what serving reads (decodeServingHeader: no optimizer or seed); `where` names the loader.
+ */
+export function readServingBinary(input: unknown, scans: Scans, where: string): Omit<BinaryHeader, 'optimizer' | 'seed'> {
+  const { version, header, base, count } = readContainer(input, where, VERSIONS, 4, scans);
+  const { spec, normalization, metadata } = decodeServingHeader(header, version, where);
+  checkParameterCount(spec, count, where);
+  return { spec, normalization, metadata, paramsOffset: base, count };
+}
+
 /** That a float file's block holds exactly the architecture's parameters. */
-export function checkParameterCount(spec: ModelSpec, count: number, where: string): void {
+function checkParameterCount(spec: ModelSpec, count: number, where: string): void {
   const layout = paramLayout(spec);
   if (layout.count !== count) throw invalid(`${where}: the architecture has ${layout.count} parameters but the file holds ${count}`);
 }

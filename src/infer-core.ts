@@ -4,9 +4,11 @@
 
 import { Arena } from './arena.js';
 import type { CoreRuntime, ForwardCore } from './core-net.js';
+import type { ModelSpec } from './engine.js';
 import { WasmMlpError } from './errors.js';
-import type { Scans } from './format.js';
+import { floatParameterBlock, nonFiniteParam, type ModelExtras, type Scans } from './format.js';
 import { instantiateCore } from './load.js';
+import { ServingNetwork } from './serving-net.js';
 
 const PAGE = 65536;
 /** Regions start above the module's static data. */
@@ -73,4 +75,39 @@ export function blockScans(rt: InferRuntime, block: { offset: number; length: nu
         ? rt.core.crc32(params, block.length, copying.crc32(all, 0, block.offset)) >>> 0
         : copying.crc32(all, start, end),
   };
+}
+
+/**
+ * A float model file as a ServingNetwork, with one copy of its parameter block: straight into
+ * the region that becomes the network's parameters, where the core checks the file's CRC
+ * (continued from that of the bytes before the block) and that every parameter is finite.
+ * Decoding in JS copied the file three times and ran both scans interpreted
+ * (bench/notes/cold.md). Only a block the file's own frame sizes is staged: anything else is
+ * refused by `read` first. `read` checks the frame and header (readBinary for wasm-mlp/infer,
+ * readServingBinary for wasm-mlp/lite); `where` names the loader in the other errors.
+ */
+export function loadFloatFile(
+  rt: InferRuntime,
+  bytes: Uint8Array,
+  read: (bytes: Uint8Array, scans: Scans) => { spec: ModelSpec; count: number } & ModelExtras,
+  where: string,
+): { net: ServingNetwork } & ModelExtras {
+  const block = floatParameterBlock(bytes);
+  if (!block) {
+    // A frame that does not hold together (or an int8 file): the reader says which.
+    read(bytes, coreScans(rt));
+    throw new WasmMlpError('INVALID_MODEL', `${where}: not a float model file`); // not reached
+  }
+  let params = rt.arena.alloc(Math.max(block.length, 1));
+  try {
+    new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
+    const { spec, normalization, metadata, count } = read(bytes, blockScans(rt, block, params)); // the block is count floats
+    const bad = rt.core.firstNonFinite(params, count);
+    if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad], where);
+    const net = new ServingNetwork(rt, spec, params, where);
+    params = 0; // the network's now
+    return { net, normalization, metadata };
+  } finally {
+    if (params) rt.arena.free(params);
+  }
 }

@@ -43,8 +43,8 @@
 
 import { batchRows, toMatrix } from './data.js';
 import { WasmMlpError } from './errors.js';
-import { decodeJson, decodeQuantized, floatParameterBlock, isQuantizedFile, nonFiniteParam, readBinary, type ModelJson } from './format.js';
-import { blockScans, coreScans, createInferRuntime, type InferRuntime } from './infer-core.js';
+import { decodeJson, decodeQuantized, isQuantizedFile, readBinary, type ModelJson } from './format.js';
+import { coreScans, createInferRuntime, loadFloatFile, type InferRuntime } from './infer-core.js';
 import { compileSource, packageFile, type WasmSource } from './load.js';
 import { NormalizeScratch, applyNormalization, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
 import { QuantCore, type QuantExports, type QuantRuntime } from './quantized.js';
@@ -124,7 +124,10 @@ export class InferenceNetwork {
       const decoded = decodeQuantized(model, 'InferenceNetwork.load', coreScans(rt));
       return new InferenceNetwork(new QuantCore(await quantRuntime(), decoded.spec, decoded.layers), decoded.normalization, decoded.metadata);
     }
-    if (bytes) return InferenceNetwork.loadBinary(rt, model instanceof Uint8Array ? model : new Uint8Array(model as ArrayBuffer));
+    if (bytes) {
+      const { net, normalization, metadata } = loadFloatFile(rt, model instanceof Uint8Array ? model : new Uint8Array(model as ArrayBuffer), readBinary, 'Network.load');
+      return new InferenceNetwork(net, normalization, metadata);
+    }
     const decoded = decodeJson(model);
     const params = parameterRegion(rt, decoded.params);
     try {
@@ -132,35 +135,6 @@ export class InferenceNetwork {
     } catch (e) {
       rt.arena.free(params); // a network that was not planned leaves its parameters to us
       throw e;
-    }
-  }
-
-  /**
-   * A float model file, loaded with one copy of its parameter block: straight into the region
-   * that becomes the network's parameters, where the core checks the file's CRC (continued
-   * from that of the bytes before the block) and that every parameter is finite. Decoding in
-   * JS copied the file three times and ran both scans interpreted (bench/notes/cold.md). Only
-   * a block the file's own frame sizes is staged: anything else is refused first.
-   */
-  private static loadBinary(rt: InferRuntime, bytes: Uint8Array): InferenceNetwork {
-    const { core } = rt;
-    const block = floatParameterBlock(bytes);
-    if (!block) {
-      // A frame that does not hold together: readBinary names what is wrong.
-      readBinary(bytes, coreScans(rt));
-      throw new WasmMlpError('INVALID_MODEL', 'Network.load: not a float model file'); // not reached
-    }
-    let params = rt.arena.alloc(Math.max(block.length, 1));
-    try {
-      new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
-      const { spec, normalization, metadata, count } = readBinary(bytes, blockScans(rt, block, params)); // the block is count floats
-      const bad = core.firstNonFinite(params, count);
-      if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad]);
-      const net = new ServingNetwork(rt, spec, params, 'InferenceNetwork.load');
-      params = 0; // the network's now
-      return new InferenceNetwork(net, normalization, metadata);
-    } finally {
-      if (params) rt.arena.free(params);
     }
   }
 

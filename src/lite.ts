@@ -34,10 +34,10 @@
 // bundle holds only what a float file and a flat batch use.
 
 import { WasmMlpError, describe } from './errors.js';
-import { VERSIONS, checkParameterCount, decodeServingHeader, floatParameterBlock, nonFiniteParam, readContainer } from './format.js';
-import { blockScans, coreScans, createInferRuntime, type InferRuntime } from './infer-core.js';
+import { readServingBinary } from './format.js';
+import { createInferRuntime, loadFloatFile, type InferRuntime } from './infer-core.js';
 import { NormalizeScratch, copyMetadata, copyNormalization, type JsonValue, type Normalization } from './normalize.js';
-import { ServingNetwork } from './serving-net.js';
+import type { ServingNetwork } from './serving-net.js';
 
 export { WasmMlpError } from './errors.js';
 export type { ErrorCode } from './errors.js';
@@ -105,28 +105,10 @@ export function load(model: Uint8Array | ArrayBuffer): LiteNetwork {
   if (tag === '[object Uint8Array]') bytes = new Uint8Array((model as Uint8Array).buffer, (model as Uint8Array).byteOffset, (model as Uint8Array).byteLength);
   else if (tag === '[object ArrayBuffer]') bytes = new Uint8Array(model as ArrayBuffer);
   else throw new WasmMlpError('INVALID_MODEL', `load: model: expected the bytes of a model file (a Uint8Array or ArrayBuffer from net.save()), got ${describe(model)}`);
-  const block = floatParameterBlock(bytes);
-  if (!block) {
-    // A frame that does not hold together, or an int8 file: the reader says which.
-    readContainer(bytes, 'load', VERSIONS, 4, coreScans(rt));
-    throw new WasmMlpError('INVALID_MODEL', 'load: not a float model file'); // not reached
-  }
-  // The parameter block is copied once, into the region that becomes the network's, where the
-  // core checks the CRC and finiteness: wasm-mlp/infer's loader.
-  let params = rt.arena.alloc(Math.max(block.length, 1));
-  try {
-    new Uint8Array(rt.memory.buffer, params, block.length).set(bytes.subarray(block.offset, block.offset + block.length));
-    const { version, header, count } = readContainer(bytes, 'load', VERSIONS, 4, blockScans(rt, block, params));
-    const { spec, normalization, metadata } = decodeServingHeader(header, version, 'load');
-    checkParameterCount(spec, count, 'load');
-    const bad = rt.core.firstNonFinite(params, count);
-    if (bad >= 0) throw nonFiniteParam(bad, new Float32Array(rt.memory.buffer, params, count)[bad], 'load');
-    const net = new ServingNetwork(rt, spec, params, 'load');
-    params = 0; // the network's now
-    return new LiteNetwork(net, normalization, metadata);
-  } finally {
-    if (params) rt.arena.free(params);
-  }
+  // wasm-mlp/infer's loader: the parameter block copied once, where the core checks the CRC
+  // and finiteness.
+  const { net, normalization, metadata } = loadFloatFile(rt, bytes, (b, scans) => readServingBinary(b, scans, 'load'), 'load');
+  return new LiteNetwork(net, normalization, metadata);
 }
 
 /**
