@@ -16,6 +16,12 @@ interface Core {
   crc32(p: number, n: number, prior: number): number;
 }
 
+/**
+ * Where the floor's load and first prediction went, in ms (the last call's): bench/cold-start.mjs
+ * prints their medians and maxima, which show the cost of the V8 tier-up stall (in scans, the CRC and the finiteness scan, or forward).
+ */
+export const phases = { copy: 0, scans: 0, header: 0, descriptor: 0, forward: 0 };
+
 let memory: WebAssembly.Memory;
 let core: Core;
 let top = 65536;
@@ -35,6 +41,12 @@ export async function init(module: WebAssembly.Module): Promise<void> {
 
 export const InferenceNetwork = {
   async load(bytes: Uint8Array) {
+    let t = performance.now();
+    const lap = (phase: keyof typeof phases): void => {
+      const now = performance.now();
+      phases[phase] = now - t;
+      t = now;
+    };
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const hlen = dv.getUint32(8, true);
     const count = dv.getUint32(12, true);
@@ -43,14 +55,17 @@ export const InferenceNetwork = {
     new Uint8Array(memory.buffer, params, count * 4).set(bytes.subarray(offset, offset + count * 4));
     const head = alloc(offset);
     new Uint8Array(memory.buffer, head, offset).set(bytes.subarray(0, offset));
+    lap('copy');
     if (core.crc32(params, count * 4, core.crc32(head, offset, 0)) >>> 0 !== dv.getUint32(bytes.length - 4, true)) throw new Error('crc');
     if (core.firstNonFinite(params, count) >= 0) throw new Error('parameter');
+    lap('scans');
     const h = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen)));
     const spec: ModelSpec = {
       inputSize: h.inputSize,
       layers: h.layers.map((l: { units: number; activation: ModelSpec['layers'][0]['activation'] }) => ({ units: l.units, activation: l.activation, alpha: 0, dropout: 0 })),
       loss: h.loss,
     };
+    lap('header');
     const net = alloc(descriptorBytes(spec.layers.length));
     const tile = alloc(128);
     const packed = packedWtFloats(spec).map((n) => alloc(n * 4));
@@ -58,6 +73,7 @@ export const InferenceNetwork = {
     const u32 = new Uint32Array(memory.buffer);
     writeArchitecture(u32, new Float32Array(memory.buffer), net, spec, paramLayout(spec), params, tile, packed);
     writeRowRegions(u32, net, spec, 256, rows, rowRegionFloats(spec, 256, false)[2] * 4, false);
+    lap('descriptor');
     const outputSize = spec.layers[spec.layers.length - 1].units;
     return {
       inputSize: spec.inputSize,
@@ -67,7 +83,9 @@ export const InferenceNetwork = {
         const X = w[(net >>> 2) + NET_X];
         new Float32Array(memory.buffer).set(x, X >>> 2);
         if (core.firstNonFinite(X, x.length) >= 0) throw new Error('x');
+        const t0 = performance.now();
         core.forward(net, x.length / spec.inputSize);
+        phases.forward = performance.now() - t0;
         const a = w[(net >>> 2) + NET_HEADER_WORDS + (spec.layers.length - 1) * LAYER_WORDS + LAYER_A] >>> 2;
         return new Float32Array(memory.buffer).slice(a, a + (x.length / spec.inputSize) * outputSize);
       },

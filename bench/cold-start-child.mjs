@@ -28,4 +28,4 @@ const t3 = performance.now();
 const out = net.predict(new Float32Array(net.inputSize).fill(0.5));
 const t4 = performance.now();
 if (!(out.length === net.outputSize && out.every(Number.isFinite))) throw new Error('bad prediction');
-process.stdout.write(JSON.stringify({ import: t1 - t0, init: t2 - t1, load: t3 - t2, predict: t4 - t3, total: t4 - t0 }));
+process.stdout.write(JSON.stringify({ import: t1 - t0, init: t2 - t1, load: t3 - t2, predict: t4 - t3, total: t4 - t0, phases: api.phases }));

@@ -42,7 +42,7 @@ const once = (command, args, file, mode, pkg = root) => JSON.parse(execFileSync(
 /** The median run (by total) of several; its parts add up to its total. */
 function medianRun(out) {
   const m = out.find((r) => r.total === median(out.map((r) => r.total)));
-  return { total: m.total, parts: m, best: Math.min(...out.map((r) => r.total)) };
+  return { total: m.total, parts: m, best: Math.min(...out.map((r) => r.total)), runs: out };
 }
 
 /** Fresh processes of every configuration, alternating round by round; the median run of each. */
@@ -181,6 +181,11 @@ const line = (name, r) =>
 export function printColdStart(r, runs = 7) {
   console.log(`\ncold start (import + init + load 784-128-10 + first prediction), median of ${runs} fresh processes each, alternating; the .wasm precompiled unless init() says otherwise:`);
   for (const name of ['node', 'node, lite', 'node, floor', 'node, init()', 'deno', 'deno, lite', 'bun', 'bun, lite']) console.log(line(name, r[name]));
+  const floor = r['node, floor'].runs.filter((run) => run.phases);
+  if (floor.length) {
+    const phase = (name) => `${name} ${f(median(floor.map((run) => run.phases[name])))} / ${f(Math.max(...floor.map((run) => run.phases[name])))}`;
+    console.log(`  floor's phases, median / max ms: ${['copy', 'scans', 'header', 'descriptor', 'forward'].map(phase).join(', ')} (scans = CRC + finiteness)`);
+  }
   console.log(`  (node = wasm-mlp/infer; lite = wasm-mlp/lite; floor = bench/cold-floor.ts, the same work with no checks: lite is ${f(r['node, lite'].total - r['node, floor'].total)} ms above it, infer ${f(r.node.total - r['node, floor'].total)})`);
   console.log(
     `  workerd        ${f(r.workerd.total)} ms first request, lite ${f(r.workerd.lite)} (init + load + predict, seen by the caller; a bare worker's first request ${f(r.workerd.bare)} ms, so infer adds ${f(r.workerd.total - r.workerd.bare)} and lite ${f(r.workerd.lite - r.workerd.bare)}); ${f(r.workerd.process)} ms from starting workerd`,
