@@ -99,16 +99,18 @@ export class ServingNetwork {
     const f32 = new Float32Array(memory.buffer);
     const X = u32[word + NET_X];
     const A = u32[word + NET_HEADER_WORDS + (this.spec.layers.length - 1) * LAYER_WORDS + LAYER_A] >>> 2;
-    /** Rows [r, r + rows) into X, checked there for NaN and infinities. */
-    const stage = (r: number, rows: number): void => {
+    /** Rows [r, r + rows) into X, checked there for NaN and infinities unless `checked` already. */
+    const stage = (r: number, rows: number, checked: boolean): void => {
       f32.set(x.subarray(r * nin, (r + rows) * nin), X >>> 2);
+      if (checked) return;
       const bad = core.firstNonFinite(X, rows * nin);
       if (bad >= 0) throw nonFiniteError(name, x[r * nin + bad], r * nin + bad, nin);
     };
-    if (m > CHUNK_ROWS) for (let r = 0; r < m; r += CHUNK_ROWS) stage(r, Math.min(CHUNK_ROWS, m - r));
+    const checkFirst = m > CHUNK_ROWS;
+    if (checkFirst) for (let r = 0; r < m; r += CHUNK_ROWS) stage(r, Math.min(CHUNK_ROWS, m - r), false);
     for (let r = 0; r < m; r += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, m - r);
-      stage(r, rows);
+      stage(r, rows, checkFirst);
       core.forward(this.fixed, rows);
       out.set(f32.subarray(A, A + rows * nout), r * nout);
     }
